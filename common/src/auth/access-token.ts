@@ -1,0 +1,46 @@
+import jwt from 'jsonwebtoken';
+import { NeonError } from '../contracts/error-codes.js';
+
+/** What an access token proves. Claim names are the seed spec's. */
+export interface AccessClaims {
+  readonly user_id: string;
+  readonly username: string;
+  /** Unix seconds. */
+  readonly exp: number;
+  readonly iat: number;
+}
+
+export function signAccessToken(user: { id: string; username: string }, secret: string, ttlSeconds: number): string {
+  return jwt.sign({ user_id: user.id, username: user.username }, secret, { algorithm: 'HS256', expiresIn: ttlSeconds });
+}
+
+/**
+ * Verifies an HS256 token. Only HS256 is accepted, so `alg: none` and algorithm-confusion
+ * tokens fail; an expired token is told apart (`token_expired`) so clients can refresh.
+ */
+export function verifyAccessToken(token: string, secret: string): AccessClaims {
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw new NeonError('token_expired', 'token expired', { cause: err });
+    throw new NeonError('unauthorized', 'invalid token', { cause: err });
+  }
+  if (
+    typeof payload !== 'object' ||
+    typeof payload.user_id !== 'string' ||
+    typeof payload.username !== 'string' ||
+    typeof payload.exp !== 'number' ||
+    typeof payload.iat !== 'number'
+  ) {
+    throw new NeonError('unauthorized', 'invalid token claims');
+  }
+  return { user_id: payload.user_id, username: payload.username, exp: payload.exp, iat: payload.iat };
+}
+
+/** The token in an `Authorization: Bearer <token>` header, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,103 @@
+import Type from 'typebox';
+
+/**
+ * Environment variables, one schema per service, composed from the pieces they share. Every
+ * variable here is listed in `.env.example`.
+ */
+const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback });
+
+export const CommonEnv = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** OTLP/HTTP collector for traces, e.g. http://127.0.0.1:4318; tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Hard deadline for a graceful shutdown, after which the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000 }),
+};
+
+export const NatsEnv = {
+  NATS_URL: Type.String({ minLength: 1, default: 'nats://127.0.0.1:4222' }),
+  /** Replicas of the streams NeonChat creates: 1 on one server, 3 on a cluster. */
+  NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+  /** How long the chat stream keeps events: the window for resume and for outages. */
+  NATS_STREAM_MAX_AGE_S: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  NATS_STREAM_MAX_BYTES: Type.Integer({ minimum: -1, default: 8 * 1024 ** 3 }),
+  /** Window in which a resend with the same (user, request_id) is recognised. */
+  NATS_DUPLICATE_WINDOW_S: Type.Integer({ minimum: 1, default: 120 }),
+};
+
+export const DatabaseEnv = {
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://neon@127.0.0.1:5432/neonchat' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+};
+
+export const RedisEnv = {
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+};
+
+const Jwt = {
+  /** HS256 secret shared by the api (signs) and the gateway (verifies). */
+  JWT_SECRET: Type.String({ minLength: 1 }),
+  JWT_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
+};
+
+export const ApiEnv = Type.Object({
+  ...CommonEnv,
+  ...NatsEnv,
+  ...DatabaseEnv,
+  ...RedisEnv,
+  ...Jwt,
+  API_HOST: Type.String({ default: '127.0.0.1' }),
+  API_PORT: Port(8080),
+  BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 10 }),
+  /** Comma-separated origins allowed by CORS; empty allows none. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
+});
+
+export const GatewayEnv = Type.Object({
+  ...CommonEnv,
+  ...NatsEnv,
+  ...DatabaseEnv,
+  ...Jwt,
+  GATEWAY_HOST: Type.String({ default: '127.0.0.1' }),
+  GATEWAY_PORT: Port(8082),
+  /** /healthz, /readyz and /metrics, on a port of their own. */
+  GATEWAY_METRICS_PORT: Port(9082),
+  /** A stable name for this instance, used in presence reports; random when unset. */
+  GATEWAY_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  GATEWAY_MAX_FRAME_BYTES: Type.Integer({ minimum: 256, default: 16 * 1024 }),
+  GATEWAY_MAX_BACKPRESSURE_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+  GATEWAY_IDLE_TIMEOUT_S: Type.Integer({ minimum: 8, default: 60 }),
+  GATEWAY_MAX_SOCKETS_PER_USER: Type.Integer({ minimum: 1, default: 20 }),
+  GATEWAY_RATE_PER_SECOND: Type.Integer({ minimum: 1, default: 20 }),
+  GATEWAY_RATE_BURST: Type.Integer({ minimum: 1, default: 40 }),
+});
+
+export const PersisterEnv = Type.Object({
+  ...CommonEnv,
+  ...NatsEnv,
+  ...DatabaseEnv,
+  PERSISTER_METRICS_PORT: Port(9083),
+  PERSISTER_METRICS_HOST: Type.String({ default: '127.0.0.1' }),
+  PERSISTER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 500 }),
+  PERSISTER_BATCH_WAIT_MS: Type.Integer({ minimum: 1, default: 50 }),
+  PERSISTER_ACK_WAIT_S: Type.Integer({ minimum: 1, default: 30 }),
+  PERSISTER_MAX_ACK_PENDING: Type.Integer({ minimum: 1, default: 20000 }),
+  PERSISTER_MAX_DELIVER: Type.Integer({ minimum: 2, default: 10 }),
+});
+
+export const PresenceEnv = Type.Object({
+  ...CommonEnv,
+  ...NatsEnv,
+  ...DatabaseEnv,
+  ...RedisEnv,
+  PRESENCE_METRICS_PORT: Port(9084),
+  PRESENCE_METRICS_HOST: Type.String({ default: '127.0.0.1' }),
+  PRESENCE_TTL_S: Type.Integer({ minimum: 5, default: 65 }),
+});

@@ -1,0 +1,67 @@
+/**
+ * The one closed list of error codes NeonChat speaks, with how each maps onto HTTP and onto
+ * WebSocket close codes. REST bodies (`{error: {code, message}}`) and `error` frames use these
+ * codes verbatim; clients may switch on them, so a code is never renamed once shipped.
+ */
+export const ERROR_CODES = {
+  validation_failed: { http: 400 },
+  unauthorized: { http: 401 },
+  token_expired: { http: 401 },
+  forbidden: { http: 403 },
+  not_found: { http: 404 },
+  conflict: { http: 409 },
+  payload_too_large: { http: 413 },
+  rate_limited: { http: 429 },
+  unavailable: { http: 503 },
+  internal: { http: 500 },
+  resume_too_far: { http: 410 },
+  unknown_type: { http: 400 },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].http;
+}
+
+/**
+ * WebSocket close codes the gateway uses. 4000–4999 is the range RFC 6455 leaves to
+ * applications; clients decide whether to reconnect from the code alone.
+ */
+export const CLOSE_CODES = {
+  /** Server going away (deploy, shutdown): reconnect after a short random delay. */
+  goingAway: 1001,
+  /** A frame larger than the gateway accepts. */
+  messageTooBig: 1009,
+  /** The token ran out while the socket was open: log in again, then reconnect. */
+  tokenExpired: 4001,
+  /** The client could not keep up with what it was sent; reconnect and resume. */
+  slowConsumer: 4008,
+  /** Too many sockets for one user. */
+  tooManyConnections: 4009,
+  /** Too many frames refused for rate: the client is misbehaving. */
+  rateLimited: 4029,
+} as const;
+
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** A failure with a public code. `message` is safe to show to a client; `cause` never is. */
+export class NeonError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NeonError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get httpStatus(): number {
+    return httpStatusOf(this.code);
+  }
+}
+
+export function isNeonError(value: unknown): value is NeonError {
+  return value instanceof NeonError;
+}

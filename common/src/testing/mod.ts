@@ -1,0 +1,7 @@
+export { startNats, startPostgres, startRedis, freePort, TEST_DB_USER } from './servers.js';
+export type { RunningServer } from './servers.js';
+export { createDatabase, withDatabase } from './database.js';
+export { testEnvironment, type TestEnvironment } from './environment.js';
+export { waitFor, nextEvent } from './wait.js';
+export { testServiceConfig, TEST_JWT_SECRET } from './service-config.js';
+export { TestSocket } from './test-socket.js';

@@ -1,0 +1,34 @@
+import type { Static, TObject, TProperties } from 'typebox';
+import { loadConfig } from '../config/load-config.js';
+import { testEnvironment } from './environment.js';
+
+export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdef0123456789';
+
+/**
+ * A service's configuration for a test: the run's shared servers, random ports, quiet logs,
+ * then `overrides`. Goes through the same loader as production, so it is validated the same.
+ */
+export function testServiceConfig<P extends TProperties>(
+  schema: TObject<P>,
+  overrides: Record<string, string | number | undefined> = {},
+): Static<TObject<P>> {
+  const env = testEnvironment();
+  const base: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NATS_URL: env.natsUrl,
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    BCRYPT_COST: '4',
+    API_PORT: '0',
+    GATEWAY_PORT: '0',
+    GATEWAY_METRICS_PORT: '0',
+    PERSISTER_METRICS_PORT: '0',
+    PRESENCE_METRICS_PORT: '0',
+    PERSISTER_BATCH_WAIT_MS: '5',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+  for (const [k, v] of Object.entries(overrides)) base[k] = v === undefined ? undefined : String(v);
+  return loadConfig(schema, base);
+}

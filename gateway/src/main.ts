@@ -1,0 +1,28 @@
+import { ConfigError, GatewayEnv, createLogger, createShutdown, loadConfig, startOpsServer, startTracing } from '@neonchat/common';
+import { createGateway } from './gateway.js';
+
+let config;
+try {
+  config = loadConfig(GatewayEnv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`gateway: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger('gateway', config.LOG_LEVEL);
+const tracing = startTracing('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+const gateway = await createGateway(config, { logger });
+const ops = await startOpsServer({
+  host: config.GATEWAY_HOST,
+  port: config.GATEWAY_METRICS_PORT,
+  registry: gateway.registry,
+  isReady: () => !gateway.nats.isClosed(),
+});
+const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+shutdown.add('gateway', () => gateway.close());
+shutdown.add('ops server', () => ops.close());
+shutdown.add('tracing', () => tracing.shutdown());
+shutdown.installSignalHandlers();
+await gateway.listen();

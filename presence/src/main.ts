@@ -1,0 +1,28 @@
+import { ConfigError, PresenceEnv, createLogger, createShutdown, loadConfig, startOpsServer, startTracing } from '@neonchat/common';
+import { createPresenceService } from './presence-service.js';
+
+let config;
+try {
+  config = loadConfig(PresenceEnv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`presence: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
+const logger = createLogger('presence', config.LOG_LEVEL);
+const tracing = startTracing('presence', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+const presence = await createPresenceService(config, { logger });
+const ops = await startOpsServer({
+  host: config.PRESENCE_METRICS_HOST,
+  port: config.PRESENCE_METRICS_PORT,
+  registry: presence.registry,
+  isReady: () => presence.isReady(),
+});
+const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+shutdown.add('presence', () => presence.close());
+shutdown.add('ops server', () => ops.close());
+shutdown.add('tracing', () => tracing.shutdown());
+shutdown.installSignalHandlers();
+logger.info('presence running');
