@@ -170,7 +170,7 @@ function unprivilegedIds(): { uid: number; gid: number } | undefined {
 
 export const TEST_DB_USER = 'neon';
 
-export async function startPostgres(options: { port?: number } = {}): Promise<RunningServer> {
+export async function startPostgres(options: { port?: number; durable?: boolean } = {}): Promise<RunningServer> {
   const binDir = postgresBinDir();
   const port = options.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'neonchat-pg-'));
@@ -193,15 +193,10 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Ru
         dataDir,
         '-c',
         'listen_addresses=127.0.0.1',
-        // Durability is not under test here; speed is welcome.
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
         '-c',
         'max_connections=300',
+        // Tests don't test durability and welcome the speed; benchmarks ask for a durable server.
+        ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
       readyPattern: /database system is ready to accept connections/,
       ...(ids ?? {}),

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openOrm, migrate } from '@neonchat/common';
+import { startNats, startPostgres, startRedis, createDatabase, freePort, waitFor, type RunningServer } from '@neonchat/common/testing';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface BenchEnvironment {
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly jwtSecret: string;
+  /** A fresh migrated database for one scenario. */
+  freshDatabase(): Promise<string>;
+  /** Starts `node <service>/dist/main.js` as its own process and waits for /readyz. */
+  spawnService(
+    service: 'api' | 'gateway' | 'persister' | 'presence',
+    env: Record<string, string>,
+    readyPort: number,
+  ): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** CPU seconds (user + system) used so far, from /proc. */
+  cpuSeconds(): number;
+  /** Resident set size now, in MiB, from /proc. */
+  rssMiB(): number;
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = 100;
+const PAGE_BYTES = 4096;
+
+function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const rssPages = Number(fields[21]);
+    return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssMiB: (rssPages * PAGE_BYTES) / 2 ** 20 };
+  } catch {
+    return { cpuSeconds: 0, rssMiB: 0 };
+  }
+}
+
+/**
+ * Real servers for benchmarks, started on free loopback ports: NATS with JetStream, a durable
+ * PostgreSQL (fsync on: figures must not lean on a setting production would not use) and
+ * Redis. URLs in NATS_URL / DATABASE_URL / REDIS_URL are used instead when set.
+ */
+export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+  const servers: RunningServer[] = [];
+  const nats = process.env.NATS_URL ? undefined : await startNats();
+  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ durable: true });
+  const redis = process.env.REDIS_URL ? undefined : await startRedis();
+  for (const s of [nats, pg, redis]) if (s) servers.push(s);
+  const adminUrl = pg ? pg.url : process.env.DATABASE_URL!;
+  const children: ServiceProcess[] = [];
+  const jwtSecret = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}-secret-padding`;
+
+  async function freshDatabase(): Promise<string> {
+    const url = await createDatabase(adminUrl);
+    const orm = await openOrm({ databaseUrl: url, poolMax: 1 });
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close(true);
+    }
+    return url;
+  }
+
+  return {
+    natsUrl: nats?.url ?? process.env.NATS_URL!,
+    databaseUrl: adminUrl,
+    redisUrl: redis?.url ?? process.env.REDIS_URL!,
+    jwtSecret,
+    freshDatabase,
+    async spawnService(service, env, readyPort) {
+      const child = spawn(process.execPath, [join(REPO_ROOT, service, 'dist', 'main.js')], {
+        env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      const pid = child.pid ?? 0;
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, procStat(pid).rssMiB)), 500);
+      sampler.unref();
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+          const res = await fetch(`http://127.0.0.1:${readyPort}/readyz`).catch(() => undefined);
+          return res?.ok;
+        },
+        { timeoutMs: 30000, what: `${service} ready` },
+      );
+      const proc: ServiceProcess = {
+        name: service,
+        pid,
+        child,
+        cpuSeconds: () => procStat(pid).cpuSeconds,
+        rssMiB: () => procStat(pid).rssMiB,
+        peakRssMiB: () => Math.max(peak, procStat(pid).rssMiB),
+        async stop() {
+          clearInterval(sampler);
+          if (child.exitCode !== null) return;
+          await new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          });
+        },
+      };
+      children.push(proc);
+      return proc;
+    },
+    async stop() {
+      await Promise.all(children.map((c) => c.stop()));
+      await Promise.all(servers.map((s) => s.stop()));
+    },
+  };
+}
+
+export { freePort };

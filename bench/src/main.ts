@@ -1,0 +1,53 @@
+/**
+ * `make bench`: runs the benchmark scenarios against real servers on loopback and writes
+ * bench/out/report.{json,md}. `--full` runs the long versions; `--only a,b` picks scenarios;
+ * `--set key=value` passes a parameter to them.
+ */
+import { parseArgs } from 'node:util';
+import { startBenchEnvironment } from './bench-environment.js';
+import { SCENARIOS } from './scenarios/index.js';
+import { markdownTable, writeReport } from './report.js';
+import type { ScenarioResult } from './scenario.js';
+
+const { values } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench/out' },
+    set: { type: 'string', multiple: true, default: [] },
+    list: { type: 'boolean', default: false },
+  },
+});
+
+if (values.list) {
+  for (const s of SCENARIOS) console.log(`${s.name.padEnd(24)} ${s.description}`);
+  process.exit(0);
+}
+const wanted = values.only ? new Set(values.only.split(',')) : undefined;
+const chosen = SCENARIOS.filter((s) => !wanted || wanted.has(s.name));
+if (wanted)
+  for (const name of wanted) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`no scenario ${name}; --list shows them`);
+const params = Object.fromEntries(values.set.map((kv) => kv.split('=', 2) as [string, string]));
+
+const env = await startBenchEnvironment();
+const results: ScenarioResult[] = [];
+let failed = false;
+try {
+  for (const scenario of chosen) {
+    const log = (message: string) => console.error(`[${scenario.name}] ${message}`);
+    log('starting');
+    try {
+      const result = await scenario.run({ env, quick: !values.full, params, log });
+      results.push(result);
+      console.log(`\n${markdownTable(result)}\n`);
+    } catch (err) {
+      failed = true;
+      log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+} finally {
+  await env.stop();
+}
+const written = writeReport(values.out, results);
+console.log(`report: ${written.markdown}, ${written.json}`);
+if (failed) process.exitCode = 1;

@@ -1,0 +1,39 @@
+import type { BenchEnvironment } from './bench-environment.js';
+
+/** One figure of a benchmark, with its unit and, where one exists, the target it is held to. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** e.g. '< 50 ms (seed)', '≥ 20,000 msg/s (ours)' */
+  readonly target?: string;
+  /** Whether the figure meets its target; undefined when there is none. */
+  readonly met?: boolean;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly description: string;
+  readonly parameters: Record<string, string | number | boolean>;
+  readonly figures: Figure[];
+  /** Per-second samples for plots: {t (s since start), ...series}. */
+  readonly timeline?: Array<Record<string, number>>;
+  /** CPU seconds and peak RSS of each service process, where the scenario spawned them. */
+  readonly processes?: Array<{ name: string; cpuSeconds: number; peakRssMiB: number }>;
+  readonly notes?: string[];
+}
+
+export interface ScenarioContext {
+  readonly env: BenchEnvironment;
+  /** The short version `make bench` runs (whole suite under 5 minutes). */
+  readonly quick: boolean;
+  /** Scenario parameters from the command line (`--set key=value`). */
+  readonly params: Record<string, string>;
+  readonly log: (message: string) => void;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  run(ctx: ScenarioContext): Promise<ScenarioResult>;
+}
