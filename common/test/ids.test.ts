@@ -1,0 +1,21 @@
+import { expect } from 'chai';
+import { uuidv7, uuidv7Time } from '@neonchat/common';
+
+describe('uuidv7', () => {
+  it('makes RFC 9562 version 7 ids that carry their time', () => {
+    const at = Date.UTC(2026, 10, 22, 10, 0, 0, 123);
+    const id = uuidv7(at);
+    expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidv7Time(id)).to.equal(at);
+  });
+
+  it('sorts by creation time', () => {
+    const ids = [uuidv7(1000), uuidv7(2000), uuidv7(3000)];
+    expect([...ids].sort()).to.deep.equal(ids);
+  });
+
+  it('reads no time from other uuid versions', () => {
+    expect(uuidv7Time('6f1c2b9e-3c1a-4b7e-9b1a-2f3e4d5c6b7a')).to.equal(undefined);
+    expect(uuidv7Time('short')).to.equal(undefined);
+  });
+});

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { STREAMS, SUBJECTS, connectNats, createLogger, ensureStreams, uuidv7 } from '@neonchat/common';
+import { startNats, type RunningServer } from '@neonchat/common/testing';
+
+const settings = { replicas: 1, maxAgeSeconds: 3600, maxBytes: 1024 * 1024 * 64, duplicateWindowSeconds: 60 };
+
+describe('chat streams on nats-server @integration', () => {
+  let server: RunningServer;
+  let nc: NatsConnection;
+
+  before(async () => {
+    server = await startNats();
+    nc = await connectNats({ url: server.url, name: 'test', logger: createLogger('test', 'silent') });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('creates the streams idempotently with the configured limits', async () => {
+    await ensureStreams(nc, settings);
+    await ensureStreams(nc, { ...settings, maxAgeSeconds: 7200 });
+    const info = await (await jetstreamManager(nc)).streams.info(STREAMS.chatEvents);
+    expect(info.config.subjects).to.deep.equal([SUBJECTS.chatEventsWildcard]);
+    expect(info.config.max_age).to.equal(7200 * 1e9);
+    expect(info.config.max_bytes).to.equal(settings.maxBytes);
+  });
+
+  it('republishes stored events to live.{chat}.events in stream order with their sequence', async () => {
+    const chatId = uuidv7();
+    const sub = nc.subscribe(SUBJECTS.liveChat(chatId), { max: 3 });
+    await nc.flush();
+    const js = jetstream(nc);
+    const acks = [];
+    for (const text of ['a', 'b', 'c']) acks.push(await js.publish(SUBJECTS.chatEvents(chatId), text));
+    const got: Array<{ text: string; seq: number; last: number }> = [];
+    for await (const m of sub) {
+      got.push({ text: m.string(), seq: Number(m.headers?.get('Nats-Sequence')), last: Number(m.headers?.get('Nats-Last-Sequence')) });
+    }
+    expect(got.map((g) => g.text)).to.deep.equal(['a', 'b', 'c']);
+    expect(got.map((g) => g.seq)).to.deep.equal(acks.map((a) => a.seq));
+    // Nats-Last-Sequence is the previous event of the same chat: a gap detector for consumers.
+    expect(got[1]?.last).to.equal(acks[0]?.seq);
+  });
+
+  it('stores a resend with the same message id once', async () => {
+    const js = jetstream(nc);
+    const chatId = uuidv7();
+    const first = await js.publish(SUBJECTS.chatEvents(chatId), 'x', { msgID: 'user:req-1' });
+    const again = await js.publish(SUBJECTS.chatEvents(chatId), 'x', { msgID: 'user:req-1' });
+    expect(again.duplicate).to.equal(true);
+    expect(again.seq).to.equal(first.seq);
+  });
+});
