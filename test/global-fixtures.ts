@@ -38,4 +38,12 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 export async function mochaGlobalTeardown(): Promise<void> {
   await Promise.all(started.map((s) => s.stop()));
+  // Every suite closes what it opened, so the process should now exit by itself. If a leaked
+  // handle keeps it alive, say what it is and exit anyway rather than hang CI.
+  const watchdog = setTimeout(() => {
+    const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+    console.error(`tests: process still alive 15 s after teardown; open handles: ${handles.map((h) => h.constructor.name).join(', ')}`);
+    process.exit(process.exitCode ?? 0);
+  }, 15000);
+  watchdog.unref();
 }

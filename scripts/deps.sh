@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what NeonChat needs and builds it. Safe to run again: each step is skipped when it
+# is already done.
+#   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
+#   2. `npm ci` when node_modules is missing or older than package-lock.json;
+#   3. `npm run build`.
+# The system services that the apt packages come with are not started here: `make dev` and
+# the tests run their own servers on their own ports and data dirs.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SUDO=()
+((EUID == 0)) || SUDO=(sudo)
+POLICY_RC=""  # a policy-rc.d this script created, removed on exit
+
+log() { printf '[deps] %s\n' "$*"; }
+die() { printf '[deps] error: %s\n' "$*" >&2; exit 1; }
+
+have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
+have_binary() { command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /usr/bin/$1 ]]; }
+
+install_servers() {
+  local missing=()
+  have_binary nats-server || missing+=(nats-server)
+  have_binary redis-server || missing+=(redis-server)
+  have_postgres || missing+=(postgresql)
+  if ((${#missing[@]} == 0)); then
+    log "servers: nats-server, redis-server and PostgreSQL are installed"
+    return
+  fi
+  log "servers: installing ${missing[*]} with apt-get"
+  command -v apt-get >/dev/null || die "apt-get not found: install nats-server, redis-server and PostgreSQL yourself"
+
+  if ((${#SUDO[@]})) && ! command -v sudo >/dev/null; then
+    die "not root and sudo is missing: run this script as root"
+  fi
+
+  # Keep the packages' own services (redis on 6379, a PostgreSQL cluster on 5432) from being
+  # started, unless the machine already has a policy about it.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    POLICY_RC=/usr/sbin/policy-rc.d
+    trap remove_policy_rc EXIT
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$POLICY_RC" >/dev/null
+    "${SUDO[@]}" chmod +x "$POLICY_RC"
+  fi
+
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    nats-server redis-server postgresql
+  if ! { have_binary nats-server && have_binary redis-server && have_postgres; }; then
+    die "the servers are still missing after apt-get install"
+  fi
+}
+
+remove_policy_rc() { [[ -z $POLICY_RC ]] || "${SUDO[@]}" rm -f "$POLICY_RC"; }
+
+install_node_modules() {
+  command -v npm >/dev/null || die "node and npm are required (Node 20, see .nvmrc)"
+  if [[ ! -f node_modules/.package-lock.json ]]; then
+    log "npm: node_modules missing: npm ci"
+  elif [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "npm: package-lock.json changed: npm ci"
+  else
+    log "npm: node_modules up to date"
+    return
+  fi
+  npm ci --no-audit --no-fund
+}
+
+install_servers
+install_node_modules
+log "build: npm run build"
+npm run build --silent
+log "done"
