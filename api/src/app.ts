@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
@@ -9,15 +10,25 @@ import cors from '@fastify/cors';
 import type { Logger } from '@neonchat/common';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { authenticateWith } from './plugins/authenticate.js';
+import { splitCoercionSchemaController } from './plugins/validation.js';
+import { installRequestMetrics } from './plugins/request-metrics.js';
+import { installRateLimit } from './plugins/rate-limit.js';
+import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { userRoutes } from './routes/user-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
+import { memberRoutes } from './routes/member-routes.js';
+import { messageRoutes } from './routes/message-routes.js';
 import { MembershipAnnouncer } from './domain/membership-announcer.js';
+import { PresenceLookup } from './domain/presence-lookup.js';
+import { ChatEventPublisher } from './domain/chat-event-publisher.js';
 import { ErrorBody } from './schemas/common.js';
 
 export interface AppDeps {
   readonly orm: MikroORM;
   readonly nats: NatsConnection;
+  readonly redis: Redis;
   readonly registry: Registry;
   readonly logger: Logger;
 }
@@ -27,6 +38,11 @@ export interface AppSettings {
   readonly jwtTtlSeconds: number;
   readonly bcryptCost: number;
   readonly corsOrigins: readonly string[];
+  readonly rateLimitPerMinute: number;
+  /** Redis key prefix of the rate-limit counters, shared by every replica of a deployment. */
+  readonly rateLimitNamespace: string;
+  /** How long a list waits for presence before showing everyone offline. */
+  readonly presenceTimeoutMs: number;
 }
 
 /**
@@ -37,18 +53,23 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    schemaController: splitCoercionSchemaController(),
   });
   installErrorHandler(app);
+  installRequestMetrics(app, deps.registry);
   app.addSchema(ErrorBody);
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cors, { origin: settings.corsOrigins.length ? [...settings.corsOrigins] : false });
+  await app.register(cors, {
+    origin: settings.corsOrigins.length ? [...settings.corsOrigins] : false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'NeonChat API', version: '1.0.0', description: 'REST API of the NeonChat messenger backend.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -56,8 +77,19 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });
 
-  const authenticate = authenticateWith(settings.jwtSecret);
+  const tokens = new TokenVerifier(settings.jwtSecret);
+  // Registered after health, metrics and docs so only the API itself is limited.
+  await installRateLimit(app, {
+    redis: deps.redis,
+    perMinute: settings.rateLimitPerMinute,
+    tokens,
+    namespace: settings.rateLimitNamespace,
+  });
+
+  const authenticate = authenticateWith(tokens);
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
+  const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
+  const publisher = new ChatEventPublisher(deps.nats);
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, {
@@ -66,7 +98,10 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
         jwtTtlSeconds: settings.jwtTtlSeconds,
         bcryptCost: settings.bcryptCost,
       });
-      await v1.register(chatRoutes, { orm: deps.orm, authenticate, announcer });
+      await v1.register(userRoutes, { orm: deps.orm, authenticate, presence });
+      await v1.register(chatRoutes, { orm: deps.orm, authenticate, announcer, presence });
+      await v1.register(memberRoutes, { orm: deps.orm, authenticate, announcer });
+      await v1.register(messageRoutes, { orm: deps.orm, authenticate, publisher });
     },
     { prefix: '/api/v1' },
   );

@@ -1,9 +1,10 @@
-import { ApiEnv, ConfigError, createLogger, createShutdown, loadConfig, startTracing } from '@neonchat/common';
+import { ApiEnv, ConfigError, assertProductionSecrets, createLogger, createShutdown, loadConfig, startTracing } from '@neonchat/common';
 import { createApiService } from './service.js';
 
 let config;
 try {
   config = loadConfig(ApiEnv);
+  assertProductionSecrets(config);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`api: ${err.message}`);

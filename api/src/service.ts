@@ -2,7 +2,17 @@ import type { Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type ApiEnv, connectNats, createLogger, createMetricsRegistry, ensureStreams, openOrm, type Logger } from '@neonchat/common';
+import { Redis } from 'ioredis';
+import {
+  type ApiEnv,
+  assertProductionSecrets,
+  connectNats,
+  createLogger,
+  createMetricsRegistry,
+  ensureStreams,
+  openOrm,
+  type Logger,
+} from '@neonchat/common';
 import { buildApp } from './app.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;
@@ -12,12 +22,22 @@ export interface ApiService {
   readonly orm: MikroORM;
   readonly nats: NatsConnection;
   readonly logger: Logger;
-  /** Stops taking requests, then closes NATS (draining) and the database pool. */
+  /** Stops taking requests, then closes NATS (draining), Redis and the database pool. */
   close(): Promise<void>;
 }
 
+export interface ApiServiceOptions {
+  readonly logger?: Logger;
+  /** Redis prefix of the rate-limit counters; tests give each suite its own. */
+  readonly rateLimitNamespace?: string;
+}
+
+export const DEFAULT_RATE_LIMIT_NAMESPACE = 'neonchat:api:rate:';
+const PRESENCE_TIMEOUT_MS = 250;
+
 /** Opens the api's connections and builds the app. Used by `main.ts` and by the tests. */
-export async function createApiService(config: ApiConfig, options: { logger?: Logger } = {}): Promise<ApiService> {
+export async function createApiService(config: ApiConfig, options: ApiServiceOptions = {}): Promise<ApiService> {
+  assertProductionSecrets(config);
   const logger = options.logger ?? createLogger('api', config.LOG_LEVEL);
   const registry = createMetricsRegistry('api');
   const orm = await openOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
@@ -28,8 +48,12 @@ export async function createApiService(config: ApiConfig, options: { logger?: Lo
     maxBytes: config.NATS_STREAM_MAX_BYTES,
     duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
   });
+  // Rate-limit counters: a short command timeout so a stuck Redis delays no request long
+  // (the limiter then lets requests through and logs).
+  const redis = new Redis(config.REDIS_URL, { commandTimeout: 500, maxRetriesPerRequest: 1 });
+  redis.on('error', (err: unknown) => logger.warn({ err }, 'rate-limit redis connection trouble'));
   const app = await buildApp(
-    { orm, nats, registry, logger },
+    { orm, nats, redis, registry, logger },
     {
       jwtSecret: config.JWT_SECRET,
       jwtTtlSeconds: config.JWT_TTL_S,
@@ -37,6 +61,9 @@ export async function createApiService(config: ApiConfig, options: { logger?: Lo
       corsOrigins: config.CORS_ORIGINS.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      rateLimitNamespace: options.rateLimitNamespace ?? DEFAULT_RATE_LIMIT_NAMESPACE,
+      presenceTimeoutMs: PRESENCE_TIMEOUT_MS,
     },
   );
   return {
@@ -47,6 +74,7 @@ export async function createApiService(config: ApiConfig, options: { logger?: Lo
     async close() {
       await app.close();
       await nats.drain();
+      redis.disconnect();
       await orm.close(true);
     },
   };

@@ -19,6 +19,8 @@ export interface BenchEnvironment {
     service: 'api' | 'gateway' | 'persister' | 'presence',
     env: Record<string, string>,
     readyPort: number,
+    /** Node flags before the script, e.g. `--cpu-prof` (NODE_OPTIONS refuses those). */
+    options?: { nodeArgs?: string[] },
   ): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
@@ -35,10 +37,11 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux x86-64). */
 const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
 
-function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
+export function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -83,8 +86,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     redisUrl: redis?.url ?? process.env.REDIS_URL!,
     jwtSecret,
     freshDatabase,
-    async spawnService(service, env, readyPort) {
-      const child = spawn(process.execPath, [join(REPO_ROOT, service, 'dist', 'main.js')], {
+    async spawnService(service, env, readyPort, options = {}) {
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(REPO_ROOT, service, 'dist', 'main.js')], {
         env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
         stdio: ['ignore', 'inherit', 'inherit'],
       });

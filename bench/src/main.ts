@@ -50,4 +50,6 @@ try {
 }
 const written = writeReport(values.out, results);
 console.log(`report: ${written.markdown}, ${written.json}`);
+if (written.plots.length) console.log(`plots: ${written.plots.join(', ')}`);
+for (const warning of written.warnings) console.error(`bench: ${warning}`);
 if (failed) process.exitCode = 1;

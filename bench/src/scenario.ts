@@ -19,8 +19,25 @@ export interface ScenarioResult {
   /** Per-second samples for plots: {t (s since start), ...series}. */
   readonly timeline?: Array<Record<string, number>>;
   /** CPU seconds and peak RSS of each service process, where the scenario spawned them. */
-  readonly processes?: Array<{ name: string; cpuSeconds: number; peakRssMiB: number }>;
+  readonly processes?: Array<{
+    name: string;
+    cpuSeconds: number;
+    peakRssMiB: number;
+    /** Average CPU over the measured time, % of one core. */
+    cpuPercent?: number;
+    startRssMiB?: number;
+    endRssMiB?: number;
+  }>;
+  /** Panels of the PNG plot drawn from `timeline`; a default (throughput, latency) when unset. */
+  readonly plot?: PlotPanel[];
   readonly notes?: string[];
+}
+
+/** One panel of a timeline plot: the timeline series (keys of its rows) drawn as lines. */
+export interface PlotPanel {
+  readonly title: string;
+  readonly unit: string;
+  readonly series: string[];
 }
 
 export interface ScenarioContext {

@@ -14,6 +14,7 @@ export type { ChatAction, Membership, Decision, DenyReason } from './permissions
 // Configuration.
 export { loadConfig, ConfigError } from './config/load-config.js';
 export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, DatabaseEnv, RedisEnv } from './config/env-schemas.js';
+export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from './config/production-secrets.js';
 
 // Runtime.
 export { createLogger } from './runtime/logger.js';

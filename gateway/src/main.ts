@@ -18,7 +18,7 @@ const ops = await startOpsServer({
   host: config.GATEWAY_HOST,
   port: config.GATEWAY_METRICS_PORT,
   registry: gateway.registry,
-  isReady: () => !gateway.nats.isClosed(),
+  isReady: () => gateway.isReady(),
 });
 const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 shutdown.add('gateway', () => gateway.close());

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { MemberStatus } from '@neonchat/common';
 import type { ChatMembershipView } from './socket-state.js';
 
 /**
@@ -18,12 +19,44 @@ export class MembershipReader {
     return new Map(rows.map((r) => [r.chat_id, { type: r.type, role: r.role }]));
   }
 
-  async membership(chatId: string, userId: string): Promise<ChatMembershipView | undefined> {
-    const { rows } = await this.pool.query<{ type: ChatMembershipView['type']; role: ChatMembershipView['role'] }>(
-      `select c.type, m.role from chat_members m join chats c on c.id = m.chat_id
-        where m.chat_id = $1 and m.user_id = $2 and m.status = 'active'`,
+  /** Active chats of many users in one query (the resync after a NATS reconnect). */
+  async activeChatsOfMany(userIds: readonly string[]): Promise<Map<string, Map<string, ChatMembershipView>>> {
+    const out = new Map<string, Map<string, ChatMembershipView>>(userIds.map((id) => [id, new Map()]));
+    if (!userIds.length) return out;
+    const { rows } = await this.pool.query<{
+      user_id: string;
+      chat_id: string;
+      type: ChatMembershipView['type'];
+      role: ChatMembershipView['role'];
+    }>(
+      `select m.user_id, m.chat_id, c.type, m.role
+         from chat_members m join chats c on c.id = m.chat_id
+        where m.user_id = any($1::uuid[]) and m.status = 'active'`,
+      [userIds],
+    );
+    for (const r of rows) out.get(r.user_id)?.set(r.chat_id, { type: r.type, role: r.role });
+    return out;
+  }
+
+  /** The user's membership of a chat whatever its status (a ban is told apart from a stranger). */
+  async membership(chatId: string, userId: string): Promise<(ChatMembershipView & { status: MemberStatus }) | undefined> {
+    const { rows } = await this.pool.query<{ type: ChatMembershipView['type']; role: ChatMembershipView['role']; status: MemberStatus }>(
+      `select c.type, m.role, m.status from chat_members m join chats c on c.id = m.chat_id
+        where m.chat_id = $1 and m.user_id = $2`,
       [chatId, userId],
     );
     return rows[0];
+  }
+
+  /** Active members of each chat: who shares a chat with whom, for presence. */
+  async membersOf(chatIds: readonly string[]): Promise<Map<string, string[]>> {
+    const members = new Map<string, string[]>(chatIds.map((id) => [id, []]));
+    if (!chatIds.length) return members;
+    const { rows } = await this.pool.query<{ chat_id: string; user_id: string }>(
+      `select chat_id, user_id from chat_members where chat_id = any($1::uuid[]) and status = 'active'`,
+      [chatIds],
+    );
+    for (const r of rows) members.get(r.chat_id)?.push(r.user_id);
+    return members;
   }
 }

@@ -3,44 +3,49 @@ import { LATENCY_BUCKETS_S } from '@neonchat/common';
 
 export interface GatewayMetrics {
   readonly connections: Gauge;
+  readonly connectionsOpened: Counter;
+  readonly closes: Counter<'reason'>;
   readonly framesIn: Counter<'type'>;
   readonly framesOut: Counter<'type'>;
+  readonly deliveries: Counter<'type'>;
   readonly publishAck: Histogram;
   readonly errors: Counter<'code'>;
+  readonly drops: Counter<'reason'>;
+  readonly slowConsumerCloses: Counter<'reason'>;
   readonly chatSubscriptions: Gauge;
+  readonly gapRepairs: Counter;
+  readonly catchUps: Counter<'kind' | 'outcome'>;
+  readonly presenceDeliveries: Counter;
+  readonly internalErrors: Counter<'where'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name: `neonchat_gateway_${name}`, help, labelNames, registers: [registry] });
   return {
     connections: new Gauge({ name: 'neonchat_gateway_connections', help: 'Open WebSocket connections', registers: [registry] }),
-    framesIn: new Counter({
-      name: 'neonchat_gateway_frames_in_total',
-      help: 'Frames received, by type',
-      labelNames: ['type'],
-      registers: [registry],
-    }),
-    framesOut: new Counter({
-      name: 'neonchat_gateway_frames_out_total',
-      help: 'Frames fanned out, by type (one per chat event, not per socket)',
-      labelNames: ['type'],
-      registers: [registry],
-    }),
+    connectionsOpened: counter('connections_opened_total', 'WebSocket connections accepted'),
+    closes: counter('connections_closed_total', 'Connections closed, by reason', ['reason']),
+    framesIn: counter('frames_in_total', 'Frames received, by type', ['type']),
+    framesOut: counter('frames_out_total', 'Frames serialized to go out, by type (a fanned-out event counts once)', ['type']),
+    deliveries: counter('deliveries_total', 'Event frames handed to sockets by fan-out, by type (one per receiving socket)', ['type']),
     publishAck: new Histogram({
       name: 'neonchat_gateway_publish_ack_seconds',
       help: 'From publishing a message to JetStream to its ack',
       buckets: LATENCY_BUCKETS_S,
       registers: [registry],
     }),
-    errors: new Counter({
-      name: 'neonchat_gateway_error_frames_total',
-      help: 'Error frames sent, by code',
-      labelNames: ['code'],
-      registers: [registry],
-    }),
+    errors: counter('error_frames_total', 'Error frames sent, by code', ['code']),
+    drops: counter('drops_total', 'Events or frames not delivered, by reason', ['reason']),
+    slowConsumerCloses: counter('slow_consumer_closes_total', 'Sockets closed for not keeping up, by reason', ['reason']),
     chatSubscriptions: new Gauge({
       name: 'neonchat_gateway_chat_subscriptions',
       help: 'NATS subscriptions held, one per chat',
       registers: [registry],
     }),
+    gapRepairs: counter('live_gap_events_repaired_total', 'Events lost on core NATS and read back from the stream'),
+    catchUps: counter('catch_ups_total', 'History opens and resumes, by outcome', ['kind', 'outcome']),
+    presenceDeliveries: counter('presence_frames_total', 'Presence frames published to local users'),
+    internalErrors: counter('internal_errors_total', 'Unexpected failures, by where they happened', ['where']),
   };
 }

@@ -1,9 +1,16 @@
 import type { ChatType, MemberRole } from '@neonchat/common';
+import type { TokenBucket } from './rate-limit.js';
 
 /** What a gateway knows of one chat of a socket's user. */
 export interface ChatMembershipView {
   readonly type: ChatType;
   readonly role: MemberRole;
+}
+
+/** Live events held back for a socket while it catches up on a chat (open or resume). */
+export interface CatchUpBuffer {
+  readonly events: Array<{ seq: number; kind: string; data: string }>;
+  bytes: number;
 }
 
 /** Per-socket state, kept as uWS user data. */
@@ -13,10 +20,26 @@ export interface SocketState {
   readonly connectionId: string;
   /** Unix seconds when the token expires. */
   readonly tokenExp: number;
-  /** Chats this socket follows: active memberships of its user. */
+  /** Membership cache: chats this socket follows (active memberships of its user). */
   readonly chats: Map<string, ChatMembershipView>;
   /** Chat to open right after connecting (the `chat_id` query parameter). */
   readonly openChatId: string | undefined;
+  readonly bucket: TokenBucket;
+  /**
+   * Per chat, a live-feed mark taken when the socket joined the chat's topic: what it got live
+   * since then, which a resume must not send again.
+   */
+  readonly liveSince: Map<string, number | null>;
+  /** Chats being caught up (history or resume): their live events wait here, not on the topic. */
+  readonly catchingUp: Map<string, CatchUpBuffer>;
+  /** Chats this socket said it is typing in. */
+  readonly typingIn: Set<string>;
+  /** Wakes async work that paused for this socket's send buffer to drain. */
+  drainWaiters: Array<() => void>;
+  /** Seen above half the backpressure bound: if it then dies abruptly, uWS's own limit cut it. */
+  nearLimit: boolean;
+  /** Passed the per-user cap and registered; a refused socket has nothing to clean up. */
+  admitted: boolean;
   /** Set when the socket closed: async work must not touch it afterwards. */
   closed: boolean;
 }

@@ -1,85 +1,258 @@
 import type pg from 'pg';
-import type { ChatEvent } from '@neonchat/common';
+import type { ChatEvent, ChatReadEvent, MessageCreatedEvent, MessageDeletedEvent, MessageUpdatedEvent } from '@neonchat/common';
 
-/** A chat event with its stream sequence: the order it is applied in. */
+/** A chat event with its stream sequence: the position it takes in its chat. */
 export interface SequencedEvent {
   readonly seq: number;
   readonly event: ChatEvent;
 }
 
+export interface BatchOutcome {
+  /** Chats named by events of the batch that do not exist: those events were not written. */
+  readonly missingChats: ReadonlySet<string>;
+  /** Edits/deletes parked because their message is not in the table yet. */
+  readonly parked: number;
+}
+
+type Change = { readonly seq: number; readonly kind: 'edit' | 'delete'; readonly event: MessageUpdatedEvent | MessageDeletedEvent };
+
 /**
- * Applies a batch of chat events to PostgreSQL in one transaction: new messages in one
- * multi-row insert (`unnest`), idempotent on the message id, then edits, deletes and read
- * marks in stream order, then each touched chat's last-message pointer once per batch.
+ * Applies a batch of chat events to PostgreSQL in one transaction. Every write is guarded by
+ * the stream sequence, so the result is the same whatever order batches (or replicas) commit
+ * in, and a redelivered batch changes nothing:
+ * - new messages: one multi-row insert, `on conflict do nothing` on the id;
+ * - edits/deletes: applied only over an older change (`messages.change_seq`); one whose
+ *   message is not there yet is parked in `message_pending_changes` and applied when it lands;
+ * - read marks only move forward;
+ * - each chat's last-message pointer and `updated_at`: one update per chat per batch, only
+ *   towards a higher sequence.
+ *
+ * The first statement updates every chat row the batch names, in chat id order: that is the
+ * pointer update and the lock in one pass. Taking the locks in one order keeps concurrent
+ * batches (and replicas) from deadlocking, and the lock serialises a message's insert with a
+ * change to it made elsewhere, so a change can't be parked just after the insert looked for
+ * parked changes.
  */
-export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]): Promise<void> {
-  const created = batch.filter(
-    (b): b is SequencedEvent & { event: Extract<ChatEvent, { type: 'message.created' }> } => b.event.type === 'message.created',
-  );
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    if (created.length) {
-      await client.query(
-        `insert into messages (id, chat_id, seq, sender_id, text, created_at)
-         select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[])
-         on conflict do nothing`,
-        [
-          created.map((c) => c.event.id),
-          created.map((c) => c.event.chat_id),
-          created.map((c) => c.seq),
-          created.map((c) => c.event.sender_id),
-          created.map((c) => c.event.text),
-          created.map((c) => c.event.created_at),
-        ],
-      );
-      await client.query(
-        `update chats c set last_message_id = v.id, last_message_seq = v.seq, updated_at = greatest(c.updated_at, v.created_at)
-           from (select distinct on (chat_id) chat_id, id, seq, created_at
-                   from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) as t(chat_id, id, seq, created_at)
-                  order by chat_id, seq desc) v
-          where c.id = v.chat_id and (c.last_message_seq is null or c.last_message_seq < v.seq)`,
-        [
-          created.map((c) => c.event.chat_id),
-          created.map((c) => c.event.id),
-          created.map((c) => c.seq),
-          created.map((c) => c.event.created_at),
-        ],
-      );
+export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]): Promise<BatchOutcome> {
+  const created: Array<{ seq: number; event: MessageCreatedEvent }> = [];
+  const changes: Change[] = [];
+  const reads: Array<{ seq: number; event: ChatReadEvent }> = [];
+  const newest = new Map<string, { seq: number; event: MessageCreatedEvent } | undefined>();
+  for (const { seq, event } of batch) {
+    switch (event.type) {
+      case 'message.created': {
+        created.push({ seq, event });
+        const seen = newest.get(event.chat_id);
+        if (!seen || seen.seq < seq) newest.set(event.chat_id, { seq, event });
+        break;
+      }
+      case 'message.updated':
+        changes.push({ seq, kind: 'edit', event });
+        break;
+      case 'message.deleted':
+        changes.push({ seq, kind: 'delete', event });
+        break;
+      case 'chat.read':
+        reads.push({ seq, event });
+        break;
     }
-    for (const { event } of batch) {
-      switch (event.type) {
-        case 'message.updated':
-          await client.query('update messages set text = $3, updated_at = $4 where id = $1 and chat_id = $2', [
-            event.id,
-            event.chat_id,
-            event.text,
-            event.updated_at,
-          ]);
-          break;
-        case 'message.deleted':
-          await client.query('update messages set deleted_at = $3, updated_at = $3 where id = $1 and chat_id = $2 and deleted_at is null', [
-            event.id,
-            event.chat_id,
-            event.deleted_at,
-          ]);
-          break;
-        case 'chat.read':
-          await client.query('update chat_members set last_read_seq = greatest(last_read_seq, $3) where chat_id = $1 and user_id = $2', [
-            event.chat_id,
-            event.user_id,
-            event.seq,
-          ]);
-          break;
-        default:
-          break;
+    if (!newest.has(event.chat_id)) newest.set(event.chat_id, undefined);
+  }
+
+  const client = await pool.connect();
+  // A connection lost mid-transaction also emits 'error' on the client; the pool listens only
+  // while the client is idle, and an unheard 'error' would end the process. The failing
+  // query rejects too, and that is what is handled.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  let released = false;
+  try {
+    // Nested loops over the sorted chat ids, so rows are locked in that order.
+    await client.query('begin; set local enable_hashjoin = off; set local enable_mergejoin = off');
+    const existing = await touchChats(client, newest);
+    // Asked after the chat locks are held: a change to one of these chats parked by another
+    // transaction has committed by now, or will find this batch's messages once we commit.
+    const [, , anyParked] = (await client.query(
+      'set local enable_hashjoin = on; set local enable_mergejoin = on; select exists (select 1 from message_pending_changes) as any',
+    )) as unknown as [unknown, unknown, pg.QueryResult<{ any: boolean }>];
+    const missingChats = new Set([...newest.keys()].filter((id) => !existing.has(id)));
+    const keep = <T extends { event: { chat_id: string } }>(list: T[]): T[] =>
+      missingChats.size ? list.filter((x) => !missingChats.has(x.event.chat_id)) : list;
+    const createdHere = keep(created);
+    const changesHere = keep(changes);
+    const readsHere = keep(reads);
+
+    if (createdHere.length) {
+      await insertMessages(client, createdHere);
+      // Changes parked by earlier batches (or other replicas) for the messages just inserted.
+      if (anyParked.rows[0]?.any) {
+        await client.query(
+          `with c as (
+           delete from message_pending_changes where message_id = any($1::uuid[])
+           returning message_id as id, chat_id, seq, kind, text, actor_id, at)
+         ${APPLY_CHANGES}`,
+          [uuidArray(createdHere.map((c) => c.event.id))],
+        );
       }
     }
+    let parked = 0;
+    if (changesHere.length) parked = await applyChanges(client, changesHere);
+    if (readsHere.length) await applyReadMarks(client, readsHere);
     await client.query('commit');
+    return { missingChats, parked };
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    // A connection that failed mid-transaction is not handed back to the pool for reuse.
+    await client.query('rollback').catch(() => {
+      client.release(true);
+      released = true;
+    });
     throw err;
   } finally {
-    client.release();
+    client.off('error', ignore);
+    if (!released) client.release();
   }
+}
+
+/**
+ * Updates each chat of the batch once, in chat id order: the pointer moves to the batch's
+ * newest message if that is newer than the pointer; a chat with no new message is rewritten
+ * as it is, which only locks it. Returns the chats that exist.
+ */
+async function touchChats(
+  client: pg.PoolClient,
+  newest: ReadonlyMap<string, { seq: number; event: MessageCreatedEvent } | undefined>,
+): Promise<Set<string>> {
+  const ids = [...newest.keys()].sort();
+  const messageIds = ids.map((id) => newest.get(id)?.event.id ?? null);
+  const seqs = ids.map((id) => newest.get(id)?.seq ?? null);
+  const times = ids.map((id) => newest.get(id)?.event.created_at ?? null);
+  const { rows } = await client.query<{ id: string }>(
+    // `newer` is judged on the row being updated: after waiting for another transaction's
+    // lock, PostgreSQL re-evaluates the SET list on the row that transaction left.
+    `update chats c set
+        last_message_id = case when v.seq > coalesce(c.last_message_seq, 0) then v.message_id else c.last_message_id end,
+        updated_at = case when v.seq > coalesce(c.last_message_seq, 0) then greatest(c.updated_at, v.created_at) else c.updated_at end,
+        last_message_seq = case when v.seq > coalesce(c.last_message_seq, 0) then v.seq else c.last_message_seq end
+       from (select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) with ordinality
+                             as t(chat_id, message_id, seq, created_at, n)
+              order by n) v
+      where c.id = v.chat_id
+      returning c.id`,
+    [ids, messageIds, seqs, times],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+async function insertMessages(client: pg.PoolClient, created: ReadonlyArray<{ seq: number; event: MessageCreatedEvent }>): Promise<void> {
+  const n = created.length;
+  const ids = new Array<string>(n);
+  const chats = new Array<string>(n);
+  const seqs = new Array<number>(n);
+  const senders = new Array<string>(n);
+  const texts = new Array<string>(n);
+  const times = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const { seq, event } = created[i]!;
+    ids[i] = event.id;
+    chats[i] = event.chat_id;
+    seqs[i] = seq;
+    senders[i] = event.sender_id;
+    texts[i] = event.text;
+    times[i] = event.created_at;
+  }
+  await client.query(
+    `insert into messages (id, chat_id, seq, sender_id, text, created_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[])
+     on conflict do nothing`,
+    [uuidArray(ids), uuidArray(chats), `{${seqs.join(',')}}`, uuidArray(senders), textArray(texts), textArray(times)],
+  );
+}
+
+/*
+ * Array literals built here rather than by pg, which escapes every element with a regular
+ * expression: uuids (validated on arrival) need no quoting at all, and most texts need only
+ * the quotes. This is the persister's hottest loop.
+ */
+function uuidArray(values: readonly string[]): string {
+  return `{${values.join(',')}}`;
+}
+
+function textArray(values: readonly string[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i) out += ',';
+    out += /["\\]/.test(v) ? `"${v.replace(/(["\\])/g, '\\$1')}"` : `"${v}"`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * Applies a set of changes `c(id, chat_id, seq, kind, text, actor_id, at)` (a CTE defined
+ * before it) and parks those whose message is not in the table. Rules, per message:
+ * - a delete is final: the first delete of the set applies unless the message is deleted;
+ * - the latest edit of the set that comes before that delete applies if it is newer than the
+ *   last change applied (`change_seq`) and the message is not deleted.
+ * The statement's snapshot includes the rows this transaction inserted before it.
+ */
+const APPLY_CHANGES = `,
+  d as (select distinct on (id) id, chat_id, seq, at from c where kind = 'delete' order by id, seq),
+  e as (
+    select distinct on (c.id) c.id, c.chat_id, c.seq, c.text, c.at
+      from c left join d on d.id = c.id
+     where c.kind = 'edit' and (d.seq is null or c.seq < d.seq)
+     order by c.id, c.seq desc),
+  x as (
+    select coalesce(e.id, d.id) as id, coalesce(e.chat_id, d.chat_id) as chat_id,
+           e.seq as edit_seq, e.text as edit_text, e.at as edit_at, d.seq as delete_seq, d.at as delete_at
+      from e full join d on d.id = e.id),
+  applied as (
+    update messages m set
+        text = case when y.edit_applies then y.edit_text else m.text end,
+        deleted_at = case when y.delete_applies then y.delete_at else m.deleted_at end,
+        updated_at = case when y.delete_applies then y.delete_at when y.edit_applies then y.edit_at else m.updated_at end,
+        change_seq = greatest(m.change_seq,
+                              case when y.edit_applies then y.edit_seq end,
+                              case when y.delete_applies then y.delete_seq end)
+      from (select x.*, m0.id as mid,
+                   (m0.deleted_at is null and x.edit_seq is not null and x.edit_seq > coalesce(m0.change_seq, 0)) as edit_applies,
+                   (m0.deleted_at is null and x.delete_seq is not null) as delete_applies
+              from x join messages m0 on m0.id = x.id and m0.chat_id = x.chat_id) y
+     where m.id = y.mid and (y.edit_applies or y.delete_applies)
+     returning m.id)
+  insert into message_pending_changes (message_id, seq, chat_id, kind, text, actor_id, at)
+  select c.id, c.seq, c.chat_id, c.kind, c.text, c.actor_id, c.at
+    from c
+   where not exists (select 1 from messages m where m.id = c.id)
+  on conflict do nothing
+  returning message_id`;
+
+async function applyChanges(client: pg.PoolClient, changes: readonly Change[]): Promise<number> {
+  const result = await client.query(
+    `with c as (
+       select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[])
+         as t(id, chat_id, seq, kind, text, actor_id, at))
+     ${APPLY_CHANGES}`,
+    [
+      changes.map((c) => c.event.id),
+      changes.map((c) => c.event.chat_id),
+      changes.map((c) => c.seq),
+      changes.map((c) => c.kind),
+      changes.map((c) => (c.event.type === 'message.updated' ? c.event.text : null)),
+      changes.map((c) => (c.event.type === 'message.updated' ? c.event.editor_id : c.event.deleted_by)),
+      changes.map((c) => (c.event.type === 'message.updated' ? c.event.updated_at : c.event.deleted_at)),
+    ],
+  );
+  return result.rowCount ?? 0;
+}
+
+async function applyReadMarks(client: pg.PoolClient, reads: ReadonlyArray<{ seq: number; event: ChatReadEvent }>): Promise<void> {
+  await client.query(
+    `update chat_members cm set last_read_seq = v.seq
+       from (select chat_id, user_id, max(seq) as seq
+               from unnest($1::uuid[], $2::uuid[], $3::bigint[]) as t(chat_id, user_id, seq)
+              group by chat_id, user_id) v
+      where cm.chat_id = v.chat_id and cm.user_id = v.user_id and cm.last_read_seq < v.seq`,
+    [reads.map((r) => r.event.chat_id), reads.map((r) => r.event.user_id), reads.map((r) => r.event.seq)],
+  );
 }

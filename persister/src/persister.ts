@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   CONSUMERS,
   LATENCY_BUCKETS_S,
+  type ChatEvent,
   type PersisterEnv,
   STREAMS,
   SUBJECTS,
@@ -16,7 +17,9 @@ import {
   ensureStreams,
   type Logger,
 } from '@neonchat/common';
-import { writeBatch, type SequencedEvent } from './event-writer.js';
+import { writeBatch } from './event-writer.js';
+import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import { classifyWriteFailure, retryDelayMs } from './write-failure.js';
 
 export type PersisterConfig = Static<typeof PersisterEnv>;
 
@@ -24,166 +27,429 @@ export interface Persister {
   readonly registry: Registry;
   readonly nats: NatsConnection;
   start(): Promise<void>;
+  /** Consuming, connected to NATS, and the last write (or probe) of PostgreSQL succeeded. */
   isReady(): boolean;
-  /** Finishes and acks the batch in hand, then closes. */
+  /** Stops fetching, writes and acks every event in hand, then closes its connections. */
   close(): Promise<void>;
 }
 
 const NANOS_PER_MS = 1_000_000;
+const LAG_INTERVAL_MS = 1000;
+
+/** An event of a batch with the delivery (or deliveries, if redelivered while held) it came in. */
+interface Item {
+  readonly seq: number;
+  readonly event: ChatEvent;
+  readonly msgs: JsMsg[];
+}
+
+interface Isolated {
+  committed: Item[];
+  /** Refused for good: dead-letter now. */
+  rejected: Array<{ item: Item; reason: DeadLetterReason; error: string }>;
+  /** Failed on its own: redeliver later (and dead-letter once out of deliveries). */
+  retry: Array<{ item: Item; error: string }>;
+  /** PostgreSQL is unavailable: these were not tried (or not committed); redeliver later. */
+  unavailable: Item[];
+  unavailableError?: unknown;
+}
 
 /**
- * The persister: a durable JetStream pull consumer that writes chat events to PostgreSQL in
- * batches and acks each message only after its batch committed.
+ * The persister: a durable JetStream pull consumer, shared by every replica, that writes chat
+ * events to PostgreSQL in batches and acks each event only after its batch committed.
+ *
+ * Flow: `consume()` sorts what arrives into PERSISTER_WRITE_CONCURRENCY lanes by chat id; each
+ * lane writes one batch at a time, cut when it holds PERSISTER_BATCH_SIZE events or its oldest
+ * waited PERSISTER_BATCH_WAIT_MS. Lanes hold disjoint chats, so their transactions never wait
+ * on each other's chat rows, and within a replica each chat is written in arrival order. The
+ * result does not depend on that order anyway (see writeBatch): replicas may interleave.
  */
 export async function createPersister(config: PersisterConfig, options: { logger?: Logger } = {}): Promise<Persister> {
   const logger = options.logger ?? createLogger('persister', config.LOG_LEVEL);
   const registry = createMetricsRegistry('persister');
   const written = new Counter({
     name: 'neonchat_persister_messages_written_total',
-    help: 'Chat events committed to PostgreSQL',
+    help: 'Chat events committed to PostgreSQL, by event type (rate() gives events/s)',
+    labelNames: ['type'],
     registers: [registry],
   });
   const batchSize = new Histogram({
     name: 'neonchat_persister_batch_size',
-    help: 'Events per batch',
-    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    help: 'Events per committed batch',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
     registers: [registry],
   });
   const writeSeconds = new Histogram({
     name: 'neonchat_persister_write_seconds',
-    help: 'Batch transaction time',
+    help: 'Time to write and commit one batch',
     buckets: LATENCY_BUCKETS_S,
     registers: [registry],
   });
   const failures = new Counter({
     name: 'neonchat_persister_batch_failures_total',
-    help: 'Batches that failed and were nak-ed',
+    help: 'Batch writes that failed, by kind (unavailable, rejected, failed)',
+    labelNames: ['kind'],
     registers: [registry],
   });
-  const pending = new Gauge({
-    name: 'neonchat_persister_consumer_pending',
-    help: 'Events in the stream not yet delivered to the persister',
+  const redeliveries = new Counter({
+    name: 'neonchat_persister_redeliveries_total',
+    help: 'Events received again (an earlier delivery was nak-ed or not acked in time)',
     registers: [registry],
   });
+  const deadLetters = new Counter({
+    name: 'neonchat_persister_dead_letters_total',
+    help: 'Events moved to the dead-letter stream, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const parkedChanges = new Counter({
+    name: 'neonchat_persister_parked_changes_total',
+    help: 'Edits/deletes that arrived before their message and were parked until it lands',
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'neonchat_persister_consumer_lag',
+    help: 'Events in the stream not yet acked by the persister (num_pending + num_ack_pending)',
+    registers: [registry],
+  });
+  const ackPending = new Gauge({
+    name: 'neonchat_persister_consumer_ack_pending',
+    help: 'Events delivered to the persister replicas and not yet acked',
+    registers: [registry],
+  });
+  const buffered = new Gauge({
+    name: 'neonchat_persister_buffered_events',
+    help: 'Events received by this replica and waiting for a batch',
+    registers: [registry],
+    collect() {
+      this.set(lanes.reduce((n, lane) => n + lane.buffer.length, 0));
+    },
+  });
+  void buffered;
 
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
+  // An idle client whose server went away emits here; without a listener the process dies.
+  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection lost'));
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister', logger });
-  const streamSettings = {
+  await ensureStreams(nc, {
     replicas: config.NATS_STREAM_REPLICAS,
     maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
     maxBytes: config.NATS_STREAM_MAX_BYTES,
     duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-  };
-  await ensureStreams(nc, streamSettings);
+  });
   const jsm = await jetstreamManager(nc);
-  const consumerConfig = {
-    durable_name: CONSUMERS.persister,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: SUBJECTS.chatEventsWildcard,
+  const js = jetstream(nc);
+  // Unlimited deliveries on the server: when it gives up on an event it drops it silently, so
+  // an outage of PostgreSQL longer than N retries would lose acked messages. The limit of
+  // PERSISTER_MAX_DELIVER is applied here, to events that fail on their own (dead-lettered).
+  const tuning = {
     ack_wait: config.PERSISTER_ACK_WAIT_S * 1000 * NANOS_PER_MS,
     max_ack_pending: config.PERSISTER_MAX_ACK_PENDING,
-    max_deliver: config.PERSISTER_MAX_DELIVER,
+    max_deliver: -1,
   };
   try {
     await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
-    await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, {
-      ack_wait: consumerConfig.ack_wait,
-      max_ack_pending: consumerConfig.max_ack_pending,
-      max_deliver: consumerConfig.max_deliver,
-    });
-  } catch {
-    await jsm.consumers.add(STREAMS.chatEvents, consumerConfig);
+    await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
+  } catch (err) {
+    if (!/consumer not found/i.test(String(err))) throw err;
+    await jsm.consumers
+      .add(STREAMS.chatEvents, {
+        durable_name: CONSUMERS.persister,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: SUBJECTS.chatEventsWildcard,
+        ...tuning,
+      })
+      .catch(async (addErr: unknown) => {
+        // Another replica created it between our info and add: adopt its settings.
+        if (!/already (exists|in use)/i.test(String(addErr))) throw addErr;
+        await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
+      });
   }
-  const consumer = await jetstream(nc).consumers.get(STREAMS.chatEvents, CONSUMERS.persister);
+  const consumer = await js.consumers.get(STREAMS.chatEvents, CONSUMERS.persister);
 
   let messages: ConsumerMessages | undefined;
-  let buffer: JsMsg[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  let failuresInARow = 0;
-  let stopping = false;
+  interface Lane {
+    buffer: JsMsg[];
+    /** When the oldest event in `buffer` arrived. */
+    since: number;
+    busy: boolean;
+  }
+  const lanes: Lane[] = Array.from({ length: config.PERSISTER_WRITE_CONCURRENCY }, () => ({ buffer: [], since: 0, busy: false }));
+  let inFlight = 0;
+  let batchTimer: NodeJS.Timeout | undefined;
+  let resumeTimer: NodeJS.Timeout | undefined;
+  /** No new batch starts before this time: PostgreSQL was unavailable. */
+  let resumeAt = 0;
+  let unavailableInARow = 0;
+  let dbHealthy = true;
+  let closing = false;
+  let idleWaiters: Array<() => void> = [];
+  const decoder = new TextDecoder();
 
-  async function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const taken = buffer;
-    buffer = [];
-    if (!taken.length) return;
-    const batch: SequencedEvent[] = [];
-    for (const m of taken) {
-      const event = safeJson(m.data);
-      if (chatEventValidator.check(event)) batch.push({ seq: m.seq, event });
-      else {
-        logger.error({ seq: m.seq, subject: m.subject }, 'malformed chat event, terminating it');
-        m.term('malformed');
+  function parse(msgs: readonly JsMsg[]): { items: Item[]; malformed: Array<{ msg: JsMsg; error: string }> } {
+    const bySeq = new Map<number, Item>();
+    const malformed: Array<{ msg: JsMsg; error: string }> = [];
+    for (const m of msgs) {
+      const held = bySeq.get(m.seq);
+      if (held) {
+        held.msgs.push(m);
+        continue;
       }
+      let event: unknown;
+      try {
+        event = JSON.parse(decoder.decode(m.data));
+      } catch (err) {
+        malformed.push({ msg: m, error: `invalid JSON: ${String(err)}` });
+        continue;
+      }
+      if (!chatEventValidator.check(event)) {
+        malformed.push({ msg: m, error: 'not a chat event' });
+        continue;
+      }
+      if (m.subject !== SUBJECTS.chatEvents(event.chat_id)) {
+        malformed.push({ msg: m, error: 'chat_id differs from the subject' });
+        continue;
+      }
+      bySeq.set(m.seq, { seq: m.seq, event, msgs: [m] });
+    }
+    return { items: [...bySeq.values()], malformed };
+  }
+
+  /**
+   * Writes `items`; when the write is refused, splits the batch in halves (and so on) so the
+   * good events commit and only the bad one is singled out. An unavailable database stops
+   * the splitting: the rest waits for a redelivery.
+   */
+  async function writeIsolating(items: Item[], out: Isolated): Promise<void> {
+    if (!items.length) return;
+    if (out.unavailableError !== undefined) {
+      out.unavailable.push(...items);
+      return;
     }
     const started = process.hrtime.bigint();
     try {
-      await writeBatch(pool, batch);
-      for (const m of taken) m.ack();
-      written.inc(batch.length);
-      batchSize.observe(batch.length);
+      const outcome = await writeBatch(pool, items);
       writeSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      failuresInARow = 0;
+      if (outcome.parked) parkedChanges.inc(outcome.parked);
+      for (const item of items) {
+        if (outcome.missingChats.has(item.event.chat_id)) {
+          out.rejected.push({ item, reason: 'chat_not_found', error: `chat ${item.event.chat_id} does not exist` });
+        } else out.committed.push(item);
+      }
+      return;
     } catch (err) {
-      failures.inc();
-      failuresInARow += 1;
-      // A growing delay: a bare nak would redeliver at once and spin while PostgreSQL is down.
-      const delayMs = Math.min(250 * 2 ** Math.min(failuresInARow, 6), 15000);
-      logger.error({ err, size: taken.length, delayMs }, 'batch write failed, will retry');
-      for (const m of taken) m.nak(delayMs);
+      const kind = classifyWriteFailure(err);
+      failures.inc({ kind });
+      if (kind === 'unavailable') {
+        out.unavailableError = err;
+        out.unavailable.push(...items);
+        return;
+      }
+      if (items.length === 1) {
+        const item = items[0]!;
+        const error = err instanceof Error ? err.message : String(err);
+        if (kind === 'rejected') out.rejected.push({ item, reason: 'rejected', error });
+        else out.retry.push({ item, error });
+        return;
+      }
+      logger.warn({ err, size: items.length, kind }, 'batch refused, splitting it to single out the bad events');
+      const half = Math.ceil(items.length / 2);
+      await writeIsolating(items.slice(0, half), out);
+      await writeIsolating(items.slice(half), out);
     }
   }
 
-  function schedule(): void {
-    if (buffer.length >= config.PERSISTER_BATCH_SIZE) {
-      flushing = flushing.then(flush);
-    } else if (!timer) {
-      timer = setTimeout(() => {
-        flushing = flushing.then(flush);
-      }, config.PERSISTER_BATCH_WAIT_MS);
+  async function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: string): Promise<void> {
+    try {
+      await publishDeadLetter(js, msg, reason, error);
+      msg.term();
+      deadLetters.inc({ reason });
+      logger.error({ seq: msg.seq, subject: msg.subject, reason, error, deliveries: msg.info.deliveryCount }, 'event dead-lettered');
+    } catch (err) {
+      const delayMs = retryDelayMs(msg.info.deliveryCount, config.PERSISTER_RETRY_BASE_MS, config.PERSISTER_RETRY_MAX_MS);
+      logger.error({ err, seq: msg.seq, reason, delayMs }, 'could not dead-letter an event, will retry');
+      msg.nak(delayMs);
     }
   }
 
-  const lagTimer = setInterval(() => {
-    consumer
-      .info(true)
-      .then((info) => pending.set(info.num_pending))
-      .catch(() => undefined);
-  }, 2000);
+  async function processBatch(msgs: JsMsg[]): Promise<void> {
+    const { items, malformed } = parse(msgs);
+    const out: Isolated = { committed: [], rejected: [], retry: [], unavailable: [] };
+    await writeIsolating(items, out);
+
+    let count = 0;
+    const byType = new Map<string, number>();
+    for (const item of out.committed) {
+      for (const m of item.msgs) m.ack();
+      count += 1;
+      byType.set(item.event.type, (byType.get(item.event.type) ?? 0) + 1);
+    }
+    if (count) {
+      batchSize.observe(count);
+      for (const [type, n] of byType) written.inc({ type }, n);
+    }
+
+    if (out.unavailableError !== undefined) {
+      unavailableInARow += 1;
+      dbHealthy = false;
+      const delayMs = closing ? 0 : retryDelayMs(unavailableInARow, config.PERSISTER_RETRY_BASE_MS, config.PERSISTER_RETRY_MAX_MS);
+      logger.error(
+        { err: out.unavailableError, size: out.unavailable.length, delayMs },
+        'PostgreSQL unavailable, batch will be redelivered',
+      );
+      for (const item of out.unavailable) for (const m of item.msgs) m.nak(delayMs);
+      // Hold off further writes for as long, and hand back what waits here too, so nothing
+      // sits in this replica past its ack wait while PostgreSQL is away.
+      resumeAt = Math.max(resumeAt, Date.now() + delayMs);
+      for (const lane of lanes) {
+        const waiting = lane.buffer;
+        lane.buffer = [];
+        for (const m of waiting) m.nak(delayMs);
+      }
+    } else if (out.committed.length) {
+      unavailableInARow = 0;
+      dbHealthy = true;
+    }
+
+    for (const { item, error } of out.retry) {
+      const deliveries = Math.min(...item.msgs.map((m) => m.info.deliveryCount));
+      if (deliveries >= config.PERSISTER_MAX_DELIVER) {
+        for (const m of item.msgs) await deadLetter(m, 'max_deliveries', error);
+      } else {
+        const delayMs = retryDelayMs(deliveries, config.PERSISTER_RETRY_BASE_MS, config.PERSISTER_RETRY_MAX_MS);
+        logger.warn({ seq: item.seq, error, deliveries, delayMs }, 'event failed on its own, will retry');
+        for (const m of item.msgs) m.nak(delayMs);
+      }
+    }
+    for (const { item, reason, error } of out.rejected) for (const m of item.msgs) await deadLetter(m, reason, error);
+    for (const { msg, error } of malformed) await deadLetter(msg, 'malformed', error);
+  }
+
+  /** Starts a batch in every idle lane that has one due; called when events arrive or a write ends. */
+  function pump(): void {
+    const now = Date.now();
+    if (now < resumeAt && !closing) {
+      if (!resumeTimer && lanes.some((l) => l.buffer.length)) resumeTimer = setTimeout(onResume, resumeAt - now);
+      return;
+    }
+    let nextDue = Infinity;
+    for (const lane of lanes) {
+      if (lane.busy || !lane.buffer.length) continue;
+      const full = lane.buffer.length >= config.PERSISTER_BATCH_SIZE;
+      if (!full && !closing && now - lane.since < config.PERSISTER_BATCH_WAIT_MS) {
+        nextDue = Math.min(nextDue, lane.since + config.PERSISTER_BATCH_WAIT_MS);
+        continue;
+      }
+      startBatch(lane, now);
+    }
+    if (nextDue !== Infinity && !batchTimer) batchTimer = setTimeout(onBatchDue, Math.max(0, nextDue - now));
+  }
+
+  function startBatch(lane: Lane, now: number): void {
+    const size = config.PERSISTER_BATCH_SIZE;
+    const batch = lane.buffer.length <= size ? lane.buffer : lane.buffer.slice(0, size);
+    lane.buffer = batch === lane.buffer ? [] : lane.buffer.slice(size);
+    lane.since = now;
+    lane.busy = true;
+    inFlight += 1;
+    processBatch(batch)
+      .catch((err: unknown) => {
+        // processBatch settles every message itself; reaching here is a bug: let the ack
+        // wait redeliver the batch rather than lose track of it.
+        logger.error({ err, size: batch.length }, 'batch processing crashed');
+      })
+      .finally(() => {
+        lane.busy = false;
+        inFlight -= 1;
+        pump();
+        if (inFlight === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+  }
+
+  function onBatchDue(): void {
+    batchTimer = undefined;
+    pump();
+  }
+
+  function onResume(): void {
+    resumeTimer = undefined;
+    pump();
+  }
+
+  function receive(m: JsMsg): void {
+    if (m.info.deliveryCount > 1) redeliveries.inc();
+    const lane = lanes[laneOf(m.subject, lanes.length)]!;
+    if (!lane.buffer.length) lane.since = Date.now();
+    lane.buffer.push(m);
+    if (!lane.busy && (lane.buffer.length >= config.PERSISTER_BATCH_SIZE || !batchTimer)) pump();
+  }
+
+  async function refreshLag(): Promise<void> {
+    try {
+      const info = await consumer.info(false);
+      lag.set(info.num_pending + info.num_ack_pending);
+      ackPending.set(info.num_ack_pending);
+    } catch (err) {
+      logger.debug({ err }, 'consumer info unavailable');
+    }
+    if (!dbHealthy && inFlight === 0) {
+      // No batch to prove PostgreSQL is back: ask it directly so readiness recovers.
+      try {
+        await pool.query('select 1');
+        dbHealthy = true;
+        unavailableInARow = 0;
+      } catch {
+        // still down; the next tick asks again
+      }
+    }
+  }
+  const lagTimer = setInterval(() => void refreshLag(), LAG_INTERVAL_MS);
   lagTimer.unref();
+
+  function whenIdle(): Promise<void> {
+    if (inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
 
   return {
     registry,
     nats: nc,
-    isReady: () => !stopping && !nc.isClosed() && messages !== undefined,
+    isReady: () => !closing && !nc.isClosed() && messages !== undefined && dbHealthy,
     async start() {
       messages = await consumer.consume({
-        max_messages: config.PERSISTER_BATCH_SIZE * 2,
-        callback: (m) => {
-          buffer.push(m);
-          schedule();
-        },
+        // Enough in flight to keep every write slot busy with full batches.
+        max_messages: Math.min(config.PERSISTER_BATCH_SIZE * (config.PERSISTER_WRITE_CONCURRENCY + 1), config.PERSISTER_MAX_ACK_PENDING),
+        callback: receive,
       });
     },
     async close() {
-      stopping = true;
+      if (closing) return;
+      closing = true;
       clearInterval(lagTimer);
-      messages?.stop();
-      flushing = flushing.then(flush);
-      await flushing;
+      if (batchTimer) clearTimeout(batchTimer);
+      if (resumeTimer) clearTimeout(resumeTimer);
+      // Stop pulling first: what is already here is written and acked below. Events the
+      // server sent after this are redelivered to another replica after the ack wait.
+      await messages?.close();
+      pump();
+      while (inFlight > 0 || lanes.some((l) => l.buffer.length)) {
+        await whenIdle();
+        pump();
+      }
       await nc.drain().catch((err: unknown) => logger.error({ err }, 'nats drain failed'));
       await pool.end();
     },
   };
 }
 
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return undefined;
-  }
+/** The lane of a chat: a hash of `chat.{id}.events` (FNV-1a), so a chat always takes the same lane. */
+export function laneOf(subject: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < subject.length; i++) h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
 }

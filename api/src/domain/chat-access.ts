@@ -8,22 +8,29 @@ export interface ChatAccess {
 
 /** The chat's type and the caller's membership, in one query; undefined when the chat does not exist. */
 export async function loadChatAccess(em: EntityManager, chatId: string, userId: string): Promise<ChatAccess | undefined> {
-  const rows = await em
-    .getConnection()
-    .execute<Array<{ type: ChatType; role: Membership['role'] | null; status: Membership['status'] | null }>>(
-      `select c.type, m.role, m.status
+  const rows = await em.execute<Array<{ type: ChatType; role: Membership['role'] | null; status: Membership['status'] | null }>>(
+    `select c.type, m.role, m.status
        from chats c left join chat_members m on m.chat_id = c.id and m.user_id = ?
       where c.id = ?`,
-      [userId, chatId],
-    );
+    [userId, chatId],
+  );
   const row = rows[0];
   if (!row) return undefined;
   return { chatType: row.type, membership: row.role && row.status ? { role: row.role, status: row.status } : null };
 }
 
-/** Loads access and asks the permission module; throws the mapped NeonError when refused. */
-export async function requireChatAction(em: EntityManager, chatId: string, userId: string, action: ChatAction): Promise<ChatAccess> {
-  const access = await loadChatAccess(em, chatId, userId);
+/**
+ * Loads access (unless already loaded) and asks the permission module; throws the mapped
+ * NeonError when refused.
+ */
+export async function requireChatAction(
+  em: EntityManager,
+  chatId: string,
+  userId: string,
+  action: ChatAction,
+  loaded?: ChatAccess,
+): Promise<ChatAccess> {
+  const access = loaded ?? (await loadChatAccess(em, chatId, userId));
   if (!access) throw new NeonError('not_found', 'chat not found');
   const decision = decide(action, access.chatType, access.membership);
   if (!decision.allowed) {

@@ -46,14 +46,13 @@ export async function findOrCreateDirectChat(em: EntityManager, userId: string, 
   const id = uuidv7();
   try {
     await em.transactional(async (tx) => {
-      const conn = tx.getConnection();
-      await conn.execute(`insert into chats (id, type, user1_id, user2_id, created_by) values (?, 'direct', ?, ?, ?)`, [
+      await tx.execute(`insert into chats (id, type, user1_id, user2_id, created_by) values (?, 'direct', ?, ?, ?)`, [
         id,
         userId,
         partnerId,
         userId,
       ]);
-      await conn.execute(`insert into chat_members (chat_id, user_id, role) values (?, ?, 'member'), (?, ?, 'member')`, [
+      await tx.execute(`insert into chat_members (chat_id, user_id, role) values (?, ?, 'member'), (?, ?, 'member')`, [
         id,
         userId,
         id,

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, type Message } from '@neonchat/common';
+import { decide, denialCode, NeonError, type ChatType, type MemberRole, type MemberStatus, type Message } from '@neonchat/common';
 import { toIso } from './timestamps.js';
 
 export interface HistoryPage {
@@ -8,8 +8,11 @@ export interface HistoryPage {
   readonly has_next: boolean;
 }
 
-interface MessageSql {
-  id: string;
+interface HistoryRowSql {
+  chat_type: ChatType;
+  member_role: MemberRole | null;
+  member_status: MemberStatus | null;
+  id: string | null;
   chat_id: string;
   sender_id: string;
   text: string;
@@ -18,9 +21,9 @@ interface MessageSql {
   updated_at: Date | string | null;
 }
 
-const COLUMNS = 'id, chat_id, sender_id, text, seq, created_at, updated_at';
+type MessageRowSql = HistoryRowSql & { id: string };
 
-function toMessage(row: MessageSql): Message {
+function toMessage(row: MessageRowSql): Message {
   return {
     id: row.id,
     chat_id: row.chat_id,
@@ -32,44 +35,69 @@ function toMessage(row: MessageSql): Message {
   };
 }
 
-async function seqOf(em: EntityManager, chatId: string, messageId: string, field: string): Promise<string> {
-  const rows = await em
-    .getConnection()
-    .execute<Array<{ seq: string }>>('select seq from messages where chat_id = ? and id = ?', [chatId, messageId]);
-  const seq = rows[0]?.seq;
-  if (seq === undefined) throw new NeonError('not_found', `${field}: no such message in this chat`, { details: { field } });
-  return seq;
+async function requireMessage(em: EntityManager, chatId: string, messageId: string, field: string): Promise<void> {
+  const rows = await em.execute<Array<{ seq: string }>>('select seq from messages where chat_id = ? and id = ?', [chatId, messageId]);
+  if (!rows[0]) throw new NeonError('not_found', `${field}: no such message in this chat`, { details: { field } });
+}
+
+const PAGE_COLUMNS = 'p.id, p.chat_id, p.sender_id, p.text, p.seq, p.created_at, p.updated_at';
+const MESSAGE_COLUMNS = 'id, chat_id, sender_id, text, seq, created_at, updated_at';
+// The cursor's seq, looked up inside the same statement.
+const CURSOR_SEQ = '(select seq from messages where chat_id = ? and id = ?)';
+
+/**
+ * The chat's type and the caller's membership joined with the page itself, so a history
+ * request is ONE round trip to PostgreSQL: each round trip is a socket write, and those cost
+ * more than the query. The rows are fetched before `decide()` has spoken and dropped when it
+ * refuses: nothing of a chat leaves without the permission module's yes. A missing chat gives
+ * no row; a chat with nothing on the page gives one row without a message.
+ */
+export function historyStatement(direction: 'newest' | 'before' | 'after'): string {
+  const page =
+    direction === 'after'
+      ? `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and seq > ${CURSOR_SEQ} and deleted_at is null order by seq asc limit ?`
+      : direction === 'before'
+        ? `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and seq < ${CURSOR_SEQ} and deleted_at is null order by seq desc limit ?`
+        : `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
+  return `select c.type as chat_type, mb.role as member_role, mb.status as member_status, ${PAGE_COLUMNS}
+            from chats c
+            left join chat_members mb on mb.chat_id = c.id and mb.user_id = ?
+            left join lateral (${page}) p on true
+           where c.id = ?`;
 }
 
 /**
  * One page of a chat's history, oldest first, by keyset on (chat_id, seq): the newest page,
- * the page before `before_id`, or the page after `after_id`. One row more than asked tells
- * whether there is more in the walking direction; no OFFSET, so pages neither skip nor repeat
- * while new messages arrive. Deleted messages are left out.
+ * the page before `before_id`, or the page after `after_id`, for a caller `decide()` lets
+ * read. One row more than asked tells whether there is more in the walking direction; no
+ * OFFSET, so pages neither skip nor repeat while new messages arrive. Deleted messages are
+ * left out.
  */
 export async function readHistory(
   em: EntityManager,
   chatId: string,
+  callerId: string,
   options: { limit: number; beforeId?: string | undefined; afterId?: string | undefined },
 ): Promise<HistoryPage> {
   const { limit } = options;
-  const conn = em.getConnection();
-  if (options.afterId) {
-    const after = await seqOf(em, chatId, options.afterId, 'after_id');
-    const rows = await conn.execute<MessageSql[]>(
-      `select ${COLUMNS} from messages where chat_id = ? and seq > ? and deleted_at is null order by seq asc limit ?`,
-      [chatId, after, limit + 1],
-    );
-    const page = rows.slice(0, limit);
-    return { messages: page.map(toMessage), has_previous: true, has_next: rows.length > limit };
+  const direction = options.afterId ? 'after' : options.beforeId ? 'before' : 'newest';
+  const cursor = options.afterId ?? options.beforeId;
+  const params = cursor === undefined ? [callerId, chatId, limit + 1, chatId] : [callerId, chatId, chatId, cursor, limit + 1, chatId];
+  const rows = await em.execute<HistoryRowSql[]>(historyStatement(direction), params);
+
+  const first = rows[0];
+  if (!first) throw new NeonError('not_found', 'chat not found');
+  const membership = first.member_role && first.member_status ? { role: first.member_role, status: first.member_status } : null;
+  const decision = decide('read', first.chat_type, membership);
+  if (!decision.allowed) {
+    const code = denialCode(decision.reason);
+    throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${decision.reason}`);
   }
-  const before = options.beforeId ? await seqOf(em, chatId, options.beforeId, 'before_id') : undefined;
-  const rows = await conn.execute<MessageSql[]>(
-    before === undefined
-      ? `select ${COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`
-      : `select ${COLUMNS} from messages where chat_id = ? and seq < ? and deleted_at is null order by seq desc limit ?`,
-    before === undefined ? [chatId, limit + 1] : [chatId, before, limit + 1],
-  );
-  const page = rows.slice(0, limit).reverse();
-  return { messages: page.map(toMessage), has_previous: rows.length > limit, has_next: before !== undefined };
+
+  const found = rows.filter((r): r is MessageRowSql => r.id !== null);
+  // An empty page after a cursor: nothing further, or a cursor that names no message (404)?
+  if (!found.length && cursor !== undefined) await requireMessage(em, chatId, cursor, direction === 'after' ? 'after_id' : 'before_id');
+  const page = found.slice(0, limit);
+  if (direction === 'after') return { messages: page.map(toMessage), has_previous: true, has_next: found.length > limit };
+  return { messages: page.reverse().map(toMessage), has_previous: found.length > limit, has_next: direction === 'before' };
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken, verifyAccessToken, NeonError, type AccessClaims } from '@neonchat/common';
+import { bearerToken, NeonError, type AccessClaims } from '@neonchat/common';
+import type { TokenVerifier } from './token-verifier.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,10 +10,10 @@ declare module 'fastify' {
 }
 
 /** preHandler for authenticated routes: a valid HS256 bearer token or 401. */
-export function authenticateWith(secret: string) {
+export function authenticateWith(tokens: TokenVerifier) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new NeonError('unauthorized', 'missing bearer token');
-    request.auth = verifyAccessToken(token, secret);
+    request.auth = tokens.verify(token);
   };
 }

@@ -30,11 +30,15 @@ export const LoginReply = Type.Object({
 
 export const registerSchema = {
   tags: ['auth'],
+  summary: 'Create an account',
+  security: [],
   body: RegisterBody,
   response: { 201: RegisterReply, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
 };
 export const loginSchema = {
   tags: ['auth'],
+  summary: 'Log in by username or phone',
+  security: [],
   body: LoginBody,
   response: { 200: LoginReply, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
 };

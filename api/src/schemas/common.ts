@@ -15,3 +15,15 @@ export const authedErrors = {
   404: ErrorBody,
   429: ErrorBody,
 } as const;
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const IsoTime = Type.String({ format: 'date-time' });
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
+export const ChatTypeName = Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('channel')]);
+export const ChatName = Type.String({ minLength: 1, maxLength: 100 });
+
+export const ChatMemberParams = Type.Object({ chat_id: Uuid, user_id: Uuid });
+export const ChatMessageParams = Type.Object({ chat_id: Uuid, message_id: Uuid });
+
+/** Shown on every route that needs a token. */
+export const bearerSecurity = [{ bearer: [] }];

@@ -1,4 +1,11 @@
 import type { Scenario } from '../scenario.js';
+import { historyScenario } from './history.js';
+import { socketsScenario } from './sockets.js';
+import { messagesScenario } from './messages.js';
+import { fanoutScenario } from './fanout.js';
+import { soakScenario } from './soak.js';
+import { presenceScenario } from './presence.js';
+import { persisterScenario } from './persister.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
-export const SCENARIOS: Scenario[] = [];
+export const SCENARIOS: Scenario[] = [socketsScenario, messagesScenario, fanoutScenario, soakScenario, presenceScenario, historyScenario, persisterScenario];

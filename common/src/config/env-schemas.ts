@@ -77,6 +77,10 @@ export const GatewayEnv = Type.Object({
   GATEWAY_MAX_SOCKETS_PER_USER: Type.Integer({ minimum: 1, default: 20 }),
   GATEWAY_RATE_PER_SECOND: Type.Integer({ minimum: 1, default: 20 }),
   GATEWAY_RATE_BURST: Type.Integer({ minimum: 1, default: 40 }),
+  /** A resume that would replay more events than this is told to reload over REST. */
+  GATEWAY_RESUME_MAX_EVENTS: Type.Integer({ minimum: 1, default: 1000 }),
+  /** Every live connection is reported to presence in one message per interval. */
+  GATEWAY_PRESENCE_HEARTBEAT_S: Type.Integer({ minimum: 1, default: 20 }),
 });
 
 export const PersisterEnv = Type.Object({
@@ -90,6 +94,11 @@ export const PersisterEnv = Type.Object({
   PERSISTER_ACK_WAIT_S: Type.Integer({ minimum: 1, default: 30 }),
   PERSISTER_MAX_ACK_PENDING: Type.Integer({ minimum: 1, default: 20000 }),
   PERSISTER_MAX_DELIVER: Type.Integer({ minimum: 2, default: 10 }),
+  /** Batches written at once by one replica; per-chat order holds whatever the count (every write is guarded by stream sequence). */
+  PERSISTER_WRITE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 16, default: 3 }),
+  /** First and largest nak delay (ms) after a failed write; the delay doubles in between. */
+  PERSISTER_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 250 }),
+  PERSISTER_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 10000 }),
 });
 
 export const PresenceEnv = Type.Object({
@@ -99,5 +108,14 @@ export const PresenceEnv = Type.Object({
   ...RedisEnv,
   PRESENCE_METRICS_PORT: Port(9084),
   PRESENCE_METRICS_HOST: Type.String({ default: '127.0.0.1' }),
-  PRESENCE_TTL_S: Type.Integer({ minimum: 5, default: 65 }),
+  /** Lifetime of `online:{user}` and of a connection without a heartbeat (seed: 65 s). */
+  PRESENCE_TTL_S: Type.Integer({ minimum: 1, default: 65 }),
+  /** A user whose last connection closed is announced offline only after this, so a quick reconnect makes no noise. */
+  PRESENCE_OFFLINE_GRACE_MS: Type.Integer({ minimum: 0, default: 3000 }),
+  /** How often expired connections (dead gateways) and due offline announcements are swept. */
+  PRESENCE_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 20, default: 1000 }),
+  /** NATS queue group shared by presence replicas for reports and queries. */
+  PRESENCE_QUEUE_GROUP: Type.String({ minLength: 1, default: 'presence' }),
+  /** Most connect/disconnect/status reports applied in one Redis script call. */
+  PRESENCE_REPORT_BATCH_MAX: Type.Integer({ minimum: 1, default: 1000 }),
 });

@@ -1,8 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Initial } from './Migration20261122000000_initial.js';
+import { Migration20261122023500PersisterOrdering } from './Migration20261122023500_persister_ordering.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same list
  * runs from `src/` under tsx and from `dist/` under node.
  */
-export const MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261122000000_initial', class: Migration20261122000000Initial }];
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000Initial },
+  { name: 'Migration20261122023500_persister_ordering', class: Migration20261122023500PersisterOrdering },
+];

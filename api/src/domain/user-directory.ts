@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { NeonError } from '@neonchat/common';
+import { isOnline, type PresenceLookup } from './presence-lookup.js';
+import { toIso } from './timestamps.js';
+
+export interface PublicUser {
+  readonly id: string;
+  readonly username: string;
+  readonly online: boolean;
+  readonly last_seen: string | null;
+}
+
+export interface UserSearchPage {
+  readonly users: PublicUser[];
+  readonly has_more: boolean;
+}
+
+interface UserSql {
+  id: string;
+  username: string;
+  last_seen_at: Date | string | null;
+}
+
+/** `%`, `_` and `\` are LIKE wildcards/escape; `_` is also legal in usernames, so escape all. */
+function likePrefix(text: string): string {
+  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * People whose username starts with `query` (case-insensitive), in username order. The
+ * `lower(username) like 'prefix%'` form with ordering on `lower(username)` is what the
+ * `users_username_lower_key` (text_pattern_ops) index serves. Phones and hashes never leave.
+ */
+export async function searchUsers(
+  em: EntityManager,
+  presence: PresenceLookup,
+  callerId: string,
+  options: { query: string; limit: number; offset: number },
+): Promise<UserSearchPage> {
+  const rows = await em.execute<UserSql[]>(
+    `select id, username, last_seen_at from users
+      where lower(username) like ? and id <> ?
+      order by lower(username) limit ? offset ?`,
+    [likePrefix(options.query), callerId, options.limit + 1, options.offset],
+  );
+  const page = rows.slice(0, options.limit);
+  const statuses = await presence.statuses(page.map((r) => r.id));
+  return {
+    users: page.map((r) => ({
+      id: r.id,
+      username: r.username,
+      online: isOnline(statuses.get(r.id)),
+      last_seen: r.last_seen_at ? toIso(r.last_seen_at) : null,
+    })),
+    has_more: rows.length > options.limit,
+  };
+}
+
+export interface Me {
+  readonly id: string;
+  readonly username: string;
+  readonly phone: string | null;
+  readonly created_at: string;
+}
+
+export async function loadMe(em: EntityManager, userId: string): Promise<Me> {
+  const rows = await em.execute<Array<{ id: string; username: string; phone: string | null; created_at: Date | string }>>(
+    'select id, username, phone, created_at from users where id = ?',
+    [userId],
+  );
+  const row = rows[0];
+  // A valid token for a user that no longer exists: the token is what is wrong.
+  if (!row) throw new NeonError('unauthorized', 'user no longer exists');
+  return { id: row.id, username: row.username, phone: row.phone, created_at: toIso(row.created_at) };
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { deleteMessageSchema, editMessageSchema, historySchema, markReadSchema } from '../schemas/messages.js';
+import { readHistory } from '../domain/message-history.js';
+import { deleteMessage, editMessage, markRead } from '../domain/message-changes.js';
+import type { ChatEventPublisher } from '../domain/chat-event-publisher.js';
+
+export interface MessageRouteDeps {
+  readonly orm: MikroORM;
+  readonly authenticate: preHandlerHookHandler;
+  readonly publisher: ChatEventPublisher;
+}
+
+export async function messageRoutes(fastify: FastifyInstance, deps: MessageRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('preHandler', deps.authenticate);
+
+  app.get('/chats/:chat_id/messages', { schema: historySchema }, async (request) =>
+    readHistory(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, {
+      limit: request.query.limit,
+      beforeId: request.query.before_id,
+      afterId: request.query.after_id,
+    }),
+  );
+
+  app.patch('/chats/:chat_id/messages/:message_id', { schema: editMessageSchema }, async (request) =>
+    editMessage(deps.orm.em.fork(), deps.publisher, {
+      chatId: request.params.chat_id,
+      messageId: request.params.message_id,
+      callerId: request.auth.user_id,
+      text: request.body.text.trim(),
+    }),
+  );
+
+  app.delete('/chats/:chat_id/messages/:message_id', { schema: deleteMessageSchema }, async (request, reply) => {
+    await deleteMessage(deps.orm.em.fork(), deps.publisher, {
+      chatId: request.params.chat_id,
+      messageId: request.params.message_id,
+      callerId: request.auth.user_id,
+    });
+    return reply.status(204).send(null);
+  });
+
+  app.post('/chats/:chat_id/read', { schema: markReadSchema }, async (request) =>
+    markRead(deps.orm.em.fork(), deps.publisher, {
+      chatId: request.params.chat_id,
+      messageId: request.body.message_id,
+      callerId: request.auth.user_id,
+    }),
+  );
+}

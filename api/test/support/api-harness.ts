@@ -1,0 +1,106 @@
+/**
+ * The api built by its own factory against the run's real PostgreSQL, NATS and Redis, driven
+ * with `app.inject`. Users and messages are written straight to the database where a test is
+ * not about registering or sending, which keeps the suite fast.
+ */
+import { randomUUID } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import type { LightMyRequestResponse } from 'fastify';
+import { ApiEnv, signAccessToken, uuidv7 } from '@neonchat/common';
+import { TEST_JWT_SECRET, testServiceConfig } from '@neonchat/common/testing';
+import { createApiService, type ApiService } from '../../src/mod.js';
+
+export interface Harness {
+  readonly api: ApiService;
+  request(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
+  user(prefix?: string): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: LightMyRequestResponse['headers'];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are inspected field by field
+  readonly body: any;
+}
+
+export interface TestUser {
+  readonly id: string;
+  readonly username: string;
+  readonly token: string;
+}
+
+const PASSWORD_HASH = bcrypt.hashSync('secret-password', 4);
+let counter = 0;
+
+export function uniqueName(prefix = 'u'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+}
+
+export async function startHarness(
+  overrides: Record<string, string | number> = {},
+  options: { rateLimitNamespace?: string } = {},
+): Promise<Harness> {
+  const api = await createApiService(testServiceConfig(ApiEnv, { RATE_LIMIT_PER_MINUTE: 1_000_000, ...overrides }), {
+    rateLimitNamespace: options.rateLimitNamespace ?? `test:${randomUUID()}:`,
+  });
+  return {
+    api,
+    async request(method, url, { token, body, headers } = {}) {
+      const res = await api.app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = res.body;
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Not JSON (docs UI, metrics): keep the text.
+      }
+      return { status: res.statusCode, headers: res.headers, body: parsed };
+    },
+    async user(prefix = 'u') {
+      const id = uuidv7();
+      const username = uniqueName(prefix);
+      await api.orm.em.fork().execute('insert into users (id, username, password_hash) values (?, ?, ?)', [id, username, PASSWORD_HASH]);
+      return { id, username, token: signAccessToken({ id, username }, TEST_JWT_SECRET, 3600) };
+    },
+    close: () => api.close(),
+  };
+}
+
+/**
+ * Stores `count` messages the way the persister would (ids, increasing seq), optionally
+ * alternating senders. Returns the ids in chat order.
+ */
+export async function storeMessages(
+  api: ApiService,
+  chatId: string,
+  senders: readonly string[],
+  count: number,
+  firstSeq: number,
+): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => uuidv7());
+  const senderOf = (i: number) => senders[i % senders.length]!;
+  await api.orm.em.fork().execute(
+    `insert into messages (id, chat_id, seq, sender_id, text, created_at)
+     select (?::uuid[])[i], ?, ? + i - 1, (?::uuid[])[i], 'message ' || (? + i - 1), now()
+       from generate_series(1, ?) as i`,
+    [`{${ids.join(',')}}`, chatId, firstSeq, `{${ids.map((_, i) => senderOf(i)).join(',')}}`, firstSeq, count],
+  );
+  await api.orm.em
+    .fork()
+    .execute(
+      'update chats set last_message_id = ?, last_message_seq = ?, updated_at = now() where id = ? and coalesce(last_message_seq, 0) < ?',
+      [ids.at(-1), firstSeq + count - 1, chatId, firstSeq + count - 1],
+    );
+  return ids;
+}

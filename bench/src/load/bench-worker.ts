@@ -1,0 +1,251 @@
+/**
+ * A client worker process (forked by WorkerPool): holds its share of the WebSocket clients,
+ * sends at its share of the rate, and reports one tick per second to the coordinator.
+ */
+import WebSocket from 'ws';
+import { LatencyHistogram } from './latency-histogram.js';
+import { RateController } from './rate-controller.js';
+import { SecondRecorder } from './second-recorder.js';
+import { messageText, nowMs, parseMessageText, type ClientSpec, type CoordinatorMessage, type WorkerMessage } from './worker-protocol.js';
+
+const WORKER = Number(process.env.BENCH_WORKER_INDEX ?? 0);
+const SEND_TICK_MS = 5;
+const OPEN_TIMEOUT_MS = 30000;
+/** A sender whose socket has this much unsent data is skipped (and counted), not piled on. */
+const CLIENT_BUFFER_LIMIT = 1024 * 1024;
+
+interface Client {
+  readonly ws: WebSocket;
+  readonly spec: ClientSpec;
+  ready: boolean;
+}
+
+const clients: Client[] = [];
+let senders: Client[] = [];
+let recorder: SecondRecorder | undefined;
+let tickTimer: NodeJS.Timeout | undefined;
+let sendTimer: NodeJS.Timeout | undefined;
+let rate: RateController | undefined;
+let textBytes = 100;
+let nextSender = 0;
+let counter = 0;
+let closing = false;
+const pendingAcks = new Map<string, number>();
+
+function post(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function held(): number {
+  let n = 0;
+  for (const c of clients) if (c.ready && c.ws.readyState === WebSocket.OPEN) n += 1;
+  return n;
+}
+
+/** Hands the finished second to the coordinator; called before recording anything, so an
+ * event is always counted in the second it happened in. */
+function flushTick(force = false, at = nowMs()): void {
+  const tick = recorder?.roll(at, held, force);
+  if (tick) post(tick);
+}
+
+function onFrame(client: Client, data: WebSocket.RawData): void {
+  const at = nowMs();
+  flushTick(false, at);
+  let frame: { type?: string; request_id?: string; code?: string; message?: { text?: string } };
+  try {
+    frame = JSON.parse(data.toString()) as typeof frame;
+  } catch {
+    recorder?.error('bad_frame');
+    return;
+  }
+  switch (frame.type) {
+    case 'new_message': {
+      const parsed = parseMessageText(frame.message?.text ?? '');
+      if (parsed) recorder?.recordDelivery(parsed.key, at - parsed.sentAtMs);
+      return;
+    }
+    case 'message_sent': {
+      const sentAt = frame.request_id ? pendingAcks.get(frame.request_id) : undefined;
+      if (sentAt === undefined || !recorder) return;
+      pendingAcks.delete(frame.request_id!);
+      recorder.acked += 1;
+      recorder.ack.recordMs(at - sentAt);
+      return;
+    }
+    case 'error':
+      if (frame.request_id) pendingAcks.delete(frame.request_id);
+      recorder?.error(frame.code ?? 'error_frame');
+      return;
+    case 'ready':
+      client.ready = true;
+      return;
+    default:
+      return; // presence, history, typing: not measured here
+  }
+}
+
+function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Record<string, number>): Promise<boolean> {
+  const started = nowMs();
+  return new Promise((resolve) => {
+    const ws = new WebSocket(spec.url, { localAddress: spec.localAddress, perMessageDeflate: false, handshakeTimeout: OPEN_TIMEOUT_MS });
+    const client: Client = { ws, spec, ready: false };
+    let settled = false;
+    let opened = false;
+    const settle = (ok: boolean, code?: string) => {
+      if (settled) return;
+      settled = true;
+      opened = ok;
+      clearTimeout(timer);
+      if (ok) {
+        connectHist.recordMs(nowMs() - started);
+        clients.push(client);
+      } else {
+        errors[code ?? 'open_failed'] = (errors[code ?? 'open_failed'] ?? 0) + 1;
+        ws.terminate();
+      }
+      resolve(ok);
+    };
+    const timer = setTimeout(() => settle(false, 'open_timeout'), OPEN_TIMEOUT_MS);
+    ws.on('message', (data) => {
+      onFrame(client, data);
+      if (client.ready) settle(true);
+    });
+    ws.on('unexpected-response', (_req, res) => settle(false, `http_${res.statusCode ?? 0}`));
+    // After a failed open only the failure counts, not the close that follows it.
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      if (!settled) settle(false, err.code ?? 'socket_error');
+      else if (opened) recorder?.error(err.code ?? 'socket_error');
+    });
+    ws.on('close', (code) => {
+      if (!settled) settle(false, `closed_${code}`);
+      else if (opened && !closing) recorder?.error(`closed_${code}`);
+    });
+  });
+}
+
+async function open(specs: ClientSpec[], concurrency: number): Promise<void> {
+  const connectHist = new LatencyHistogram();
+  const errors: Record<string, number> = {};
+  let next = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < specs.length) {
+      const spec = specs[next++]!;
+      if (!(await openClient(spec, connectHist, errors))) failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  senders = clients.filter((c) => c.spec.sendChatId !== undefined);
+  post({ type: 'opened', worker: WORKER, held: held(), failed, errors, connect: connectHist.snapshot() });
+}
+
+function sendOne(): void {
+  if (!recorder || senders.length === 0) return;
+  const client = senders[nextSender++ % senders.length]!;
+  if (client.ws.readyState !== WebSocket.OPEN) return recorder.error('sender_closed');
+  if (client.ws.bufferedAmount > CLIENT_BUFFER_LIMIT) return recorder.error('client_backpressure');
+  counter += 1;
+  const key = `${WORKER}.${counter}`;
+  const at = nowMs();
+  flushTick(false, at);
+  pendingAcks.set(key, at);
+  client.ws.send(
+    JSON.stringify({ type: 'message', chat_id: client.spec.sendChatId, text: messageText(at, key, textBytes), request_id: key }),
+  );
+  recorder.sent += 1;
+}
+
+function startSending(ratePerSecond: number, durationMs: number): void {
+  const started = nowMs();
+  rate = new RateController(ratePerSecond, started);
+  let skippedBefore = 0;
+  sendTimer = setInterval(() => {
+    const now = nowMs();
+    if (!rate) return;
+    if (now - started >= durationMs) return void stopSending();
+    const n = rate.due(now);
+    for (let i = 0; i < n; i++) sendOne();
+    if (recorder && rate.skipped > skippedBefore) {
+      recorder.skipped += rate.skipped - skippedBefore;
+      skippedBefore = rate.skipped;
+    }
+  }, SEND_TICK_MS);
+}
+
+function stopSending(): void {
+  if (!rate) return; // already stopped (the duration ran out before the coordinator asked)
+  if (sendTimer) clearInterval(sendTimer);
+  sendTimer = undefined;
+  const skipped = rate.skipped;
+  rate = undefined;
+  // Acks still in flight get a grace period before they count as lost.
+  const deadline = nowMs() + 5000;
+  const wait = setInterval(() => {
+    if (pendingAcks.size === 0 || nowMs() > deadline) {
+      clearInterval(wait);
+      post({ type: 'send_done', worker: WORKER, unacked: pendingAcks.size, skipped });
+      pendingAcks.clear();
+    }
+  }, 20);
+}
+
+async function closeAll(): Promise<void> {
+  closing = true;
+  if (sendTimer) clearInterval(sendTimer);
+  flushTick(true);
+  if (tickTimer) clearInterval(tickTimer);
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(() => {
+            c.ws.terminate();
+            resolve();
+          }, 3000);
+          c.ws.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.ws.close(1000, 'bench done');
+        }),
+    ),
+  );
+  post({ type: 'closed', worker: WORKER });
+  process.disconnect?.();
+}
+
+process.on('message', (message: CoordinatorMessage) => {
+  try {
+    switch (message.type) {
+      case 'open':
+        recorder = new SecondRecorder(WORKER, message.epochMs, nowMs());
+        tickTimer = setInterval(() => flushTick(), 100);
+        void open(message.clients, message.concurrency).catch((err: unknown) =>
+          post({ type: 'fatal', worker: WORKER, message: `open failed: ${String(err)}` }),
+        );
+        return;
+      case 'send':
+        textBytes = message.textBytes;
+        return startSending(message.ratePerSecond, message.durationMs);
+      case 'set_rate':
+        return rate?.setRate(message.ratePerSecond, nowMs());
+      case 'stop_sending':
+        return stopSending();
+      case 'track_messages':
+        if (recorder) recorder.perMessage = message.enabled ? new Map() : undefined;
+        return;
+      case 'close':
+        void closeAll();
+        return;
+    }
+  } catch (err) {
+    post({ type: 'fatal', worker: WORKER, message: String(err) });
+  }
+});
+
+// The coordinator going away must not leave sockets open.
+process.on('disconnect', () => {
+  if (!closing) process.exit(0);
+});

@@ -1,0 +1,182 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { ScenarioContext } from '../scenario.js';
+import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
+import { ProcessSampler, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
+import { startServiceStack, type ServiceStack, type StackOptions } from './service-stack.js';
+import { WorkerPool, type OpenResult } from './worker-pool.js';
+import { nowMs, type ClientSpec } from './worker-protocol.js';
+
+export interface SessionOptions extends Omit<StackOptions, 'databaseUrl'> {
+  /** Client worker processes (each holds its share of the sockets, under the open-file cap). */
+  readonly workers: number;
+}
+
+/** nats-server, PostgreSQL (with its backends) and Redis, found by the port on their command line. */
+function serverProcesses(ctx: ScenarioContext, stack: ServiceStack): SampledProcess[] {
+  const found: SampledProcess[] = [];
+  const nats = findPid('nats-server', `-p ${new URL(stack.natsUrl).port} `);
+  if (nats) found.push(pidProcess('nats-server', nats));
+  const postgres = findPid('postgres', `-p ${new URL(ctx.env.databaseUrl).port} `);
+  if (postgres) found.push(processTree('postgres', postgres));
+  const redis = findPid('redis-server', `:${new URL(ctx.env.redisUrl).port}`);
+  if (redis) found.push(pidProcess('redis', redis));
+  return found;
+}
+
+/** Source addresses for client sockets: 127.0.0.2 … 127.0.0.201, so no single address runs out of ports. */
+export function sourceAddress(index: number): string {
+  return `127.0.0.${2 + (index % 200)}`;
+}
+
+/**
+ * Everything one load run needs, set up and torn down together: a fresh database with
+ * fixtures, the service processes, the client workers, a CPU/RSS sampler and a once-a-second
+ * count of persisted messages, all on one timeline.
+ */
+export class LoadSession {
+  private persistedTimer: NodeJS.Timeout | undefined;
+  private lastPersisted = 0;
+  private usage: ProcessUsage[] | undefined;
+  /** When the service processes were spawned: CPU profiles count their time from there. */
+  stackStartedMs = 0;
+
+  private constructor(
+    readonly ctx: ScenarioContext,
+    readonly fixtures: BenchFixtures,
+    readonly stack: ServiceStack,
+    readonly pool: WorkerPool,
+    readonly sampler: ProcessSampler,
+  ) {}
+
+  static async start(ctx: ScenarioContext, options: SessionOptions): Promise<LoadSession> {
+    const databaseUrl = await ctx.env.freshDatabase();
+    const fixtures = BenchFixtures.open(databaseUrl, ctx.env.jwtSecret);
+    let stack: ServiceStack | undefined;
+    try {
+      // `--set profile_dir=<dir>`: V8 CPU profiles of the gateways, for docs/BENCHMARKS.md.
+      const profileDir = options.profileDir ?? (ctx.params.profile_dir ? resolve(ctx.params.profile_dir) : undefined);
+      const stackStartedMs = nowMs();
+      stack = await startServiceStack(ctx.env, { ...options, databaseUrl, ...(profileDir ? { profileDir } : {}) });
+      const pool = WorkerPool.start(options.workers, profileDir);
+      const sampled = [
+        ...stack.processes,
+        ...serverProcesses(ctx, stack),
+        ...pool.pids.map((pid, i) => pidProcess(`client-${i + 1}`, pid)),
+      ];
+      const sampler = new ProcessSampler(sampled, pool.timeline, nowMs);
+      const session = new LoadSession(ctx, fixtures, stack, pool, sampler);
+      session.stackStartedMs = stackStartedMs;
+      sampler.start();
+      session.startPersistedCounter();
+      return session;
+    } catch (err) {
+      await stack?.stop();
+      await fixtures.close();
+      throw err;
+    }
+  }
+
+  get timeline() {
+    return this.pool.timeline;
+  }
+
+  /** Seconds since the run's epoch, for marking phases. */
+  second(): number {
+    return this.timeline.secondAt(nowMs());
+  }
+
+  private startPersistedCounter(): void {
+    let busy = false;
+    this.persistedTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const second = this.second();
+      this.fixtures
+        .persistedCount()
+        .then((n) => {
+          this.timeline.sample(second, 'persisted', n);
+          this.timeline.sample(second, 'persisted_per_s', n - this.lastPersisted);
+          this.lastPersisted = n;
+        })
+        .catch((err: unknown) => this.ctx.log(`persisted count failed: ${String(err)}`))
+        .finally(() => (busy = false));
+    }, 1000);
+  }
+
+  /** Opens the clients (see WorkerPool.open); with profiling on, logs the profile window it covers. */
+  async open(specs: ClientSpec[], concurrency: number, options: Parameters<WorkerPool['open']>[2] = {}): Promise<OpenResult> {
+    const started = nowMs();
+    const opened = await this.pool.open(specs, concurrency, options);
+    if (this.ctx.params.profile_dir) {
+      const since = (ms: number) => ((ms - this.stackStartedMs) / 1000).toFixed(1);
+      this.ctx.log(`profile window of opening ${specs.length} sockets: --from-s ${since(started)} --to-s ${since(nowMs())}`);
+    }
+    return opened;
+  }
+
+  /** Client specs for users spread over the gateways and source addresses. */
+  specs(
+    users: BenchUser[],
+    sendChat: (index: number) => string | undefined = () => undefined,
+    gatewayOf?: (index: number) => number,
+  ): ClientSpec[] {
+    const urls = this.stack.gatewayUrls;
+    return users.map((u, i) => {
+      const chat = sendChat(i);
+      return {
+        url: `${urls[(gatewayOf ? gatewayOf(i) : i) % urls.length]}?token=${encodeURIComponent(u.token)}`,
+        localAddress: sourceAddress(i),
+        ...(chat ? { sendChatId: chat } : {}),
+      };
+    });
+  }
+
+  /** Waits until at least `expected` messages are in PostgreSQL; the count and how long it took. */
+  async waitPersisted(expected: number, timeoutMs: number): Promise<{ persisted: number; waitedMs: number }> {
+    const started = nowMs();
+    let persisted = await this.fixtures.persistedCount();
+    while (persisted < expected && nowMs() - started < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 100));
+      persisted = await this.fixtures.persistedCount();
+    }
+    return { persisted, waitedMs: nowMs() - started };
+  }
+
+  /**
+   * Average CPU of each sampled process over timeline seconds [from, to), in % of one core,
+   * busiest first: where the machine's two cores went during one phase.
+   */
+  cpuDuring(from: number, to: number): Array<{ name: string; percent: number }> {
+    const rows = this.timeline.rows(from, to);
+    const sums = new Map<string, number>();
+    for (const row of rows)
+      for (const [key, value] of Object.entries(row))
+        if (key.endsWith('_cpu_pct')) sums.set(key.slice(0, -'_cpu_pct'.length), (sums.get(key.slice(0, -'_cpu_pct'.length)) ?? 0) + value);
+    return [...sums.entries()]
+      .map(([name, sum]) => ({ name, percent: Math.round(sum / Math.max(1, rows.length)) }))
+      .sort((a, b) => b.percent - a.percent);
+  }
+
+  /** `gateway-1 45 %, nats-server 20 %, … (total 180 % of 200 %)` for a phase. */
+  cpuLine(from: number, to: number): string {
+    const cpu = this.cpuDuring(from, to).filter((c) => c.percent > 0);
+    const total = cpu.reduce((a, c) => a + c.percent, 0);
+    return `${cpu.map((c) => `${c.name} ${c.percent} %`).join(', ')} (total ${total} % of ${availableParallelism() * 100} %)`;
+  }
+
+  /** Stops sampling (the usage is kept for the report) without closing anything yet. */
+  stopSampling(): ProcessUsage[] {
+    this.usage ??= this.sampler.stop();
+    if (this.persistedTimer) clearInterval(this.persistedTimer);
+    return this.usage;
+  }
+
+  async close(): Promise<ProcessUsage[]> {
+    const usage = this.stopSampling();
+    await this.pool.close().catch((err: unknown) => this.ctx.log(`closing clients failed: ${String(err)}`));
+    await this.stack.stop();
+    await this.fixtures.close();
+    return usage;
+  }
+}

@@ -1,0 +1,101 @@
+import { startNats, freePort, type RunningServer } from '@neonchat/common/testing';
+import type { BenchEnvironment, ServiceProcess } from '../bench-environment.js';
+
+export interface StackOptions {
+  /** Gateway processes, each on its own port (each holds at most ~19,900 sockets here). */
+  readonly gateways: number;
+  readonly databaseUrl: string;
+  /** Extra environment for every gateway (e.g. rate limits). */
+  readonly gatewayEnv?: Record<string, string>;
+  /** Start the presence service too (default true). */
+  readonly presence?: boolean;
+  /** Write a V8 CPU profile of each gateway into this directory when it exits. */
+  readonly profileDir?: string;
+}
+
+export interface ServiceStack {
+  readonly natsUrl: string;
+  readonly apiUrl: string;
+  /** ws://127.0.0.1:<port>/ws of each gateway. */
+  readonly gatewayUrls: string[];
+  readonly processes: ServiceProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system as separate processes on loopback: api, persister, presence and k
+ * gateways (distinct GATEWAY_PORT / GATEWAY_METRICS_PORT / GATEWAY_ID). Each stack gets its own
+ * nats-server so a scenario never inherits another's stream or persister backlog.
+ */
+export async function startServiceStack(env: BenchEnvironment, options: StackOptions): Promise<ServiceStack> {
+  const nats: RunningServer = await startNats();
+  const processes: ServiceProcess[] = [];
+  const common = {
+    NATS_URL: nats.url,
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    // The bench's users come from fixtures with signed tokens; keep the api's limit out of the way.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  };
+  try {
+    const apiPort = await freePort();
+    const persisterPort = await freePort();
+    const presencePort = await freePort();
+    const starts: Array<Promise<ServiceProcess>> = [
+      env.spawnService('api', { ...common, API_PORT: String(apiPort) }, apiPort),
+      env.spawnService('persister', { ...common, PERSISTER_METRICS_PORT: String(persisterPort) }, persisterPort),
+    ];
+    if (options.presence !== false) {
+      starts.push(env.spawnService('presence', { ...common, PRESENCE_METRICS_PORT: String(presencePort) }, presencePort));
+    }
+    const gatewayUrls: string[] = [];
+    for (let i = 0; i < options.gateways; i++) {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      gatewayUrls.push(`ws://127.0.0.1:${port}/ws`);
+      starts.push(
+        env.spawnService(
+          'gateway',
+          {
+            ...common,
+            GATEWAY_PORT: String(port),
+            GATEWAY_METRICS_PORT: String(metricsPort),
+            GATEWAY_ID: `bench-gw-${i + 1}`,
+            ...options.gatewayEnv,
+          },
+          metricsPort,
+          options.profileDir
+            ? {
+                nodeArgs: [
+                  '--cpu-prof',
+                  `--cpu-prof-dir=${options.profileDir}`,
+                  `--cpu-prof-name=gateway-${i + 1}-${Date.now()}.cpuprofile`,
+                ],
+              }
+            : {},
+        ),
+      );
+    }
+    const settled = await Promise.allSettled(starts);
+    for (const s of settled) if (s.status === 'fulfilled') processes.push(s.value);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    // Names in the report: gateway-1, gateway-2, …
+    let g = 0;
+    const named = processes.map((p): ServiceProcess => (p.name === 'gateway' ? { ...p, name: `gateway-${++g}` } : p));
+    return {
+      natsUrl: nats.url,
+      apiUrl: `http://127.0.0.1:${apiPort}/api/v1`,
+      gatewayUrls,
+      processes: named,
+      async stop() {
+        await Promise.all(processes.map((p) => p.stop()));
+        await nats.stop();
+      },
+    };
+  } catch (err) {
+    await Promise.all(processes.map((p) => p.stop()));
+    await nats.stop();
+    throw err;
+  }
+}

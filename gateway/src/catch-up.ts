@@ -1,0 +1,244 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { NeonError, uuidv7Time, type ChatEvent, type ClientFrameOf, type Message } from '@neonchat/common';
+import { chatTopic } from './chat-topics.js';
+import { frameForEvent } from './event-frames.js';
+import type { HistoryReader } from './history-reader.js';
+import type { LiveEvent, LiveFeed } from './live-feed.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Outbound } from './outbound.js';
+import type { Socket } from './socket-registry.js';
+import { readChatEvents } from './stream-reader.js';
+
+/** Messages in the `history` frame of an opened chat. */
+export const HISTORY_SIZE = 20;
+/** How many of the newest stream-only messages an open keeps while reading the unpersisted tail. */
+const TAIL_KEEP = HISTORY_SIZE * 10;
+/** A message id made at time t was stored a little later; start the stream read this much before t. */
+const CLOCK_SLACK_MS = 5000;
+
+export interface CatchUpDeps {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly feed: LiveFeed;
+  readonly history: HistoryReader;
+  readonly outbound: Outbound;
+  readonly metrics: GatewayMetrics;
+  readonly resumeMaxEvents: number;
+}
+
+/**
+ * Open (last messages, then live) and resume (everything after a position, then live). While a
+ * socket catches up on a chat it leaves the chat's uWS topic and its live events are held in a
+ * per-socket buffer; once the snapshot (PostgreSQL + the stream tail the persister hasn't
+ * written) or the replay (the stream) is out, the buffer is flushed without what was already
+ * sent — by stream sequence — and the socket rejoins the topic, all in one synchronous step, so
+ * nothing slips between the two and nothing comes twice.
+ */
+export class CatchUp {
+  /** chat → sockets catching up on it: the only sockets a live event is handed to one by one. */
+  private readonly active = new Map<string, Set<Socket>>();
+
+  constructor(private readonly deps: CatchUpDeps) {}
+
+  /** Called by fan-out for every live event: hold it for the sockets catching up on its chat. */
+  hold(event: LiveEvent, originSocket: Socket | undefined): void {
+    const sockets = this.active.get(event.chatId);
+    if (!sockets) return;
+    for (const ws of sockets) {
+      if (ws === originSocket && event.type === 'new_message') continue;
+      const buffer = ws.getUserData().catchingUp.get(event.chatId);
+      if (!buffer) continue;
+      buffer.events.push({ seq: event.seq, kind: event.type, data: event.data });
+      buffer.bytes += event.data.length;
+      if (buffer.bytes > this.deps.outbound.limit) this.deps.outbound.closeSlow(ws, 'catch_up_overflow');
+    }
+  }
+
+  /** The socket closed or lost the chat: forget its buffers. */
+  abandon(ws: Socket, chatId?: string): void {
+    const state = ws.getUserData();
+    for (const id of chatId ? [chatId] : [...state.catchingUp.keys()]) {
+      state.catchingUp.delete(id);
+      const sockets = this.active.get(id);
+      sockets?.delete(ws);
+      if (sockets?.size === 0) this.active.delete(id);
+    }
+  }
+
+  async open(ws: Socket, chatId: string, requestId: string | undefined): Promise<void> {
+    this.begin(ws, chatId);
+    let covered = 0;
+    try {
+      // Our live subscription must be known to the server before the stream is read.
+      await this.deps.feed.flush();
+      const persisted = await this.deps.history.newest(chatId, HISTORY_SIZE);
+      covered = persisted.maxSeq;
+      const messages = new Map<string, Message>();
+      for (const m of [...persisted.newest].reverse()) messages.set(m.id, m);
+      let hasPrevious = persisted.newest.length > HISTORY_SIZE;
+      // The persister may lag, and with several writers its rows may have holes: the stream,
+      // read from the oldest of the newest persisted rows on, fills whatever is missing. A hole
+      // further back is older than HISTORY_SIZE messages the snapshot has, so it can't matter.
+      const anchor = persisted.newest.length >= HISTORY_SIZE ? (persisted.newest[HISTORY_SIZE - 1]?.seq ?? 1) : 1;
+      const tail = await readChatEvents(this.deps.js, this.deps.jsm, chatId, { fromSeq: anchor }, (seq, event) => {
+        applyToSnapshot(messages, seq, event);
+        if (messages.size > TAIL_KEEP) {
+          const oldest = messages.keys().next().value;
+          if (oldest !== undefined) messages.delete(oldest);
+          hasPrevious = true;
+        }
+      });
+      if (!tail.tooFar) covered = Math.max(covered, tail.lastSeq);
+      const all = [...messages.values()].sort((a, b) => a.seq - b.seq);
+      const newest = all.slice(-HISTORY_SIZE);
+      if (all.length > HISTORY_SIZE) hasPrevious = true;
+      if (ws.getUserData().closed) return;
+      this.deps.outbound.frame(ws, {
+        type: 'history',
+        chat_id: chatId,
+        ...(requestId !== undefined ? { request_id: requestId } : {}),
+        messages: newest,
+        has_previous: hasPrevious,
+      });
+      this.deps.metrics.catchUps.inc({ kind: 'open', outcome: 'ok' });
+    } catch (err) {
+      this.deps.metrics.catchUps.inc({ kind: 'open', outcome: 'failed' });
+      throw err;
+    } finally {
+      // Edits, deletes and read marks are idempotent: only new messages already in the snapshot are left out.
+      this.end(ws, chatId, (e) => e.kind === 'new_message' && e.seq <= covered);
+    }
+  }
+
+  async resume(ws: Socket, frame: ClientFrameOf<'resume'>): Promise<void> {
+    const { chat_id: chatId, request_id: requestId } = frame;
+    if (frame.after_seq === undefined && frame.after_id === undefined) {
+      throw new NeonError('validation_failed', 'after_seq or after_id is required');
+    }
+    // Events that reached the socket live between joining the topic and now (a client resumes
+    // right after `ready`, and messages may land in between) are not sent twice. Taken before
+    // anything async: from here on live events are held, not sent.
+    const mark = ws.getUserData().liveSince.get(chatId);
+    const liveFrom = mark === undefined ? undefined : this.deps.feed.deliveredSince(chatId, mark);
+    const liveTo = this.deps.feed.lastSeq(chatId);
+    const gotLive = (seq: number) => liveFrom !== undefined && liveTo !== undefined && seq > liveFrom && seq <= liveTo;
+    this.begin(ws, chatId);
+    let replayedUpTo = 0;
+    try {
+      await this.deps.feed.flush();
+      let fromSeq: number | undefined;
+      let fromTime: Date | undefined;
+      let skipThrough: string | undefined;
+      if (frame.after_seq !== undefined) fromSeq = frame.after_seq + 1;
+      else if (frame.after_id !== undefined) {
+        const seq = await this.deps.history.seqOf(chatId, frame.after_id).catch(() => undefined);
+        if (seq !== undefined) fromSeq = seq + 1;
+        else {
+          // Not written yet (or PostgreSQL is away): find it in the stream from the time its id carries.
+          const t = uuidv7Time(frame.after_id);
+          if (t === undefined) throw new NeonError('not_found', 'after_id: no such message in this chat');
+          fromTime = new Date(t - CLOCK_SLACK_MS);
+          skipThrough = frame.after_id;
+        }
+      }
+      let count = 0;
+      let lastSeq = fromSeq !== undefined ? fromSeq - 1 : 0;
+      const state = ws.getUserData();
+      const result = await readChatEvents(
+        this.deps.js,
+        this.deps.jsm,
+        chatId,
+        { fromSeq, fromTime, maxEvents: this.deps.resumeMaxEvents + (skipThrough ? this.deps.resumeMaxEvents : 0) },
+        async (seq, event: ChatEvent) => {
+          if (state.closed) throw new NeonError('unavailable', 'socket closed');
+          replayedUpTo = seq;
+          if (skipThrough !== undefined) {
+            if (event.type === 'message.created' && event.id === skipThrough) skipThrough = undefined;
+            return;
+          }
+          if (gotLive(seq)) return;
+          if (count >= this.deps.resumeMaxEvents) throw tooFar();
+          const out = frameForEvent(event, seq);
+          this.deps.outbound.send(ws, JSON.stringify(out), out.type);
+          count += 1;
+          lastSeq = seq;
+          await this.deps.outbound.belowHalf(ws);
+        },
+      );
+      if (result.tooFar) throw tooFar();
+      if (skipThrough !== undefined) throw new NeonError('not_found', 'after_id: no such message in this chat');
+      if (state.closed) return;
+      this.deps.outbound.frame(ws, {
+        type: 'resumed',
+        chat_id: chatId,
+        ...(requestId !== undefined ? { request_id: requestId } : {}),
+        count,
+        last_seq: lastSeq,
+      });
+      this.deps.metrics.catchUps.inc({ kind: 'resume', outcome: 'ok' });
+    } catch (err) {
+      this.deps.metrics.catchUps.inc({ kind: 'resume', outcome: err instanceof NeonError ? err.code : 'failed' });
+      throw err;
+    } finally {
+      this.end(ws, chatId, (e) => e.seq <= replayedUpTo);
+    }
+  }
+
+  private begin(ws: Socket, chatId: string): void {
+    const state = ws.getUserData();
+    if (state.catchingUp.has(chatId)) throw new NeonError('conflict', 'this chat is already being opened or resumed on this socket');
+    state.catchingUp.set(chatId, { events: [], bytes: 0 });
+    let sockets = this.active.get(chatId);
+    if (!sockets) this.active.set(chatId, (sockets = new Set()));
+    sockets.add(ws);
+    ws.unsubscribe(chatTopic(chatId));
+  }
+
+  /** Flushes what was held (minus what `alreadySent` says went out) and rejoins the topic, in one step. */
+  private end(ws: Socket, chatId: string, alreadySent: (e: { seq: number; kind: string }) => boolean): void {
+    const state = ws.getUserData();
+    const buffer = state.catchingUp.get(chatId);
+    this.abandon(ws, chatId);
+    if (state.closed || !buffer) return;
+    for (const e of buffer.events) {
+      if (alreadySent(e)) continue;
+      if (!this.deps.outbound.send(ws, e.data, e.kind)) return;
+    }
+    if (!state.chats.has(chatId)) return;
+    ws.subscribe(chatTopic(chatId));
+    state.liveSince.set(chatId, this.deps.feed.liveMark(chatId));
+  }
+}
+
+function tooFar(): NeonError {
+  return new NeonError('resume_too_far', 'too many messages missed: reload the chat over REST (GET /api/v1/chats/{id}/messages)');
+}
+
+/** Applies a stream event to an open's snapshot of messages (by id, in stream order). */
+function applyToSnapshot(messages: Map<string, Message>, seq: number, event: ChatEvent): void {
+  switch (event.type) {
+    case 'message.created':
+      if (!messages.has(event.id)) {
+        messages.set(event.id, {
+          id: event.id,
+          chat_id: event.chat_id,
+          sender_id: event.sender_id,
+          text: event.text,
+          seq,
+          created_at: event.created_at,
+          updated_at: null,
+        });
+      }
+      return;
+    case 'message.updated': {
+      const m = messages.get(event.id);
+      if (m) messages.set(event.id, { ...m, text: event.text, updated_at: event.updated_at });
+      return;
+    }
+    case 'message.deleted':
+      messages.delete(event.id);
+      return;
+    case 'chat.read':
+      return;
+  }
+}

@@ -1,0 +1,34 @@
+import { NeonError, decide, denialCode, type ChatAction } from '@neonchat/common';
+import type { MembershipReader } from './membership-reader.js';
+import type { ChatMembershipView } from './socket-state.js';
+import type { Socket } from './socket-registry.js';
+
+/**
+ * Access checks for frames, through the shared permission module over the socket's membership
+ * cache (kept current by membership events). A miss asks PostgreSQL once: a chat created a
+ * moment ago whose announcement has not arrived yet; if active, the socket starts following it.
+ */
+export class ChatAccess {
+  constructor(
+    private readonly reader: MembershipReader,
+    private readonly follow: (ws: Socket, chatId: string, view: ChatMembershipView) => void,
+  ) {}
+
+  async require(ws: Socket, chatId: string, action: ChatAction): Promise<ChatMembershipView> {
+    const state = ws.getUserData();
+    const cached = state.chats.get(chatId);
+    if (cached) return check(action, cached, 'active');
+    const row = await this.reader.membership(chatId, state.userId);
+    if (row?.status === 'active' && !state.closed && !state.chats.has(chatId)) this.follow(ws, chatId, { type: row.type, role: row.role });
+    return check(action, row ?? null, row?.status ?? 'left');
+  }
+}
+
+function check(action: ChatAction, view: ChatMembershipView | null, status: 'active' | 'banned' | 'left'): ChatMembershipView {
+  const decision = decide(action, view?.type ?? 'direct', view ? { role: view.role, status } : null);
+  if (!decision.allowed || !view) {
+    const code = decision.allowed ? 'not_found' : denialCode(decision.reason);
+    throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${decision.allowed ? 'unknown' : decision.reason}`);
+  }
+  return view;
+}

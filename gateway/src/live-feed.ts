@@ -1,0 +1,208 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import {
+  ORIGIN_CONNECTION_HEADER,
+  SUBJECTS,
+  TypingEventFrame,
+  chatEventValidator,
+  compileValidator,
+  type ChatEvent,
+  type Logger,
+} from '@neonchat/common';
+import { frameForEvent } from './event-frames.js';
+
+/** One stored event ready to go out: serialized once for every socket of the chat. */
+export interface LiveEvent {
+  readonly chatId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly data: string;
+  readonly origin: string | undefined;
+}
+
+export interface LiveFeedSink {
+  /** A stored event, in stream order per chat, exactly once per chat per gateway. */
+  event(event: LiveEvent): void;
+  /** An ephemeral typing frame (already validated), as received. */
+  typing(chatId: string, data: Uint8Array, origin: string | undefined): void;
+  /** An event that could not be used. */
+  dropped(chatId: string, reason: 'malformed' | 'duplicate' | 'gap_unrepaired'): void;
+  /** Events missed on core NATS were fetched from the stream. */
+  repaired(chatId: string, count: number): void;
+}
+
+/** Reads the chat's stored events in (after, before) from the stream, in order. */
+export type GapReader = (chatId: string, afterSeq: number, onEvent: (seq: number, event: ChatEvent) => void) => Promise<void>;
+
+interface ChatEntry {
+  readonly sub: Subscription;
+  refs: number;
+  /** The last stream sequence delivered for this chat; undefined until the first event. */
+  lastSeq: number | undefined;
+  /** The first sequence delivered since the subscription was made. */
+  firstSeq: number | undefined;
+  /** While a gap is being repaired from the stream, live events wait here in order. */
+  held: Array<{ seq: number; lastSeqHeader: number | undefined; event: ChatEvent; origin: string | undefined }> | undefined;
+}
+
+const typingValidator = compileValidator(TypingEventFrame);
+const decoder = new TextDecoder();
+
+/**
+ * The gateway's live view of its chats: one core NATS subscription `live.{chatId}.*` per chat
+ * per gateway, reference-counted over the sockets that follow the chat (never one per socket,
+ * never a JetStream consumer per chat). Stored events arrive republished by the stream in stream
+ * order with `Nats-Sequence` and `Nats-Last-Sequence` (the chat's previous sequence): a jump in
+ * the latter means core NATS lost something (a reconnect, a slow-consumer cut), and the hole is
+ * read back from the stream before anything later goes out, so sockets see each chat in order.
+ */
+export class LiveFeed {
+  private readonly chats = new Map<string, ChatEntry>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly sink: LiveFeedSink,
+    private readonly readGap: GapReader,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.chats.size;
+  }
+
+  has(chatId: string): boolean {
+    return this.chats.has(chatId);
+  }
+
+  /** The last sequence this gateway delivered for the chat, if it has seen one. */
+  lastSeq(chatId: string): number | undefined {
+    return this.chats.get(chatId)?.lastSeq;
+  }
+
+  /**
+   * A mark for "delivered live from now on": every event the chat's topic gets after this call
+   * has a sequence above what `deliveredSince` returns for the mark.
+   */
+  liveMark(chatId: string): number | null {
+    return this.chats.get(chatId)?.lastSeq ?? null;
+  }
+
+  /** The sequence after which every event up to `lastSeq` was delivered, for a mark. */
+  deliveredSince(chatId: string, mark: number | null): number | undefined {
+    if (mark !== null) return mark;
+    const first = this.chats.get(chatId)?.firstSeq;
+    return first === undefined ? undefined : first - 1;
+  }
+
+  acquire(chatId: string): void {
+    const entry = this.chats.get(chatId);
+    if (entry) {
+      entry.refs += 1;
+      return;
+    }
+    const sub = this.nc.subscribe(SUBJECTS.liveChat(chatId), {
+      callback: (err, msg) => {
+        if (err) return this.logger.error({ err, chat_id: chatId }, 'live subscription failed');
+        this.receive(chatId, msg);
+      },
+    });
+    this.chats.set(chatId, { sub, refs: 1, lastSeq: undefined, firstSeq: undefined, held: undefined });
+  }
+
+  release(chatId: string): void {
+    const entry = this.chats.get(chatId);
+    if (!entry) return;
+    entry.refs -= 1;
+    if (entry.refs <= 0) {
+      entry.sub.unsubscribe();
+      this.chats.delete(chatId);
+    }
+  }
+
+  /** Resolves once the server has every subscription made so far. */
+  async flush(): Promise<void> {
+    await this.nc.flush();
+  }
+
+  private receive(chatId: string, msg: Msg): void {
+    const entry = this.chats.get(chatId);
+    if (!entry) return;
+    const origin = msg.headers?.get(ORIGIN_CONNECTION_HEADER) || undefined;
+    if (msg.subject.endsWith('.typing')) {
+      const frame = safeJson(msg.data);
+      if (!typingValidator.check(frame) || frame.chat_id !== chatId) return this.sink.dropped(chatId, 'malformed');
+      return this.sink.typing(chatId, msg.data, origin);
+    }
+    const seq = Number(msg.headers?.get('Nats-Sequence'));
+    const lastHeader = msg.headers?.get('Nats-Last-Sequence');
+    const lastSeqHeader = lastHeader ? Number(lastHeader) : undefined;
+    const event = safeJson(msg.data);
+    if (!Number.isSafeInteger(seq) || seq < 1 || !chatEventValidator.check(event) || event.chat_id !== chatId) {
+      this.logger.warn({ chat_id: chatId, subject: msg.subject }, 'dropping malformed live event');
+      return this.sink.dropped(chatId, 'malformed');
+    }
+    if (entry.held) {
+      entry.held.push({ seq, lastSeqHeader, event, origin });
+      return;
+    }
+    this.accept(chatId, entry, seq, lastSeqHeader, event, origin);
+  }
+
+  private accept(
+    chatId: string,
+    entry: ChatEntry,
+    seq: number,
+    lastSeqHeader: number | undefined,
+    event: ChatEvent,
+    origin: string | undefined,
+  ): void {
+    if (entry.lastSeq !== undefined && seq <= entry.lastSeq) return this.sink.dropped(chatId, 'duplicate');
+    if (entry.lastSeq !== undefined && lastSeqHeader !== undefined && lastSeqHeader > entry.lastSeq) {
+      this.repair(chatId, entry, entry.lastSeq, { seq, lastSeqHeader, event, origin });
+      return;
+    }
+    this.deliver(chatId, entry, seq, event, origin);
+  }
+
+  private deliver(chatId: string, entry: ChatEntry, seq: number, event: ChatEvent, origin: string | undefined): void {
+    entry.lastSeq = seq;
+    entry.firstSeq ??= seq;
+    const frame = frameForEvent(event, seq);
+    this.sink.event({ chatId, seq, type: frame.type, data: JSON.stringify(frame), origin });
+  }
+
+  private repair(chatId: string, entry: ChatEntry, afterSeq: number, first: NonNullable<ChatEntry['held']>[number]): void {
+    entry.held = [first];
+    let repaired = 0;
+    this.readGap(chatId, afterSeq, (seq, event) => {
+      if (seq >= first.seq || (entry.lastSeq !== undefined && seq <= entry.lastSeq)) return;
+      repaired += 1;
+      this.deliver(chatId, entry, seq, event, undefined);
+    })
+      .catch((err: unknown) => {
+        // Delivering what we hold beats holding the chat forever; clients resume over the hole.
+        this.logger.error({ err, chat_id: chatId, after_seq: afterSeq }, 'could not repair a live gap from the stream');
+        this.sink.dropped(chatId, 'gap_unrepaired');
+      })
+      .finally(() => {
+        if (repaired) this.sink.repaired(chatId, repaired);
+        const held = entry.held ?? [];
+        entry.held = undefined;
+        if (this.chats.get(chatId) !== entry) return;
+        for (const h of held) {
+          if (entry.lastSeq !== undefined && h.seq <= entry.lastSeq) {
+            this.sink.dropped(chatId, 'duplicate');
+            continue;
+          }
+          this.deliver(chatId, entry, h.seq, h.event, h.origin);
+        }
+      });
+  }
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+}

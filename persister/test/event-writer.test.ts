@@ -1,0 +1,212 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { writeBatch, type SequencedEvent } from '@neonchat/persister';
+import type { ChatEvent } from '@neonchat/common';
+import { created, deleted, edited, freshDatabase, seedChats } from './support.js';
+
+describe('event writer @integration', function () {
+  let db: pg.Pool;
+  let userId: string;
+  let chatIds: string[];
+  // Stream sequences are unique per stream; every test takes its own range.
+  let nextSeq = 1000;
+  const seq = () => (nextSeq += 1);
+  const at = <E extends ChatEvent>(s: number, event: E): SequencedEvent & { event: E } => ({ seq: s, event });
+
+  before(async () => {
+    db = new pg.Pool({ connectionString: await freshDatabase(), max: 8 });
+    ({ userId, chatIds } = await seedChats(db, 8));
+  });
+  after(async () => {
+    await db.end();
+  });
+
+  async function message(id: string) {
+    const { rows } = await db.query<{
+      text: string;
+      seq: string;
+      change_seq: string | null;
+      deleted_at: Date | null;
+      updated_at: Date | null;
+    }>('select text, seq, change_seq, deleted_at, updated_at from messages where id = $1', [id]);
+    return rows[0];
+  }
+  async function pendingFor(id: string): Promise<number> {
+    const { rows } = await db.query<{ n: string }>('select count(*)::text as n from message_pending_changes where message_id = $1', [id]);
+    return Number(rows[0]!.n);
+  }
+  async function chat(id: string) {
+    const { rows } = await db.query<{ last_message_id: string | null; last_message_seq: string | null; updated_at: Date }>(
+      'select last_message_id, last_message_seq, updated_at from chats where id = $1',
+      [id],
+    );
+    return rows[0]!;
+  }
+
+  it('writes a batch of messages and moves the chat pointer once, to the newest', async () => {
+    const chatId = chatIds[0]!;
+    const events = Array.from({ length: 5 }, (_, i) => at(seq(), created(chatId, userId, `hello ${i}`)));
+    await writeBatch(db, events);
+    const last = events[4]!;
+    expect((await chat(chatId)).last_message_id).to.equal(last.event.id);
+    expect((await chat(chatId)).last_message_seq).to.equal(String(last.seq));
+    for (const e of events) expect((await message(e.event.id))?.seq).to.equal(String(e.seq));
+  });
+
+  it('stores any text exactly, whatever characters it holds', async () => {
+    const chatId = chatIds[0]!;
+    const texts = ['NULL', 'say "hi"', 'back\\slash \\" mix', '{braces}, commas', 'line\nbreak\ttab', ' padded ', 'émoji 🚀 ✓', "it's"];
+    const events = texts.map((t) => at(seq(), created(chatId, userId, t)));
+    await writeBatch(db, events);
+    for (const e of events) expect((await message(e.event.id))?.text).to.equal(e.event.text);
+  });
+
+  it('is idempotent: the same batch written again changes nothing', async () => {
+    const chatId = chatIds[1]!;
+    const m = created(chatId, userId, 'once');
+    const s = seq();
+    const batch = [at(s, m), at(seq(), edited(chatId, m.id, userId, 'edited once')), at(seq(), created(chatId, userId, 'second'))];
+    await writeBatch(db, batch);
+    const before = await db.query('select id, seq, text, change_seq from messages where chat_id = $1 order by seq', [chatId]);
+    const chatBefore = await chat(chatId);
+    await writeBatch(db, batch);
+    await writeBatch(db, batch.slice(0, 2));
+    const afterRows = await db.query('select id, seq, text, change_seq from messages where chat_id = $1 order by seq', [chatId]);
+    expect(afterRows.rows).to.deep.equal(before.rows);
+    expect(afterRows.rowCount).to.equal(2);
+    expect(await chat(chatId)).to.deep.equal(chatBefore);
+    expect(await pendingFor(m.id)).to.equal(0);
+  });
+
+  it('never moves the chat pointer back when batches commit out of stream order', async () => {
+    const chatId = chatIds[2]!;
+    const early = at(seq(), created(chatId, userId, 'early'));
+    const late = at(seq(), created(chatId, userId, 'late'));
+    await writeBatch(db, [late]);
+    await writeBatch(db, [early]);
+    expect((await chat(chatId)).last_message_id).to.equal(late.event.id);
+  });
+
+  it('parks an edit that arrives before its message and applies it when the message lands', async () => {
+    const chatId = chatIds[3]!;
+    const m = created(chatId, userId, 'original');
+    const mSeq = seq();
+    const editSeq = seq();
+    const outcome = await writeBatch(db, [at(editSeq, edited(chatId, m.id, userId, 'edited before it landed'))]);
+    expect(outcome.parked).to.equal(1);
+    expect(await message(m.id)).to.equal(undefined);
+    await writeBatch(db, [at(mSeq, m)]);
+    const row = await message(m.id);
+    expect(row?.text).to.equal('edited before it landed');
+    expect(row?.change_seq).to.equal(String(editSeq));
+    expect(await pendingFor(m.id)).to.equal(0);
+  });
+
+  it('never lets an older edit overwrite a newer one', async () => {
+    const chatId = chatIds[3]!;
+    const m = created(chatId, userId, 'v0');
+    await writeBatch(db, [at(seq(), m)]);
+    const older = seq();
+    const newer = seq();
+    await writeBatch(db, [at(newer, edited(chatId, m.id, userId, 'v2'))]);
+    await writeBatch(db, [at(older, edited(chatId, m.id, userId, 'v1'))]);
+    expect((await message(m.id))?.text).to.equal('v2');
+    // Both parked before the message: still only the newer one wins.
+    const n = created(chatId, userId, 'w0');
+    const nSeq = seq();
+    const e1 = seq();
+    const e2 = seq();
+    await writeBatch(db, [at(e2, edited(chatId, n.id, userId, 'w2'))]);
+    await writeBatch(db, [at(e1, edited(chatId, n.id, userId, 'w1'))]);
+    await writeBatch(db, [at(nSeq, n)]);
+    expect((await message(n.id))?.text).to.equal('w2');
+    expect((await message(n.id))?.change_seq).to.equal(String(e2));
+  });
+
+  it('applies a delete that arrives before its message, and an edit that comes later in the stream does not undo it', async () => {
+    const chatId = chatIds[4]!;
+    const m = created(chatId, userId, 'to delete');
+    const mSeq = seq();
+    const delSeq = seq();
+    const editSeq = seq();
+    await writeBatch(db, [at(editSeq, edited(chatId, m.id, userId, 'edit after delete'))]);
+    await writeBatch(db, [at(delSeq, deleted(chatId, m.id, userId))]);
+    await writeBatch(db, [at(mSeq, m)]);
+    const row = await message(m.id);
+    expect(row?.deleted_at).to.be.instanceOf(Date);
+    expect(row?.text).to.equal('to delete');
+    expect(await pendingFor(m.id)).to.equal(0);
+  });
+
+  it('applies message, edits and delete of one batch in stream order whatever their order in the batch', async () => {
+    const chatId = chatIds[4]!;
+    const m = created(chatId, userId, 'a');
+    const s0 = seq();
+    const s1 = seq();
+    const s2 = seq();
+    const s3 = seq();
+    await writeBatch(db, [
+      at(s3, edited(chatId, m.id, userId, 'after delete')),
+      at(s2, deleted(chatId, m.id, userId)),
+      at(s1, edited(chatId, m.id, userId, 'b')),
+      at(s0, m),
+    ]);
+    const row = await message(m.id);
+    expect(row?.text).to.equal('b');
+    expect(row?.deleted_at).to.be.instanceOf(Date);
+    expect(row?.change_seq).to.equal(String(s2));
+  });
+
+  it('never strands an edit when its message and the edit are written by concurrent transactions', async () => {
+    const chatId = chatIds[5]!;
+    const ids: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      const m = created(chatId, userId, `race ${round}`);
+      ids.push(m.id);
+      const mBatch = [at(seq(), m)];
+      const eBatch = [at(seq(), edited(chatId, m.id, userId, `race ${round} edited`))];
+      // Alternate who starts first; both run at once on separate connections.
+      const writes = round % 2 ? [writeBatch(db, mBatch), writeBatch(db, eBatch)] : [writeBatch(db, eBatch), writeBatch(db, mBatch)];
+      await Promise.all(writes);
+    }
+    const { rows } = await db.query<{ n: string }>(
+      `select count(*)::text as n from messages where id = any($1::uuid[]) and text like '% edited'`,
+      [ids],
+    );
+    expect(Number(rows[0]!.n)).to.equal(40);
+    const pending = await db.query<{ n: string }>(
+      'select count(*)::text as n from message_pending_changes where message_id = any($1::uuid[])',
+      [ids],
+    );
+    expect(Number(pending.rows[0]!.n)).to.equal(0);
+  });
+
+  it('reports events of chats that do not exist and writes the rest', async () => {
+    const chatId = chatIds[6]!;
+    const ghost = randomUUID();
+    const good = created(chatId, userId, 'good');
+    const outcome = await writeBatch(db, [at(seq(), created(ghost, userId, 'nowhere')), at(seq(), good)]);
+    expect([...outcome.missingChats]).to.deep.equal([ghost]);
+    expect((await message(good.id))?.text).to.equal('good');
+  });
+
+  it('moves read marks forward only', async () => {
+    const chatId = chatIds[7]!;
+    const read = (s: number): ChatEvent => ({
+      type: 'chat.read',
+      chat_id: chatId,
+      user_id: userId,
+      message_id: randomUUID(),
+      seq: s,
+      read_at: new Date().toISOString(),
+    });
+    await writeBatch(db, [at(seq(), read(50)), at(seq(), read(40))]);
+    await writeBatch(db, [at(seq(), read(30))]);
+    const { rows } = await db.query<{ last_read_seq: string }>(
+      'select last_read_seq from chat_members where chat_id = $1 and user_id = $2',
+      [chatId, userId],
+    );
+    expect(rows[0]!.last_read_seq).to.equal('50');
+  });
+});
