@@ -7,6 +7,8 @@ import {
   SUBJECTS,
   chatEventValidator,
   injectTraceContext,
+  inSpan,
+  SpanKind,
   sendDedupId,
   uuidv7,
   type ClientFrameOf,
@@ -55,20 +57,29 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         text: frame.text.trim(),
         created_at: new Date().toISOString(),
       };
-      const headers = natsHeaders();
-      headers.set(ORIGIN_CONNECTION_HEADER, state.connectionId);
-      injectTraceContext(headers);
+      const subject = SUBJECTS.chatEvents(frame.chat_id);
       const started = process.hrtime.bigint();
-      let ack;
-      try {
-        ack = await deps.js.publish(SUBJECTS.chatEvents(frame.chat_id), JSON.stringify(event), {
-          msgID: sendDedupId(state.userId, frame.request_id),
-          headers,
-          timeout: deps.publishTimeoutMs,
-        });
-      } catch (err) {
-        throw new NeonError('unavailable', 'message not stored, retry with the same request_id', { cause: err });
-      }
+      const ack = await inSpan(
+        'chat.message publish',
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'neonchat.chat_id': frame.chat_id },
+        },
+        async () => {
+          const headers = natsHeaders();
+          headers.set(ORIGIN_CONNECTION_HEADER, state.connectionId);
+          injectTraceContext(headers);
+          try {
+            return await deps.js.publish(subject, JSON.stringify(event), {
+              msgID: sendDedupId(state.userId, frame.request_id),
+              headers,
+              timeout: deps.publishTimeoutMs,
+            });
+          } catch (err) {
+            throw new NeonError('unavailable', 'message not stored, retry with the same request_id', { cause: err });
+          }
+        },
+      );
       deps.metrics.publishAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
       let stored = event;
       if (ack.duplicate) {

@@ -15,6 +15,9 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureStreams,
+  inSpan,
+  linkFromHeaders,
+  SpanKind,
   type Logger,
 } from '@neonchat/common';
 import { writeBatch } from './event-writer.js';
@@ -37,6 +40,8 @@ const NANOS_PER_MS = 1_000_000;
 const LAG_INTERVAL_MS = 1000;
 
 /** An event of a batch with the delivery (or deliveries, if redelivered while held) it came in. */
+const MAX_SPAN_LINKS = 128;
+
 interface Item {
   readonly seq: number;
   readonly event: ChatEvent;
@@ -276,7 +281,17 @@ export async function createPersister(config: PersisterConfig, options: { logger
   async function processBatch(msgs: JsMsg[]): Promise<void> {
     const { items, malformed } = parse(msgs);
     const out: Isolated = { committed: [], rejected: [], retry: [], unavailable: [] };
-    await writeIsolating(items, out);
+    // One span per batch, linked to the spans that published its events (the trace crosses
+    // NATS in the message headers); links are capped so a large batch stays a small span.
+    const links = msgs
+      .slice(0, MAX_SPAN_LINKS)
+      .map((m) => linkFromHeaders(m.headers))
+      .filter((l) => l !== undefined);
+    await inSpan(
+      'chat.events persist',
+      { kind: SpanKind.CONSUMER, links, attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': msgs.length } },
+      () => writeIsolating(items, out),
+    );
 
     let count = 0;
     const byType = new Map<string, number>();

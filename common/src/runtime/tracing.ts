@@ -1,4 +1,15 @@
-import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -55,4 +66,42 @@ export function injectTraceContext(headers: MsgHdrs, ctx: Context = context.acti
 /** The trace context carried by an incoming NATS message, to parent the consumer's span. */
 export function extractTraceContext(headers: MsgHdrs | undefined): Context {
   return propagation.extract(context.active(), headers, natsHeaderGetter);
+}
+
+export { SpanKind };
+
+const neonTracer = trace.getTracer('neonchat');
+
+/**
+ * Runs `fn` inside an active span (a no-op span when tracing is off), records a thrown error
+ * on it, and ends it. Trace context injected inside `fn` carries this span across NATS.
+ */
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; links?: Link[]; parent?: Context },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = options.parent ?? context.active();
+  return neonTracer.startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {}, links: options.links ?? [] },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** A span link to the producer of a NATS message, for consumers that handle many at once. */
+export function linkFromHeaders(headers: MsgHdrs | undefined): Link | undefined {
+  const spanContext = trace.getSpanContext(extractTraceContext(headers));
+  return spanContext && trace.isSpanContextValid(spanContext) ? { context: spanContext } : undefined;
 }
