@@ -8,4 +8,12 @@ import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
-export const SCENARIOS: Scenario[] = [socketsScenario, messagesScenario, fanoutScenario, soakScenario, presenceScenario, historyScenario, persisterScenario];
+export const SCENARIOS: Scenario[] = [
+  socketsScenario,
+  messagesScenario,
+  fanoutScenario,
+  soakScenario,
+  presenceScenario,
+  historyScenario,
+  persisterScenario,
+];
