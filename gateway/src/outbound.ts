@@ -40,7 +40,13 @@ export class Outbound {
   send(ws: Socket, data: string, type: string): boolean {
     const state = ws.getUserData();
     if (state.closed) return false;
-    const status = ws.send(data, false);
+    // Corked: a send from a promise callback may run while uWS has another socket corked (a
+    // microtask drained inside that socket's handler); uncorked, such a write can sit in the
+    // cork buffer until this socket has traffic of its own. cork() flushes it at the end.
+    let status = 0;
+    ws.cork(() => {
+      status = ws.send(data, false);
+    });
     this.metrics.framesOut.inc({ type });
     if (status === SEND_DROPPED) {
       this.closeSlow(ws, 'send_dropped');
