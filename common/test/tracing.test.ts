@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { inSpan, injectTraceContext, linkFromHeaders, SpanKind } from '@neonchat/common';
+import { inSpan, injectTraceContext, linkFromHeaders, setTracingEnabled, SpanKind } from '@neonchat/common';
 
 describe('tracing across NATS headers', () => {
   const exporter = new InMemorySpanExporter();
@@ -15,9 +15,11 @@ describe('tracing across NATS headers', () => {
     context.setGlobalContextManager(contextManager);
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    setTracingEnabled(true);
   });
 
   after(() => {
+    setTracingEnabled(false);
     trace.disable();
     context.disable();
     propagation.disable();
@@ -46,6 +48,19 @@ describe('tracing across NATS headers', () => {
     }
     expect(thrown).to.be.instanceOf(Error);
     expect(exporter.getFinishedSpans()[0]?.status.code).to.equal(2);
+  });
+
+  it('makes no spans and injects nothing while tracing is off', async () => {
+    setTracingEnabled(false);
+    exporter.reset();
+    const headers = natsHeaders();
+    try {
+      await inSpan('off', {}, async () => injectTraceContext(headers));
+    } finally {
+      setTracingEnabled(true);
+    }
+    expect(exporter.getFinishedSpans()).to.have.length(0);
+    expect(headers.get('traceparent')).to.equal('');
   });
 
   it('finds no link in headers without trace context', () => {
