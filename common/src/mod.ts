@@ -20,7 +20,15 @@ export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_
 export { createLogger } from './runtime/logger.js';
 export type { Logger } from './runtime/logger.js';
 export { createMetricsRegistry, LATENCY_BUCKETS_S } from './runtime/metrics.js';
-export { startTracing, injectTraceContext, extractTraceContext, inSpan, linkFromHeaders, setTracingEnabled, SpanKind } from './runtime/tracing.js';
+export {
+  startTracing,
+  injectTraceContext,
+  extractTraceContext,
+  inSpan,
+  linkFromHeaders,
+  setTracingEnabled,
+  SpanKind,
+} from './runtime/tracing.js';
 export type { Tracing } from './runtime/tracing.js';
 export { connectNats, ensureStreams, chatEventsStreamConfig, deadLetterStreamConfig } from './runtime/nats.js';
 export type { NatsOptions, StreamSettings } from './runtime/nats.js';
