@@ -1,17 +1,7 @@
-import { ApiEnv, ConfigError, assertProductionSecrets, createLogger, createShutdown, loadConfig, startTracing } from '@neonchat/common';
+import { ApiEnv, assertProductionSecrets, createLogger, createShutdown, loadConfigOrExit, startTracing } from '@neonchat/common';
 import { createApiService } from './service.js';
 
-let config;
-try {
-  config = loadConfig(ApiEnv);
-  assertProductionSecrets(config);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`api: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit('api', ApiEnv, assertProductionSecrets);
 const logger = createLogger('api', config.LOG_LEVEL);
 const tracing = startTracing('api', config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const service = await createApiService(config, { logger });

@@ -3,6 +3,8 @@ export { ERROR_CODES, CLOSE_CODES, NeonError, isNeonError, httpStatusOf } from '
 export type { ErrorCode, CloseCode } from './contracts/error-codes.js';
 export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject, sendDedupId } from './contracts/subjects.js';
 export { compileValidator } from './contracts/validation.js';
+export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp } from './contracts/message-mapping.js';
+export type { MessageRowLike } from './contracts/message-mapping.js';
 export type { Validator, FieldError } from './contracts/validation.js';
 export * from './contracts/model.js';
 export * from './contracts/chat-events.js';
@@ -12,7 +14,7 @@ export { CHAT_ACTIONS, decide, can, denialCode } from './permissions.js';
 export type { ChatAction, Membership, Decision, DenyReason } from './permissions.js';
 
 // Configuration.
-export { loadConfig, ConfigError } from './config/load-config.js';
+export { loadConfig, loadConfigOrExit, ConfigError } from './config/load-config.js';
 export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, DatabaseEnv, RedisEnv } from './config/env-schemas.js';
 export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from './config/production-secrets.js';
 

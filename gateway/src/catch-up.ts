@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { NeonError, uuidv7Time, type ChatEvent, type ClientFrameOf, type Message } from '@neonchat/common';
+import { messageFromCreatedEvent, NeonError, uuidv7Time, type ChatEvent, type ClientFrameOf, type Message } from '@neonchat/common';
 import { chatTopic } from './chat-topics.js';
 import { frameForEvent } from './event-frames.js';
 import type { HistoryReader } from './history-reader.js';
@@ -219,15 +219,7 @@ function applyToSnapshot(messages: Map<string, Message>, seq: number, event: Cha
   switch (event.type) {
     case 'message.created':
       if (!messages.has(event.id)) {
-        messages.set(event.id, {
-          id: event.id,
-          chat_id: event.chat_id,
-          sender_id: event.sender_id,
-          text: event.text,
-          seq,
-          created_at: event.created_at,
-          updated_at: null,
-        });
+        messages.set(event.id, messageFromCreatedEvent(event, seq));
       }
       return;
     case 'message.updated': {

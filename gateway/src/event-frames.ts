@@ -1,4 +1,4 @@
-import type { ChatEvent, ServerFrame } from '@neonchat/common';
+import { messageFromCreatedEvent, type ChatEvent, type ServerFrame } from '@neonchat/common';
 
 /**
  * The client frame for a stored chat event, given its stream sequence. Serialized once per
@@ -7,18 +7,7 @@ import type { ChatEvent, ServerFrame } from '@neonchat/common';
 export function frameForEvent(event: ChatEvent, seq: number): ServerFrame {
   switch (event.type) {
     case 'message.created':
-      return {
-        type: 'new_message',
-        message: {
-          id: event.id,
-          chat_id: event.chat_id,
-          sender_id: event.sender_id,
-          text: event.text,
-          seq,
-          created_at: event.created_at,
-          updated_at: null,
-        },
-      };
+      return { type: 'new_message', message: messageFromCreatedEvent(event, seq) };
     case 'message.updated':
       return { type: 'message_updated', chat_id: event.chat_id, message_id: event.id, text: event.text, updated_at: event.updated_at, seq };
     case 'message.deleted':

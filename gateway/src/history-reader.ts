@@ -1,15 +1,5 @@
 import type pg from 'pg';
-import type { Message } from '@neonchat/common';
-
-interface MessageSql {
-  id: string;
-  chat_id: string;
-  sender_id: string;
-  text: string;
-  seq: string;
-  created_at: Date;
-  updated_at: Date | null;
-}
+import { messageFromRow, type Message, type MessageRowLike } from '@neonchat/common';
 
 export interface PersistedTail {
   /** Newest first, at most `limit + 1` (one more tells whether older ones exist). */
@@ -24,30 +14,18 @@ export class HistoryReader {
 
   async newest(chatId: string, limit: number): Promise<PersistedTail> {
     const [rows, max] = await Promise.all([
-      this.pool.query<MessageSql>(
+      this.pool.query<MessageRowLike>(
         `select id, chat_id, sender_id, text, seq, created_at, updated_at from messages
           where chat_id = $1 and deleted_at is null order by seq desc limit $2`,
         [chatId, limit + 1],
       ),
       this.pool.query<{ max: string | null }>('select max(seq) as max from messages where chat_id = $1', [chatId]),
     ]);
-    return { newest: rows.rows.map(toMessage), maxSeq: Number(max.rows[0]?.max ?? 0) };
+    return { newest: rows.rows.map(messageFromRow), maxSeq: Number(max.rows[0]?.max ?? 0) };
   }
 
   async seqOf(chatId: string, messageId: string): Promise<number | undefined> {
     const { rows } = await this.pool.query<{ seq: string }>('select seq from messages where chat_id = $1 and id = $2', [chatId, messageId]);
     return rows[0] ? Number(rows[0].seq) : undefined;
   }
-}
-
-function toMessage(row: MessageSql): Message {
-  return {
-    id: row.id,
-    chat_id: row.chat_id,
-    sender_id: row.sender_id,
-    text: row.text,
-    seq: Number(row.seq),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at ? row.updated_at.toISOString() : null,
-  };
 }

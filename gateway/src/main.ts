@@ -1,16 +1,7 @@
-import { ConfigError, GatewayEnv, createLogger, createShutdown, loadConfig, startOpsServer, startTracing } from '@neonchat/common';
+import { GatewayEnv, createLogger, createShutdown, loadConfigOrExit, startOpsServer, startTracing } from '@neonchat/common';
 import { createGateway } from './gateway.js';
 
-let config;
-try {
-  config = loadConfig(GatewayEnv);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`gateway: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit('gateway', GatewayEnv);
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const tracing = startTracing('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const gateway = await createGateway(config, { logger });

@@ -1,16 +1,7 @@
-import { ConfigError, PersisterEnv, createLogger, createShutdown, loadConfig, startOpsServer, startTracing } from '@neonchat/common';
+import { PersisterEnv, createLogger, createShutdown, loadConfigOrExit, startOpsServer, startTracing } from '@neonchat/common';
 import { createPersister } from './persister.js';
 
-let config;
-try {
-  config = loadConfig(PersisterEnv);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`persister: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit('persister', PersisterEnv);
 const logger = createLogger('persister', config.LOG_LEVEL);
 const tracing = startTracing('persister', config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const persister = await createPersister(config, { logger });

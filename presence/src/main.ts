@@ -1,16 +1,7 @@
-import { ConfigError, PresenceEnv, createLogger, createShutdown, loadConfig, startOpsServer, startTracing } from '@neonchat/common';
+import { PresenceEnv, createLogger, createShutdown, loadConfigOrExit, startOpsServer, startTracing } from '@neonchat/common';
 import { createPresenceService } from './presence-service.js';
 
-let config;
-try {
-  config = loadConfig(PresenceEnv);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`presence: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit('presence', PresenceEnv);
 const logger = createLogger('presence', config.LOG_LEVEL);
 const tracing = startTracing('presence', config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const presence = await createPresenceService(config, { logger });

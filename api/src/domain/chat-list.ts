@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ChatType } from '@neonchat/common';
+import { toIsoTimestamp, type ChatType } from '@neonchat/common';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
-import { toIso } from './timestamps.js';
 
 export interface ChatListItem {
   readonly id: string;
@@ -89,10 +88,10 @@ export async function listChats(
         : null,
     last_message:
       r.last_text !== null && r.last_sender_id && r.last_created_at
-        ? { text: r.last_text, sender_id: r.last_sender_id, created_at: toIso(r.last_created_at) }
+        ? { text: r.last_text, sender_id: r.last_sender_id, created_at: toIsoTimestamp(r.last_created_at) }
         : null,
     unread_count: Number(r.unread_count ?? 0),
-    updated_at: toIso(r.updated_at),
+    updated_at: toIsoTimestamp(r.updated_at),
   }));
   return { chats, total, has_more: options.offset + chats.length < total };
 }

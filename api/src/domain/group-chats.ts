@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, uuidv7, type ChatType, type MemberRole, type MembershipChangedEvent } from '@neonchat/common';
+import { NeonError, toIsoTimestamp, uuidv7, type ChatType, type MemberRole, type MembershipChangedEvent } from '@neonchat/common';
 import { requireChatAction } from './chat-access.js';
-import { toIso } from './timestamps.js';
 import { uuidArray } from './sql-arrays.js';
 
 export interface ChatSummary {
@@ -92,8 +91,8 @@ async function loadSummary(em: EntityManager, chatId: string, callerId: string):
     type: row.type,
     name: row.name,
     partner: row.type === 'direct' && partnerId && row.partner_username ? { id: partnerId, username: row.partner_username } : null,
-    created_at: toIso(row.created_at),
-    updated_at: toIso(row.updated_at),
+    created_at: toIsoTimestamp(row.created_at),
+    updated_at: toIsoTimestamp(row.updated_at),
   };
 }
 

@@ -1,25 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, type ChatReadEvent, type Message, type MessageDeletedEvent, type MessageUpdatedEvent } from '@neonchat/common';
+import {
+  NeonError,
+  messageFromRow,
+  type ChatReadEvent,
+  type Message,
+  type MessageDeletedEvent,
+  type MessageUpdatedEvent,
+  type MessageRowLike,
+} from '@neonchat/common';
 import { requireChatAction } from './chat-access.js';
 import type { ChatEventPublisher } from './chat-event-publisher.js';
-import { toIso } from './timestamps.js';
-
-interface StoredMessageSql {
-  id: string;
-  chat_id: string;
-  sender_id: string;
-  text: string;
-  seq: string;
-  created_at: Date | string;
-  updated_at: Date | string | null;
-}
 
 /**
  * A message as the persister stored it. One the persister has not written yet is unknown
  * here (404): authorship can only be checked against a stored message.
  */
-async function storedMessage(em: EntityManager, chatId: string, messageId: string, field = 'message_id'): Promise<StoredMessageSql> {
-  const rows = await em.execute<StoredMessageSql[]>(
+async function storedMessage(em: EntityManager, chatId: string, messageId: string, field = 'message_id'): Promise<MessageRowLike> {
+  const rows = await em.execute<MessageRowLike[]>(
     `select id, chat_id, sender_id, text, seq, created_at, updated_at from messages
       where chat_id = ? and id = ? and deleted_at is null`,
     [chatId, messageId],
@@ -47,15 +44,7 @@ export async function editMessage(
     updated_at: new Date().toISOString(),
   };
   await publisher.publish(event);
-  return {
-    id: message.id,
-    chat_id: message.chat_id,
-    sender_id: message.sender_id,
-    text: event.text,
-    seq: Number(message.seq),
-    created_at: toIso(message.created_at),
-    updated_at: event.updated_at,
-  };
+  return messageFromRow({ ...message, text: event.text, updated_at: event.updated_at });
 }
 
 /** The author deletes their own message; an admin deletes anyone's (not in 1:1 chats). */

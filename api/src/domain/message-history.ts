@@ -1,6 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decide, denialCode, NeonError, type ChatType, type MemberRole, type MemberStatus, type Message } from '@neonchat/common';
-import { toIso } from './timestamps.js';
+import {
+  decide,
+  denialCode,
+  messageFromRow,
+  NeonError,
+  type ChatType,
+  type MemberRole,
+  type MemberStatus,
+  type Message,
+} from '@neonchat/common';
 
 export interface HistoryPage {
   readonly messages: Message[];
@@ -22,18 +30,6 @@ interface HistoryRowSql {
 }
 
 type MessageRowSql = HistoryRowSql & { id: string };
-
-function toMessage(row: MessageRowSql): Message {
-  return {
-    id: row.id,
-    chat_id: row.chat_id,
-    sender_id: row.sender_id,
-    text: row.text,
-    seq: Number(row.seq),
-    created_at: toIso(row.created_at),
-    updated_at: row.updated_at ? toIso(row.updated_at) : null,
-  };
-}
 
 async function requireMessage(em: EntityManager, chatId: string, messageId: string, field: string): Promise<void> {
   const rows = await em.execute<Array<{ seq: string }>>('select seq from messages where chat_id = ? and id = ?', [chatId, messageId]);
@@ -98,6 +94,6 @@ export async function readHistory(
   // An empty page after a cursor: nothing further, or a cursor that names no message (404)?
   if (!found.length && cursor !== undefined) await requireMessage(em, chatId, cursor, direction === 'after' ? 'after_id' : 'before_id');
   const page = found.slice(0, limit);
-  if (direction === 'after') return { messages: page.map(toMessage), has_previous: true, has_next: found.length > limit };
-  return { messages: page.reverse().map(toMessage), has_previous: found.length > limit, has_next: direction === 'before' };
+  if (direction === 'after') return { messages: page.map(messageFromRow), has_previous: true, has_next: found.length > limit };
+  return { messages: page.reverse().map(messageFromRow), has_previous: found.length > limit, has_next: direction === 'before' };
 }

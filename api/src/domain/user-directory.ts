@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError } from '@neonchat/common';
+import { NeonError, toIsoTimestamp } from '@neonchat/common';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
-import { toIso } from './timestamps.js';
 
 export interface PublicUser {
   readonly id: string;
@@ -50,7 +49,7 @@ export async function searchUsers(
       id: r.id,
       username: r.username,
       online: isOnline(statuses.get(r.id)),
-      last_seen: r.last_seen_at ? toIso(r.last_seen_at) : null,
+      last_seen: r.last_seen_at ? toIsoTimestamp(r.last_seen_at) : null,
     })),
     has_more: rows.length > options.limit,
   };
@@ -71,5 +70,5 @@ export async function loadMe(em: EntityManager, userId: string): Promise<Me> {
   const row = rows[0];
   // A valid token for a user that no longer exists: the token is what is wrong.
   if (!row) throw new NeonError('unauthorized', 'user no longer exists');
-  return { id: row.id, username: row.username, phone: row.phone, created_at: toIso(row.created_at) };
+  return { id: row.id, username: row.username, phone: row.phone, created_at: toIsoTimestamp(row.created_at) };
 }

@@ -34,3 +34,23 @@ export function loadConfig<P extends TProperties>(
   const problem = variable in raw ? `${first?.message ?? 'is invalid'} (got ${JSON.stringify(raw[variable])})` : 'is required';
   throw new ConfigError(variable, problem);
 }
+
+/**
+ * `loadConfig` for a service's `main.ts`: a bad or missing variable (or one `check` refuses
+ * with a ConfigError) prints `<service>: invalid configuration: …` and exits with status 2.
+ */
+export function loadConfigOrExit<P extends TProperties>(
+  service: string,
+  schema: TObject<P>,
+  check: (config: Static<TObject<P>>) => void = () => undefined,
+): Static<TObject<P>> {
+  try {
+    const config = loadConfig(schema);
+    check(config);
+    return config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: ${err.message}`);
+    process.exit(2);
+  }
+}

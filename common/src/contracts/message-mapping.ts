@@ -1,0 +1,47 @@
+import type { Message } from './model.js';
+import type { MessageCreatedEvent } from './chat-events.js';
+
+/**
+ * A timestamp from PostgreSQL as ISO-8601 UTC. Raw queries through MikroORM return them as
+ * strings, `pg` returns Dates: both are accepted.
+ */
+export function toIsoTimestamp(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** The columns of a `messages` row that make up the client's Message (seq as bigint text). */
+export interface MessageRowLike {
+  readonly id: string;
+  readonly chat_id: string;
+  readonly sender_id: string;
+  readonly text: string;
+  readonly seq: string | number;
+  readonly created_at: Date | string;
+  readonly updated_at: Date | string | null;
+}
+
+/** A stored message as every client sees it, from REST history or a gateway's history frame. */
+export function messageFromRow(row: MessageRowLike): Message {
+  return {
+    id: row.id,
+    chat_id: row.chat_id,
+    sender_id: row.sender_id,
+    text: row.text,
+    seq: Number(row.seq),
+    created_at: toIsoTimestamp(row.created_at),
+    updated_at: row.updated_at ? toIsoTimestamp(row.updated_at) : null,
+  };
+}
+
+/** The message a `message.created` event stored at stream position `seq`. */
+export function messageFromCreatedEvent(event: MessageCreatedEvent, seq: number): Message {
+  return {
+    id: event.id,
+    chat_id: event.chat_id,
+    sender_id: event.sender_id,
+    text: event.text,
+    seq,
+    created_at: event.created_at,
+    updated_at: null,
+  };
+}
