@@ -274,6 +274,10 @@ start_redis
 
 say "migrations"
 node common/dist/db/migrate-cli.js || die "the migrations failed"
+# The persister provisions the streams too; doing it here first means DEV_SERVERS_ONLY=1 gets
+# them as well, and no service waits for another at start.
+say "streams"
+node common/dist/runtime/provision-cli.js || die "stream provisioning failed"
 
 if [[ ${DEV_SERVERS_ONLY:-0} == 1 ]]; then
   say "DEV_SERVERS_ONLY=1: the services are not started"

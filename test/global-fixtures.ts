@@ -5,7 +5,15 @@
  * after the run.
  */
 import { openOrm, migrate } from '@neonchat/common';
-import { startNats, startPostgres, startRedis, createDatabase, withDatabase, type RunningServer } from '@neonchat/common/testing';
+import {
+  startNats,
+  startPostgres,
+  startRedis,
+  createDatabase,
+  withDatabase,
+  provisionTestStreams,
+  type RunningServer,
+} from '@neonchat/common/testing';
 
 const started: RunningServer[] = [];
 
@@ -19,6 +27,8 @@ export async function mochaGlobalSetup(): Promise<void> {
   ]);
   for (const s of [nats, postgres, redis]) if (s) started.push(s);
   if (nats) process.env.NATS_URL = nats.url;
+  // A NATS given from outside gets the streams the provision step would give it.
+  else await provisionTestStreams(process.env.NATS_URL!);
   if (redis) process.env.REDIS_URL = redis.url;
 
   const adminUrl = postgres ? postgres.url : process.env.DATABASE_URL!;

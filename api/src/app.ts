@@ -7,7 +7,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import type { Logger } from '@neonchat/common';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { ChatEventPublisher, type Logger } from '@neonchat/common';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
@@ -22,7 +23,6 @@ import { memberRoutes } from './routes/member-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { MembershipAnnouncer } from './domain/membership-announcer.js';
 import { PresenceLookup } from './domain/presence-lookup.js';
-import { ChatEventPublisher } from './domain/chat-event-publisher.js';
 import { ErrorBody } from './schemas/common.js';
 
 export interface AppDeps {
@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const authenticate = authenticateWith(tokens);
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
-  const publisher = new ChatEventPublisher(deps.nats);
+  const publisher = new ChatEventPublisher(jetstream(deps.nats), await jetstreamManager(deps.nats));
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, {

@@ -9,7 +9,7 @@ import {
   connectNats,
   createLogger,
   createMetricsRegistry,
-  ensureStreams,
+  verifyStreams,
   openOrm,
   type Logger,
 } from '@neonchat/common';
@@ -34,6 +34,8 @@ export interface ApiServiceOptions {
 
 export const DEFAULT_RATE_LIMIT_NAMESPACE = 'neonchat:api:rate:';
 const PRESENCE_TIMEOUT_MS = 250;
+/** How long a starting api waits for the chat stream to be provisioned (by the persister or the provision step). */
+const STREAM_WAIT_MS = 60_000;
 
 /** Opens the api's connections and builds the app. Used by `main.ts` and by the tests. */
 export async function createApiService(config: ApiConfig, options: ApiServiceOptions = {}): Promise<ApiService> {
@@ -42,12 +44,7 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
   const registry = createMetricsRegistry('api');
   const orm = await openOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
   const nats = await connectNats({ url: config.NATS_URL, name: 'neonchat-api', logger });
-  await ensureStreams(nats, {
-    replicas: config.NATS_STREAM_REPLICAS,
-    maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
-    maxBytes: config.NATS_STREAM_MAX_BYTES,
-    duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-  });
+  await verifyStreams(nats, { timeoutMs: STREAM_WAIT_MS, logger });
   // Rate-limit counters: a short command timeout so a stuck Redis delays no request long
   // (the limiter then lets requests through and logs).
   const redis = new Redis(config.REDIS_URL, { commandTimeout: 500, maxRetriesPerRequest: 1 });

@@ -3,14 +3,15 @@ export { ERROR_CODES, CLOSE_CODES, NeonError, isNeonError, httpStatusOf } from '
 export type { ErrorCode, CloseCode } from './contracts/error-codes.js';
 export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject, sendDedupId } from './contracts/subjects.js';
 export { compileValidator } from './contracts/validation.js';
-export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp } from './contracts/message-mapping.js';
+export { decodeJson, unhandled } from './contracts/json.js';
+export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp, withReaction } from './contracts/message-mapping.js';
 export type { MessageRowLike } from './contracts/message-mapping.js';
 export type { Validator, FieldError } from './contracts/validation.js';
 export * from './contracts/model.js';
 export * from './contracts/chat-events.js';
 export * from './contracts/presence-events.js';
 export * from './contracts/frames.js';
-export { CHAT_ACTIONS, decide, can, denialCode } from './permissions.js';
+export { CHAT_ACTIONS, decide, can, denialCode, requireAllowed, refusal } from './permissions.js';
 export type { ChatAction, Membership, Decision, DenyReason } from './permissions.js';
 
 // Configuration.
@@ -32,7 +33,17 @@ export {
   SpanKind,
 } from './runtime/tracing.js';
 export type { Tracing } from './runtime/tracing.js';
-export { connectNats, ensureStreams, chatEventsStreamConfig, deadLetterStreamConfig } from './runtime/nats.js';
+export {
+  connectNats,
+  provisionStreams,
+  verifyStreams,
+  streamSettingsOf,
+  isJetStreamApiError,
+  JS_API_CODES,
+  chatEventsStreamConfig,
+  deadLetterStreamConfig,
+} from './runtime/nats.js';
+export { ChatEventPublisher, CHAT_EVENT_PUBLISH_TIMEOUT_MS } from './runtime/chat-event-publisher.js';
 export type { NatsOptions, StreamSettings } from './runtime/nats.js';
 export { createShutdown } from './runtime/shutdown.js';
 export type { Shutdown, ShutdownStep } from './runtime/shutdown.js';

@@ -1,4 +1,5 @@
 import type { ChatType, MemberRole, MemberStatus } from './contracts/model.js';
+import { NeonError } from './contracts/error-codes.js';
 
 /**
  * The one place that decides who may do what in a chat. The api and the gateway both ask
@@ -19,6 +20,7 @@ export const CHAT_ACTIONS = [
   'leave',
   'mark_read',
   'typing',
+  'react',
 ] as const;
 export type ChatAction = (typeof CHAT_ACTIONS)[number];
 
@@ -35,10 +37,11 @@ const deny = (reason: DenyReason): Decision => ({ allowed: false, reason });
 
 /** What an active member who is not an admin may do, by chat type. */
 const MEMBER_ACTIONS: Record<ChatType, ReadonlySet<ChatAction>> = {
-  direct: new Set(['read', 'post', 'edit_own_message', 'delete_own_message', 'mark_read', 'typing']),
-  group: new Set(['read', 'post', 'edit_own_message', 'delete_own_message', 'mark_read', 'typing', 'leave']),
-  // A channel is a broadcast: members read, only admins post.
-  channel: new Set(['read', 'mark_read', 'leave']),
+  direct: new Set(['read', 'post', 'edit_own_message', 'delete_own_message', 'mark_read', 'typing', 'react']),
+  group: new Set(['read', 'post', 'edit_own_message', 'delete_own_message', 'mark_read', 'typing', 'leave', 'react']),
+  // A channel is a broadcast: members read, only admins post. Reacting is how readers answer
+  // a post without posting, so every active member may react (a banned one may not).
+  channel: new Set(['read', 'mark_read', 'leave', 'react']),
 };
 
 /** Actions that make no sense in a 1:1 chat, whoever asks. */
@@ -62,6 +65,20 @@ export function decide(action: ChatAction, chatType: ChatType, membership: Membe
 
 export function can(action: ChatAction, chatType: ChatType, membership: Membership | null | undefined): boolean {
   return decide(action, chatType, membership).allowed;
+}
+
+/**
+ * The one mapping from a refusal to the error a client sees: `decide()` and throw its
+ * NeonError when refused. The api and the gateway both refuse through here.
+ */
+export function requireAllowed(action: ChatAction, chatType: ChatType, membership: Membership | null | undefined): void {
+  const decision = decide(action, chatType, membership);
+  if (!decision.allowed) throw refusal(decision.reason);
+}
+
+export function refusal(reason: DenyReason): NeonError {
+  const code = denialCode(reason);
+  return new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${reason}`);
 }
 
 /**

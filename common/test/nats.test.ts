@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { STREAMS, SUBJECTS, connectNats, createLogger, ensureStreams, uuidv7 } from '@neonchat/common';
+import { STREAMS, SUBJECTS, connectNats, createLogger, provisionStreams, uuidv7, verifyStreams } from '@neonchat/common';
 import { startNats, type RunningServer } from '@neonchat/common/testing';
 
 const settings = { replicas: 1, maxAgeSeconds: 3600, maxBytes: 1024 * 1024 * 64, duplicateWindowSeconds: 60 };
@@ -21,8 +21,8 @@ describe('chat streams on nats-server @integration', () => {
   });
 
   it('creates the streams idempotently with the configured limits', async () => {
-    await ensureStreams(nc, settings);
-    await ensureStreams(nc, { ...settings, maxAgeSeconds: 7200 });
+    await provisionStreams(nc, settings);
+    await provisionStreams(nc, { ...settings, maxAgeSeconds: 7200 });
     const info = await (await jetstreamManager(nc)).streams.info(STREAMS.chatEvents);
     expect(info.config.subjects).to.deep.equal([SUBJECTS.chatEventsWildcard]);
     expect(info.config.max_age).to.equal(7200 * 1e9);
@@ -53,5 +53,21 @@ describe('chat streams on nats-server @integration', () => {
     const again = await js.publish(SUBJECTS.chatEvents(chatId), 'x', { msgID: 'user:req-1' });
     expect(again.duplicate).to.equal(true);
     expect(again.seq).to.equal(first.seq);
+  });
+
+  it('lets the services that only verify the streams wait for their owner, and fail clearly without one', async () => {
+    const bare = await startNats({ provision: false });
+    const own = await connectNats({ url: bare.url, name: 'verify-test', logger: createLogger('test', 'silent') });
+    try {
+      let failure: unknown;
+      await verifyStreams(own, { timeoutMs: 300, logger: createLogger('test', 'silent') }).catch((err: unknown) => (failure = err));
+      expect(String(failure)).to.match(/CHAT_EVENTS does not exist.*persister/);
+      const waiting = verifyStreams(own, { timeoutMs: 10000, logger: createLogger('test', 'silent') });
+      await provisionStreams(own, settings);
+      await waiting;
+    } finally {
+      await own.close();
+      await bare.stop();
+    }
   });
 });

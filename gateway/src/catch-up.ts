@@ -1,7 +1,16 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { messageFromCreatedEvent, NeonError, uuidv7Time, type ChatEvent, type ClientFrameOf, type Message } from '@neonchat/common';
+import {
+  frameForChatEvent,
+  messageFromCreatedEvent,
+  NeonError,
+  unhandled,
+  uuidv7Time,
+  withReaction,
+  type ChatEvent,
+  type ClientFrameOf,
+  type Message,
+} from '@neonchat/common';
 import { chatTopic } from './chat-topics.js';
-import { frameForEvent } from './event-frames.js';
 import type { HistoryReader } from './history-reader.js';
 import type { LiveEvent, LiveFeed } from './live-feed.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -105,8 +114,9 @@ export class CatchUp {
       this.deps.metrics.catchUps.inc({ kind: 'open', outcome: 'failed' });
       throw err;
     } finally {
-      // Edits, deletes and read marks are idempotent: only new messages already in the snapshot are left out.
-      this.end(ws, chatId, (e) => e.kind === 'new_message' && e.seq <= covered);
+      // Edits, deletes and read marks are idempotent: only new messages and reactions already
+      // in the snapshot are left out (a reaction counted twice would show a wrong order).
+      this.end(ws, chatId, (e) => (e.kind === 'new_message' || e.kind === 'reaction') && e.seq <= covered);
     }
   }
 
@@ -158,7 +168,7 @@ export class CatchUp {
           }
           if (gotLive(seq)) return;
           if (count >= this.deps.resumeMaxEvents) throw tooFar();
-          const out = frameForEvent(event, seq);
+          const out = frameForChatEvent(event, seq);
           this.deps.outbound.send(ws, JSON.stringify(out), out.type);
           count += 1;
           lastSeq = seq;
@@ -232,5 +242,18 @@ function applyToSnapshot(messages: Map<string, Message>, seq: number, event: Cha
       return;
     case 'chat.read':
       return;
+    case 'reaction.added':
+    case 'reaction.removed': {
+      // Replayed over the persisted state from an older position: add/remove are idempotent
+      // and applied in stream order, so the result is the state at the end of the tail.
+      const m = messages.get(event.message_id);
+      if (!m) return;
+      const reactions = withReaction(m.reactions, event.emoji, event.user_id, event.type === 'reaction.added');
+      const { reactions: _old, ...rest } = m;
+      messages.set(event.message_id, reactions.length ? { ...rest, reactions } : rest);
+      return;
+    }
+    default:
+      unhandled(event, 'chat event');
   }
 }

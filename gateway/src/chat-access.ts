@@ -1,4 +1,4 @@
-import { NeonError, decide, denialCode, type ChatAction } from '@neonchat/common';
+import { refusal, requireAllowed, type ChatAction } from '@neonchat/common';
 import type { MembershipReader } from './membership-reader.js';
 import type { ChatMembershipView } from './socket-state.js';
 import type { Socket } from './socket-registry.js';
@@ -25,10 +25,7 @@ export class ChatAccess {
 }
 
 function check(action: ChatAction, view: ChatMembershipView | null, status: 'active' | 'banned' | 'left'): ChatMembershipView {
-  const decision = decide(action, view?.type ?? 'direct', view ? { role: view.role, status } : null);
-  if (!decision.allowed || !view) {
-    const code = decision.allowed ? 'not_found' : denialCode(decision.reason);
-    throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${decision.allowed ? 'unknown' : decision.reason}`);
-  }
+  if (!view) throw refusal('not_member');
+  requireAllowed(action, view.type, { role: view.role, status });
   return view;
 }

@@ -1,14 +1,8 @@
-import { headers as natsHeaders } from '@nats-io/nats-core';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
+  type ChatEventPublisher,
   NeonError,
-  ORIGIN_CONNECTION_HEADER,
-  STREAMS,
-  SUBJECTS,
-  chatEventValidator,
-  injectTraceContext,
-  inSpan,
-  SpanKind,
+  canonicalEmoji,
+  reactionDedupId,
   sendDedupId,
   uuidv7,
   type ClientFrameOf,
@@ -17,6 +11,7 @@ import {
 } from '@neonchat/common';
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
+import type { HistoryReader } from './history-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { PresenceReporter } from './presence-reporter.js';
@@ -24,21 +19,19 @@ import type { Socket, SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
 
 export interface FrameHandlerDeps {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
+  readonly publisher: ChatEventPublisher;
   readonly access: ChatAccess;
   readonly catchUp: CatchUp;
+  readonly history: HistoryReader;
   readonly typing: TypingTracker;
   readonly presence: PresenceReporter;
   readonly registry: SocketRegistry;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
-  readonly publishTimeoutMs: number;
 }
 
+/** One handler per client frame type: a frame type without one does not compile. */
 export type FrameHandlers = { [K in ClientFrameType]: (ws: Socket, frame: ClientFrameOf<K>) => void | Promise<void> };
-
-const decoder = new TextDecoder();
 
 /** One handler per client frame type; the router validates before calling them. */
 export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
@@ -57,36 +50,14 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         text: frame.text.trim(),
         created_at: new Date().toISOString(),
       };
-      const subject = SUBJECTS.chatEvents(frame.chat_id);
       const started = process.hrtime.bigint();
-      const ack = await inSpan(
-        'chat.message publish',
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'neonchat.chat_id': frame.chat_id },
-        },
-        async () => {
-          const headers = natsHeaders();
-          headers.set(ORIGIN_CONNECTION_HEADER, state.connectionId);
-          injectTraceContext(headers);
-          try {
-            return await deps.js.publish(subject, JSON.stringify(event), {
-              msgID: sendDedupId(state.userId, frame.request_id),
-              headers,
-              timeout: deps.publishTimeoutMs,
-            });
-          } catch (err) {
-            throw new NeonError('unavailable', 'message not stored, retry with the same request_id', { cause: err });
-          }
-        },
-      );
+      const ack = await deps.publisher.publish(event, sendDedupId(state.userId, frame.request_id), state.connectionId);
       deps.metrics.publishAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
       let stored = event;
       if (ack.duplicate) {
         // A resend of a request already stored: answer with the message stored the first time.
-        const original = await deps.jsm.streams.getMessage(STREAMS.chatEvents, { seq: ack.seq });
-        const parsed = original ? safeJson(original.data) : undefined;
-        if (chatEventValidator.check(parsed) && parsed.type === 'message.created') stored = parsed;
+        const original = await deps.publisher.stored(ack.seq);
+        if (original?.type === 'message.created') stored = original;
       }
       outbound.frame(ws, {
         type: 'message_sent',
@@ -102,6 +73,29 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
           updated_at: null,
         },
       });
+    },
+
+    async react(ws, frame) {
+      const state = ws.getUserData();
+      await deps.access.require(ws, frame.chat_id, 'react');
+      // Only a stored, not deleted message takes reactions (as for edits over REST): a
+      // message the persister has not written yet is `not_found` for the few ms until it has.
+      if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {
+        throw new NeonError('not_found', 'message_id: no such message in this chat', { details: { field: 'message_id' } });
+      }
+      const ack = await deps.publisher.publish(
+        {
+          type: frame.op === 'add' ? 'reaction.added' : 'reaction.removed',
+          chat_id: frame.chat_id,
+          message_id: frame.message_id,
+          user_id: state.userId,
+          emoji: canonicalEmoji(frame.emoji),
+          at: new Date().toISOString(),
+        },
+        reactionDedupId(frame.chat_id, state.userId, frame.request_id),
+        state.connectionId,
+      );
+      outbound.frame(ws, { type: 'reaction_saved', request_id: frame.request_id, seq: ack.seq });
     },
 
     async typing(ws, frame) {
@@ -132,12 +126,4 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       deps.presence.status(state.connectionId, state.userId, frame.status);
     },
   };
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(data));
-  } catch {
-    return undefined;
-  }
 }

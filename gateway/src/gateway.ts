@@ -6,6 +6,8 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   CLOSE_CODES,
+  ChatEventPublisher,
+  decodeJson,
   type GatewayEnv,
   NeonError,
   ORIGIN_CONNECTION_HEADER,
@@ -14,7 +16,7 @@ import {
   connectNats,
   createLogger,
   createMetricsRegistry,
-  ensureStreams,
+  verifyStreams,
   isNeonError,
   membershipChangedValidator,
   presenceChangedValidator,
@@ -66,8 +68,6 @@ export interface Gateway {
 
 /** How often every socket is checked for a send buffer past the bound (only after presence fan-out). */
 const BACKPRESSURE_SWEEP_MS = 1000;
-/** A JetStream publish not acked within this is answered `unavailable` (the client resends). */
-const PUBLISH_TIMEOUT_MS = 5000;
 /**
  * uWS skips (drops) topic messages for a socket buffering more than its `maxBackpressure`. Ours is
  * the bound that counts (checked after every burst of fan-out, closing with 4008); uWS's is set
@@ -81,6 +81,8 @@ const UWS_BACKPRESSURE_FACTOR = 4;
 const RESYNC_BATCH = 500;
 /** `ready` waits for NATS to confirm the socket's subscriptions, but not longer than this. */
 const READY_FLUSH_TIMEOUT_MS = 2000;
+/** How long a starting gateway waits for the chat stream to be provisioned (by the persister or the provision step). */
+const STREAM_WAIT_MS = 60_000;
 /** Frames up to this many times the limit reach the router, which answers `payload_too_large`. */
 const UWS_PAYLOAD_FACTOR = 4;
 
@@ -99,12 +101,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const memberships = new MembershipReader(pool);
   const history = new HistoryReader(pool);
   const nc = await connectNats({ url: config.NATS_URL, name: `neonchat-gateway-${gatewayId}`, logger });
-  await ensureStreams(nc, {
-    replicas: config.NATS_STREAM_REPLICAS,
-    maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
-    maxBytes: config.NATS_STREAM_MAX_BYTES,
-    duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-  });
+  await verifyStreams(nc, { timeoutMs: STREAM_WAIT_MS, logger });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
 
@@ -214,8 +211,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const access = new ChatAccess(memberships, follow);
   const router = new FrameRouter(
     createFrameHandlers({
-      js,
-      jsm,
+      publisher: new ChatEventPublisher(js, jsm),
+      history,
       access,
       catchUp,
       typing,
@@ -223,7 +220,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       registry: sockets,
       outbound,
       metrics,
-      publishTimeoutMs: PUBLISH_TIMEOUT_MS,
     }),
     outbound,
     metrics,
@@ -244,7 +240,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   nc.subscribe(SUBJECTS.membershipAll, {
     callback: (err, msg) => {
       if (err) return logger.error({ err }, 'membership subscription failed');
-      const event = safeJson(msg.data);
+      const event = decodeJson(msg.data);
       if (!membershipChangedValidator.check(event)) {
         metrics.drops.inc({ reason: 'malformed_membership' });
         return logger.warn({ subject: msg.subject }, 'dropping malformed membership event');
@@ -285,7 +281,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   nc.subscribe(SUBJECTS.presenceChangedAll, {
     callback: (err, msg) => {
       if (err) return logger.error({ err }, 'presence subscription failed');
-      const event = safeJson(msg.data);
+      const event = decodeJson(msg.data);
       if (!presenceChangedValidator.check(event)) {
         metrics.drops.inc({ reason: 'malformed_presence' });
         return;
@@ -517,16 +513,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       await pool.end();
     },
   };
-}
-
-const decoder = new TextDecoder();
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(data));
-  } catch {
-    return undefined;
-  }
 }
 
 async function flushWithin(feed: LiveFeed, timeoutMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { messageFromRow, type Message, type MessageRowLike } from '@neonchat/common';
+import { LIVE_MESSAGE, MAX_MESSAGE_SEQ, MESSAGE_SEQ, NEWEST_MESSAGES } from '@neonchat/common/queries';
 
 export interface PersistedTail {
   /** Newest first, at most `limit + 1` (one more tells whether older ones exist). */
@@ -14,18 +15,20 @@ export class HistoryReader {
 
   async newest(chatId: string, limit: number): Promise<PersistedTail> {
     const [rows, max] = await Promise.all([
-      this.pool.query<MessageRowLike>(
-        `select id, chat_id, sender_id, text, seq, created_at, updated_at from messages
-          where chat_id = $1 and deleted_at is null order by seq desc limit $2`,
-        [chatId, limit + 1],
-      ),
-      this.pool.query<{ max: string | null }>('select max(seq) as max from messages where chat_id = $1', [chatId]),
+      this.pool.query<MessageRowLike>(NEWEST_MESSAGES, [chatId, limit + 1]),
+      this.pool.query<{ max: string | null }>(MAX_MESSAGE_SEQ, [chatId]),
     ]);
     return { newest: rows.rows.map(messageFromRow), maxSeq: Number(max.rows[0]?.max ?? 0) };
   }
 
   async seqOf(chatId: string, messageId: string): Promise<number | undefined> {
-    const { rows } = await this.pool.query<{ seq: string }>('select seq from messages where chat_id = $1 and id = $2', [chatId, messageId]);
+    const { rows } = await this.pool.query<{ seq: string }>(MESSAGE_SEQ, [chatId, messageId]);
     return rows[0] ? Number(rows[0].seq) : undefined;
+  }
+
+  /** The message is stored in this chat and not deleted. */
+  async isLive(chatId: string, messageId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(LIVE_MESSAGE, [chatId, messageId]);
+    return (rowCount ?? 0) > 0;
   }
 }

@@ -1,14 +1,16 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { RepublishHeaders } from '@nats-io/jetstream';
 import {
   ORIGIN_CONNECTION_HEADER,
   SUBJECTS,
   TypingEventFrame,
-  chatEventValidator,
   compileValidator,
+  decodeChatEvent,
+  decodeJson,
+  frameForChatEvent,
   type ChatEvent,
   type Logger,
 } from '@neonchat/common';
-import { frameForEvent } from './event-frames.js';
 
 /** One stored event ready to go out: serialized once for every socket of the chat. */
 export interface LiveEvent {
@@ -45,7 +47,6 @@ interface ChatEntry {
 }
 
 const typingValidator = compileValidator(TypingEventFrame);
-const decoder = new TextDecoder();
 
 /**
  * The gateway's live view of its chats: one core NATS subscription `live.{chatId}.*` per chat
@@ -128,15 +129,15 @@ export class LiveFeed {
     if (!entry) return;
     const origin = msg.headers?.get(ORIGIN_CONNECTION_HEADER) || undefined;
     if (msg.subject.endsWith('.typing')) {
-      const frame = safeJson(msg.data);
+      const frame = decodeJson(msg.data);
       if (!typingValidator.check(frame) || frame.chat_id !== chatId) return this.sink.dropped(chatId, 'malformed');
       return this.sink.typing(chatId, msg.data, origin);
     }
-    const seq = Number(msg.headers?.get('Nats-Sequence'));
-    const lastHeader = msg.headers?.get('Nats-Last-Sequence');
+    const seq = Number(msg.headers?.get(RepublishHeaders.Sequence));
+    const lastHeader = msg.headers?.get(RepublishHeaders.LastSequence);
     const lastSeqHeader = lastHeader ? Number(lastHeader) : undefined;
-    const event = safeJson(msg.data);
-    if (!Number.isSafeInteger(seq) || seq < 1 || !chatEventValidator.check(event) || event.chat_id !== chatId) {
+    const event = decodeChatEvent(msg.data);
+    if (!Number.isSafeInteger(seq) || seq < 1 || event === undefined || event.chat_id !== chatId) {
       this.logger.warn({ chat_id: chatId, subject: msg.subject }, 'dropping malformed live event');
       return this.sink.dropped(chatId, 'malformed');
     }
@@ -166,7 +167,7 @@ export class LiveFeed {
   private deliver(chatId: string, entry: ChatEntry, seq: number, event: ChatEvent, origin: string | undefined): void {
     entry.lastSeq = seq;
     entry.firstSeq ??= seq;
-    const frame = frameForEvent(event, seq);
+    const frame = frameForChatEvent(event, seq);
     this.sink.event({ chatId, seq, type: frame.type, data: JSON.stringify(frame), origin });
   }
 
@@ -196,13 +197,5 @@ export class LiveFeed {
           this.deliver(chatId, entry, h.seq, h.event, h.origin);
         }
       });
-  }
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(data));
-  } catch {
-    return undefined;
   }
 }

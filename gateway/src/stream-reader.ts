@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { NeonError, STREAMS, SUBJECTS, chatEventValidator, type ChatEvent } from '@neonchat/common';
+import { NeonError, STREAMS, SUBJECTS, decodeChatEvent, type ChatEvent } from '@neonchat/common';
 
 export interface StreamReadOptions {
   /** First stream sequence to read (inclusive). */
@@ -64,7 +64,7 @@ export async function readChatEvents(
         // Without acks nothing is redelivered: a hole in the delivery sequence means a lost pull.
         if (m.info.deliverySequence !== lastDelivery + 1) throw new NeonError('unavailable', 'stream read interrupted, retry');
         lastDelivery = m.info.deliverySequence;
-        const event = parseEvent(m.data);
+        const event = decodeChatEvent(m.data);
         if (event) {
           await onEvent(m.seq, event);
           count += 1;
@@ -80,16 +80,5 @@ export async function readChatEvents(
     jsm.consumers.delete(STREAMS.chatEvents, info.name).catch(() => {
       // The inactive threshold removes it anyway; nothing to do for the caller.
     });
-  }
-}
-
-const decoder = new TextDecoder();
-
-function parseEvent(data: Uint8Array): ChatEvent | undefined {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(data));
-    return chatEventValidator.check(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { GatewayEnv, SUBJECTS, connectNats, createLogger, ensureStreams, uuidv7, type ChatEvent } from '@neonchat/common';
+import {
+  GatewayEnv,
+  SUBJECTS,
+  connectNats,
+  createLogger,
+  provisionStreams,
+  streamSettingsOf,
+  uuidv7,
+  type ChatEvent,
+} from '@neonchat/common';
 import { TestSocket, startNats, testServiceConfig, waitFor, type RunningServer } from '@neonchat/common/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { createGateway, type Gateway } from '../src/mod.js';
@@ -35,12 +44,7 @@ describe('gateway across a NATS restart @integration', () => {
     const nc = await connectNats({ url: nats.url, name: 'restart-test', logger: createLogger('test', 'silent') });
     try {
       const config = testServiceConfig(GatewayEnv);
-      await ensureStreams(nc, {
-        replicas: 1,
-        maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
-        maxBytes: config.NATS_STREAM_MAX_BYTES,
-        duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-      });
+      await provisionStreams(nc, streamSettingsOf(config));
       const js = jetstream(nc);
       await waitFor(
         async () => {

@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import type { ChatEvent, ChatReadEvent, MessageCreatedEvent, MessageDeletedEvent, MessageUpdatedEvent } from '@neonchat/common';
+import {
+  unhandled,
+  type ChatEvent,
+  type ChatReadEvent,
+  type MessageCreatedEvent,
+  type MessageDeletedEvent,
+  type MessageUpdatedEvent,
+  type ReactionEvent,
+} from '@neonchat/common';
 
 /** A chat event with its stream sequence: the position it takes in its chat. */
 export interface SequencedEvent {
@@ -24,6 +32,7 @@ type Change = { readonly seq: number; readonly kind: 'edit' | 'delete'; readonly
  * - edits/deletes: applied only over an older change (`messages.change_seq`); one whose
  *   message is not there yet is parked in `message_pending_changes` and applied when it lands;
  * - read marks only move forward;
+ * - reactions: per (message, emoji, user) the change with the highest sequence wins;
  * - each chat's last-message pointer and `updated_at`: one update per chat per batch, only
  *   towards a higher sequence.
  *
@@ -37,6 +46,7 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
   const created: Array<{ seq: number; event: MessageCreatedEvent }> = [];
   const changes: Change[] = [];
   const reads: Array<{ seq: number; event: ChatReadEvent }> = [];
+  const reactions: Array<{ seq: number; event: ReactionEvent }> = [];
   const newest = new Map<string, { seq: number; event: MessageCreatedEvent } | undefined>();
   for (const { seq, event } of batch) {
     switch (event.type) {
@@ -55,6 +65,13 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
       case 'chat.read':
         reads.push({ seq, event });
         break;
+      case 'reaction.added':
+      case 'reaction.removed':
+        reactions.push({ seq, event });
+        break;
+      default:
+        // A new event type must be written here (or knowingly skipped), never acked unwritten.
+        unhandled(event, 'chat event');
     }
     if (!newest.has(event.chat_id)) newest.set(event.chat_id, undefined);
   }
@@ -81,6 +98,7 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
     const createdHere = keep(created);
     const changesHere = keep(changes);
     const readsHere = keep(reads);
+    const reactionsHere = keep(reactions);
 
     if (createdHere.length) {
       await insertMessages(client, createdHere);
@@ -98,6 +116,7 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
     let parked = 0;
     if (changesHere.length) parked = await applyChanges(client, changesHere);
     if (readsHere.length) await applyReadMarks(client, readsHere);
+    if (reactionsHere.length) await applyReactions(client, reactionsHere);
     await client.query('commit');
     return { missingChats, parked };
   } catch (err) {
@@ -254,5 +273,30 @@ async function applyReadMarks(client: pg.PoolClient, reads: ReadonlyArray<{ seq:
               group by chat_id, user_id) v
       where cm.chat_id = v.chat_id and cm.user_id = v.user_id and cm.last_read_seq < v.seq`,
     [reads.map((r) => r.event.chat_id), reads.map((r) => r.event.user_id), reads.map((r) => r.event.seq)],
+  );
+}
+
+/**
+ * Reactions as rows per (message, emoji, user): the batch's last change per key (by sequence)
+ * is upserted, and only over an older one, so batches and replicas commit in any order.
+ */
+async function applyReactions(client: pg.PoolClient, changes: ReadonlyArray<{ seq: number; event: ReactionEvent }>): Promise<void> {
+  await client.query(
+    `insert into message_reactions (message_id, emoji, user_id, chat_id, active, change_seq)
+     select distinct on (message_id, emoji, user_id) message_id, emoji, user_id, chat_id, active, seq
+       from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::boolean[], $6::bigint[])
+            as t(message_id, emoji, user_id, chat_id, active, seq)
+      order by message_id, emoji, user_id, seq desc
+     on conflict (message_id, emoji, user_id) do update
+        set active = excluded.active, change_seq = excluded.change_seq
+      where message_reactions.change_seq < excluded.change_seq`,
+    [
+      changes.map((c) => c.event.message_id),
+      changes.map((c) => c.event.emoji),
+      changes.map((c) => c.event.user_id),
+      changes.map((c) => c.event.chat_id),
+      changes.map((c) => c.event.type === 'reaction.added'),
+      changes.map((c) => c.seq),
+    ],
   );
 }

@@ -11,10 +11,14 @@ import {
   STREAMS,
   SUBJECTS,
   chatEventValidator,
+  decodeJson,
   connectNats,
   createLogger,
   createMetricsRegistry,
-  ensureStreams,
+  provisionStreams,
+  isJetStreamApiError,
+  JS_API_CODES,
+  streamSettingsOf,
   inSpan,
   linkFromHeaders,
   SpanKind,
@@ -136,12 +140,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
   // An idle client whose server went away emits here; without a listener the process dies.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection lost'));
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister', logger });
-  await ensureStreams(nc, {
-    replicas: config.NATS_STREAM_REPLICAS,
-    maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
-    maxBytes: config.NATS_STREAM_MAX_BYTES,
-    duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-  });
+  await provisionStreams(nc, streamSettingsOf(config));
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   // Unlimited deliveries on the server: when it gives up on an event it drops it silently, so
@@ -156,7 +155,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
     await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
     await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
   } catch (err) {
-    if (!/consumer not found/i.test(String(err))) throw err;
+    if (!isJetStreamApiError(err, JS_API_CODES.ConsumerNotFound)) throw err;
     await jsm.consumers
       .add(STREAMS.chatEvents, {
         durable_name: CONSUMERS.persister,
@@ -167,7 +166,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
       })
       .catch(async (addErr: unknown) => {
         // Another replica created it between our info and add: adopt its settings.
-        if (!/already (exists|in use)/i.test(String(addErr))) throw addErr;
+        if (!isJetStreamApiError(addErr, JS_API_CODES.ConsumerAlreadyExists, JS_API_CODES.ConsumerNameInUse)) throw addErr;
         await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
       });
   }
@@ -190,7 +189,6 @@ export async function createPersister(config: PersisterConfig, options: { logger
   let dbHealthy = true;
   let closing = false;
   let idleWaiters: Array<() => void> = [];
-  const decoder = new TextDecoder();
 
   function parse(msgs: readonly JsMsg[]): { items: Item[]; malformed: Array<{ msg: JsMsg; error: string }> } {
     const bySeq = new Map<number, Item>();
@@ -201,11 +199,9 @@ export async function createPersister(config: PersisterConfig, options: { logger
         held.msgs.push(m);
         continue;
       }
-      let event: unknown;
-      try {
-        event = JSON.parse(decoder.decode(m.data));
-      } catch (err) {
-        malformed.push({ msg: m, error: `invalid JSON: ${String(err)}` });
+      const event = decodeJson(m.data);
+      if (event === undefined) {
+        malformed.push({ msg: m, error: 'invalid JSON' });
         continue;
       }
       if (!chatEventValidator.check(event)) {

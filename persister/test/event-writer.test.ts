@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { writeBatch, type SequencedEvent } from '@neonchat/persister';
 import type { ChatEvent } from '@neonchat/common';
+import { reactionsColumn } from '@neonchat/common/queries';
 import { created, deleted, edited, freshDatabase, seedChats } from './support.js';
 
 describe('event writer @integration', function () {
@@ -208,5 +209,34 @@ describe('event writer @integration', function () {
       [chatId, userId],
     );
     expect(rows[0]!.last_read_seq).to.equal('50');
+  });
+
+  it('keeps the last reaction change per (message, emoji, user) by sequence, whatever the batch order', async () => {
+    const chatId = chatIds[2]!;
+    const msg = at(seq(), created(chatId, userId, 'react here'));
+    await writeBatch(db, [msg]);
+    const other = randomUUID();
+    const reaction = (type: 'reaction.added' | 'reaction.removed', user: string, emoji: string): ChatEvent => ({
+      type,
+      chat_id: chatId,
+      message_id: msg.event.id,
+      user_id: user,
+      emoji,
+      at: new Date().toISOString(),
+    });
+    const add = at(seq(), reaction('reaction.added', userId, '👍'));
+    const remove = at(seq(), reaction('reaction.removed', userId, '👍'));
+    const otherAdd = at(seq(), reaction('reaction.added', other, '👍'));
+    const heart = at(seq(), reaction('reaction.added', userId, '❤️'));
+    // The removal commits first (another replica), then the older add arrives: it must not win.
+    await writeBatch(db, [remove, otherAdd]);
+    await writeBatch(db, [add, heart, heart]);
+    const { rows } = await db.query<{ reactions: unknown }>(`select ${reactionsColumn('messages.id')} from messages where id = $1`, [
+      msg.event.id,
+    ]);
+    expect(rows[0]!.reactions).to.deep.equal([
+      { emoji: '👍', user_ids: [other] },
+      { emoji: '❤️', user_ids: [userId] },
+    ]);
   });
 });

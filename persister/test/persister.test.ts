@@ -13,7 +13,8 @@ import {
   SUBJECTS,
   connectNats,
   createLogger,
-  ensureStreams,
+  provisionStreams,
+  streamSettingsOf,
   type ChatEvent,
   type MessageCreatedEvent,
 } from '@neonchat/common';
@@ -63,12 +64,7 @@ describe('persister @integration', function () {
     nats = await startNats();
     nc = await connectNats({ url: nats.url, name: 'persister-test', logger: createLogger('test', 'silent') });
     const settings = testServiceConfig(PersisterEnv);
-    await ensureStreams(nc, {
-      replicas: 1,
-      maxAgeSeconds: settings.NATS_STREAM_MAX_AGE_S,
-      maxBytes: settings.NATS_STREAM_MAX_BYTES,
-      duplicateWindowSeconds: settings.NATS_DUPLICATE_WINDOW_S,
-    });
+    await provisionStreams(nc, streamSettingsOf(settings));
     databaseUrl = await freshDatabase();
     db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     ({ userId, chatIds } = await seedChats(db, 20));

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decide, denialCode, NeonError, type ChatAction, type ChatType, type Membership } from '@neonchat/common';
+import { NeonError, requireAllowed, type ChatAction, type ChatType, type Membership } from '@neonchat/common';
 
 export interface ChatAccess {
   readonly chatType: ChatType;
@@ -32,10 +32,6 @@ export async function requireChatAction(
 ): Promise<ChatAccess> {
   const access = loaded ?? (await loadChatAccess(em, chatId, userId));
   if (!access) throw new NeonError('not_found', 'chat not found');
-  const decision = decide(action, access.chatType, access.membership);
-  if (!decision.allowed) {
-    const code = denialCode(decision.reason);
-    throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${decision.reason}`);
-  }
+  requireAllowed(action, access.chatType, access.membership);
   return access;
 }

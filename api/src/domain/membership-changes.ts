@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   decide,
-  denialCode,
+  refusal,
   NeonError,
   type ChatAction,
   type ChatType,
@@ -31,11 +31,6 @@ interface LockedChat {
   readonly caller: Membership | null;
 }
 
-function refuse(reason: Parameters<typeof denialCode>[0]): never {
-  const code = denialCode(reason);
-  throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${reason}`);
-}
-
 /**
  * Takes the chat row's lock for the rest of the transaction: membership changes to one chat
  * run one at a time, so two admins demoting each other can't leave a group with none.
@@ -58,7 +53,7 @@ async function memberOf(tx: EntityManager, chatId: string, userId: string): Prom
 
 function mustAllow(action: ChatAction, chat: LockedChat): void {
   const decision = decide(action, chat.type, chat.caller);
-  if (!decision.allowed) refuse(decision.reason);
+  if (!decision.allowed) throw refusal(decision.reason);
 }
 
 /** A group keeps at least one active admin while it has active members. */

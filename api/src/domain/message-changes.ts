@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   NeonError,
+  canonicalEmoji,
   messageFromRow,
   type ChatReadEvent,
   type Message,
@@ -8,19 +9,16 @@ import {
   type MessageUpdatedEvent,
   type MessageRowLike,
 } from '@neonchat/common';
+import { LIVE_MESSAGE, positional } from '@neonchat/common/queries';
 import { requireChatAction } from './chat-access.js';
-import type { ChatEventPublisher } from './chat-event-publisher.js';
+import type { ChatEventPublisher } from '@neonchat/common';
 
 /**
  * A message as the persister stored it. One the persister has not written yet is unknown
  * here (404): authorship can only be checked against a stored message.
  */
 async function storedMessage(em: EntityManager, chatId: string, messageId: string, field = 'message_id'): Promise<MessageRowLike> {
-  const rows = await em.execute<MessageRowLike[]>(
-    `select id, chat_id, sender_id, text, seq, created_at, updated_at from messages
-      where chat_id = ? and id = ? and deleted_at is null`,
-    [chatId, messageId],
-  );
+  const rows = await em.execute<MessageRowLike[]>(positional(LIVE_MESSAGE), [chatId, messageId]);
   const row = rows[0];
   if (!row) throw new NeonError('not_found', 'message not found', { details: { field } });
   return row;
@@ -118,4 +116,40 @@ export async function markRead(
     last_read_seq: Number(row.last_read_seq),
     unread_count: Number(row.unread_count),
   };
+}
+
+export interface ReactionChange {
+  readonly chat_id: string;
+  readonly message_id: string;
+  readonly user_id: string;
+  readonly emoji: string;
+  readonly op: 'add' | 'remove';
+  readonly seq: number;
+  readonly at: string;
+}
+
+/**
+ * Adds or takes back the caller's emoji on a stored message. Who may: `decide('react')` (any
+ * active member, channels included; never a banned one). Durable once the stream acks it;
+ * the persister stores it and every member's gateway fans it out as a `reaction` frame.
+ * Adding twice or removing what is not there is no error: the state is what was asked for.
+ */
+export async function react(
+  em: EntityManager,
+  publisher: ChatEventPublisher,
+  input: { chatId: string; messageId: string; callerId: string; emoji: string; op: 'add' | 'remove' },
+): Promise<ReactionChange> {
+  await requireChatAction(em, input.chatId, input.callerId, 'react');
+  const message = await storedMessage(em, input.chatId, input.messageId);
+  const at = new Date().toISOString();
+  const emoji = canonicalEmoji(input.emoji);
+  const ack = await publisher.publish({
+    type: input.op === 'add' ? 'reaction.added' : 'reaction.removed',
+    chat_id: message.chat_id,
+    message_id: message.id,
+    user_id: input.callerId,
+    emoji,
+    at,
+  });
+  return { chat_id: message.chat_id, message_id: message.id, user_id: input.callerId, emoji, op: input.op, seq: ack.seq, at };
 }

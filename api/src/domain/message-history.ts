@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { MESSAGE_COLUMNS, MESSAGE_WITH_REACTIONS_COLUMNS } from '@neonchat/common/queries';
 import {
-  decide,
-  denialCode,
   messageFromRow,
   NeonError,
+  requireAllowed,
   type ChatType,
   type MemberRole,
   type MemberStatus,
   type Message,
+  type MessageReaction,
 } from '@neonchat/common';
 
 export interface HistoryPage {
@@ -27,6 +28,7 @@ interface HistoryRowSql {
   seq: string;
   created_at: Date | string;
   updated_at: Date | string | null;
+  reactions: MessageReaction[] | null;
 }
 
 type MessageRowSql = HistoryRowSql & { id: string };
@@ -36,8 +38,7 @@ async function requireMessage(em: EntityManager, chatId: string, messageId: stri
   if (!rows[0]) throw new NeonError('not_found', `${field}: no such message in this chat`, { details: { field } });
 }
 
-const PAGE_COLUMNS = 'p.id, p.chat_id, p.sender_id, p.text, p.seq, p.created_at, p.updated_at';
-const MESSAGE_COLUMNS = 'id, chat_id, sender_id, text, seq, created_at, updated_at';
+const PAGE_COLUMNS = `${MESSAGE_COLUMNS.replace(/(\w+)/g, 'p.$1')}, p.reactions`;
 // The cursor's seq, looked up inside the same statement.
 const CURSOR_SEQ = '(select seq from messages where chat_id = ? and id = ?)';
 
@@ -51,10 +52,10 @@ const CURSOR_SEQ = '(select seq from messages where chat_id = ? and id = ?)';
 export function historyStatement(direction: 'newest' | 'before' | 'after'): string {
   const page =
     direction === 'after'
-      ? `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and seq > ${CURSOR_SEQ} and deleted_at is null order by seq asc limit ?`
+      ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq > ${CURSOR_SEQ} and deleted_at is null order by seq asc limit ?`
       : direction === 'before'
-        ? `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and seq < ${CURSOR_SEQ} and deleted_at is null order by seq desc limit ?`
-        : `select ${MESSAGE_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
+        ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq < ${CURSOR_SEQ} and deleted_at is null order by seq desc limit ?`
+        : `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
   return `select c.type as chat_type, mb.role as member_role, mb.status as member_status, ${PAGE_COLUMNS}
             from chats c
             left join chat_members mb on mb.chat_id = c.id and mb.user_id = ?
@@ -84,11 +85,7 @@ export async function readHistory(
   const first = rows[0];
   if (!first) throw new NeonError('not_found', 'chat not found');
   const membership = first.member_role && first.member_status ? { role: first.member_role, status: first.member_status } : null;
-  const decision = decide('read', first.chat_type, membership);
-  if (!decision.allowed) {
-    const code = denialCode(decision.reason);
-    throw new NeonError(code, code === 'not_found' ? 'chat not found' : `not allowed: ${decision.reason}`);
-  }
+  requireAllowed('read', first.chat_type, membership);
 
   const found = rows.filter((r): r is MessageRowSql => r.id !== null);
   // An empty page after a cursor: nothing further, or a cursor that names no message (404)?

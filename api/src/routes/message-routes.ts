@@ -1,10 +1,17 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { deleteMessageSchema, editMessageSchema, historySchema, markReadSchema } from '../schemas/messages.js';
+import {
+  addReactionSchema,
+  deleteMessageSchema,
+  editMessageSchema,
+  historySchema,
+  markReadSchema,
+  removeReactionSchema,
+} from '../schemas/messages.js';
 import { readHistory } from '../domain/message-history.js';
-import { deleteMessage, editMessage, markRead } from '../domain/message-changes.js';
-import type { ChatEventPublisher } from '../domain/chat-event-publisher.js';
+import { deleteMessage, editMessage, markRead, react } from '../domain/message-changes.js';
+import type { ChatEventPublisher } from '@neonchat/common';
 
 export interface MessageRouteDeps {
   readonly orm: MikroORM;
@@ -49,4 +56,23 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
       callerId: request.auth.user_id,
     }),
   );
+
+  for (const [method, op, schema] of [
+    ['PUT', 'add', addReactionSchema],
+    ['DELETE', 'remove', removeReactionSchema],
+  ] as const) {
+    app.route({
+      method,
+      url: '/chats/:chat_id/messages/:message_id/reactions/:emoji',
+      schema,
+      handler: async (request) =>
+        react(deps.orm.em.fork(), deps.publisher, {
+          chatId: request.params.chat_id,
+          messageId: request.params.message_id,
+          callerId: request.auth.user_id,
+          emoji: request.params.emoji,
+          op,
+        }),
+    });
+  }
 }

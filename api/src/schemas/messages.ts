@@ -1,16 +1,9 @@
 import Type from 'typebox';
-import { MESSAGE_TEXT_MAX } from '@neonchat/common';
-import { authedErrors, bearerSecurity, ChatIdParams, ChatMessageParams, ErrorBody, IsoTime, Uuid } from './common.js';
+import { Emoji, MESSAGE_TEXT_MAX, Message, ReactionFrame } from '@neonchat/common';
+import { authedErrors, bearerSecurity, ChatIdParams, ChatMessageParams, ErrorBody, Uuid } from './common.js';
 
-export const ApiMessage = Type.Object({
-  id: Uuid,
-  chat_id: Uuid,
-  sender_id: Uuid,
-  text: Type.String(),
-  seq: Type.Integer(),
-  created_at: IsoTime,
-  updated_at: Type.Union([IsoTime, Type.Null()]),
-});
+/** The Message every client sees, from common: REST and WebSocket frames share the shape. */
+export const ApiMessage = Message;
 
 export const HistoryQuery = Type.Object(
   {
@@ -74,4 +67,25 @@ export const markReadSchema = {
   params: ChatIdParams,
   body: MarkReadBody,
   response: { 200: ReadMarkReply, ...authedErrors, 503: ErrorBody },
+};
+
+export const ReactionParams = Type.Object({ chat_id: Uuid, message_id: Uuid, emoji: Emoji });
+
+/** What a `reaction` frame carries, minus its type: the change as stored at `seq`. */
+export const ReactionChangeReply = Type.Omit(ReactionFrame, ['type']);
+
+export const addReactionSchema = {
+  tags: ['messages'],
+  summary: 'Add your emoji reaction to a message (URL-encode the emoji)',
+  security: bearerSecurity,
+  params: ReactionParams,
+  response: { 200: ReactionChangeReply, ...authedErrors, 503: ErrorBody },
+};
+
+export const removeReactionSchema = {
+  tags: ['messages'],
+  summary: 'Take back your emoji reaction on a message',
+  security: bearerSecurity,
+  params: ReactionParams,
+  response: { 200: ReactionChangeReply, ...authedErrors, 503: ErrorBody },
 };

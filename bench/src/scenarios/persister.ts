@@ -4,7 +4,16 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { CONSUMERS, STREAMS, SUBJECTS, connectNats, createLogger, ensureStreams, uuidv7, type MessageCreatedEvent } from '@neonchat/common';
+import {
+  CONSUMERS,
+  STREAMS,
+  SUBJECTS,
+  connectNats,
+  createLogger,
+  provisionStreams,
+  uuidv7,
+  type MessageCreatedEvent,
+} from '@neonchat/common';
 import { freePort, procStat } from '../bench-environment.js';
 import { waitFor } from '@neonchat/common/testing';
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
@@ -187,13 +196,13 @@ async function spawnProfiled(env: Record<string, string>, port: number, dir: str
 }
 
 /** A stream with only this scenario's events in it, and no consumer left from before. */
-async function freshStream(nc: Parameters<typeof ensureStreams>[0], jsm: JetStreamManager): Promise<void> {
+async function freshStream(nc: Parameters<typeof provisionStreams>[0], jsm: JetStreamManager): Promise<void> {
   try {
     await jsm.streams.delete(STREAMS.chatEvents);
   } catch (err) {
     if (!/stream not found/i.test(String(err))) throw err;
   }
-  await ensureStreams(nc, { replicas: 1, maxAgeSeconds: 24 * 3600, maxBytes: -1, duplicateWindowSeconds: 120 });
+  await provisionStreams(nc, { replicas: 1, maxAgeSeconds: 24 * 3600, maxBytes: -1, duplicateWindowSeconds: 120 });
 }
 
 async function seedChats(databaseUrl: string, count: number): Promise<Array<{ id: string; members: string[] }>> {

@@ -1,6 +1,9 @@
 import Type, { type Static } from 'typebox';
-import { MESSAGE_TEXT_MAX, MemberRole, MemberStatus, ChatType, Timestamp, Uuid } from './model.js';
+import { Emoji, MESSAGE_TEXT_MAX, MemberRole, MemberStatus, ChatType, Timestamp, Uuid } from './model.js';
+import type { ServerFrame } from './frames.js';
+import { messageFromCreatedEvent } from './message-mapping.js';
 import { compileValidator } from './validation.js';
+import { decodeJson, unhandled } from './json.js';
 
 /**
  * Events stored in the CHAT_EVENTS stream on `chat.{chatId}.events`. Their order in the
@@ -48,10 +51,87 @@ export const ChatReadEvent = Type.Object({
 });
 export type ChatReadEvent = Static<typeof ChatReadEvent>;
 
-export const ChatEvent = Type.Union([MessageCreatedEvent, MessageUpdatedEvent, MessageDeletedEvent, ChatReadEvent]);
+/**
+ * A member added (`reaction.added`) or took back (`reaction.removed`) an emoji on a message.
+ * Per (message, user, emoji) the last event in stream order wins, so replays change nothing.
+ */
+export const ReactionAddedEvent = Type.Object({
+  type: Type.Literal('reaction.added'),
+  chat_id: Uuid,
+  message_id: Uuid,
+  user_id: Uuid,
+  emoji: Emoji,
+  at: Timestamp,
+});
+export type ReactionAddedEvent = Static<typeof ReactionAddedEvent>;
+
+export const ReactionRemovedEvent = Type.Object({
+  type: Type.Literal('reaction.removed'),
+  chat_id: Uuid,
+  message_id: Uuid,
+  user_id: Uuid,
+  emoji: Emoji,
+  at: Timestamp,
+});
+export type ReactionRemovedEvent = Static<typeof ReactionRemovedEvent>;
+export type ReactionEvent = ReactionAddedEvent | ReactionRemovedEvent;
+
+export const ChatEvent = Type.Union([
+  MessageCreatedEvent,
+  MessageUpdatedEvent,
+  MessageDeletedEvent,
+  ChatReadEvent,
+  ReactionAddedEvent,
+  ReactionRemovedEvent,
+]);
 export type ChatEvent = Static<typeof ChatEvent>;
 export type ChatEventType = ChatEvent['type'];
 export const chatEventValidator = compileValidator(ChatEvent);
+
+/**
+ * `Nats-Msg-Id` of a client's reaction request: a resend with the same request_id is stored
+ * once. Its own namespace, so a request_id a client also used for a message is no duplicate.
+ */
+export function reactionDedupId(chatId: string, userId: string, requestId: string): string {
+  return `reaction:${chatId}:${userId}:${requestId}`;
+}
+
+/** A stream payload as a chat event, or undefined when it is not JSON or not one. */
+export function decodeChatEvent(data: Uint8Array): ChatEvent | undefined {
+  const value = decodeJson(data);
+  return chatEventValidator.check(value) ? value : undefined;
+}
+
+/**
+ * The client frame for a stored chat event at stream position `seq`: what gateways fan out
+ * live and replay on resume. Serialized once per gateway for every socket of the chat.
+ */
+export function frameForChatEvent(event: ChatEvent, seq: number): ServerFrame {
+  switch (event.type) {
+    case 'message.created':
+      return { type: 'new_message', message: messageFromCreatedEvent(event, seq) };
+    case 'message.updated':
+      return { type: 'message_updated', chat_id: event.chat_id, message_id: event.id, text: event.text, updated_at: event.updated_at, seq };
+    case 'message.deleted':
+      return { type: 'message_deleted', chat_id: event.chat_id, message_id: event.id, seq, deleted_at: event.deleted_at };
+    case 'chat.read':
+      return { type: 'read', chat_id: event.chat_id, user_id: event.user_id, message_id: event.message_id, seq: event.seq };
+    case 'reaction.added':
+    case 'reaction.removed':
+      return {
+        type: 'reaction',
+        op: event.type === 'reaction.added' ? 'add' : 'remove',
+        chat_id: event.chat_id,
+        message_id: event.message_id,
+        user_id: event.user_id,
+        emoji: event.emoji,
+        seq,
+        at: event.at,
+      };
+    default:
+      return unhandled(event, 'chat event');
+  }
+}
 
 /**
  * Announced by the api on `membership.{chatId}` (core NATS) after the change is committed, so

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { MESSAGE_TEXT_MAX, Message, Timestamp, Uuid } from './model.js';
+import { Emoji, MESSAGE_TEXT_MAX, Message, Timestamp, Uuid } from './model.js';
 import type { ErrorCode } from './error-codes.js';
 import { compileValidator } from './validation.js';
 
@@ -57,6 +57,22 @@ export const SetPresenceFrame = Type.Object({
 });
 export type SetPresenceFrame = Static<typeof SetPresenceFrame>;
 
+const ReactionOp = Type.Union([Type.Literal('add'), Type.Literal('remove')]);
+
+/**
+ * Add or take back an emoji reaction on a stored message. Answered `reaction_saved` once the
+ * stream has it; every member (the sender's sockets included) then gets a `reaction` frame.
+ */
+export const ReactFrame = Type.Object({
+  type: Type.Literal('react'),
+  chat_id: Uuid,
+  message_id: Uuid,
+  emoji: Emoji,
+  op: ReactionOp,
+  request_id: RequestId,
+});
+export type ReactFrame = Static<typeof ReactFrame>;
+
 export const CLIENT_FRAME_SCHEMAS = {
   message: SendMessageFrame,
   typing: TypingFrame,
@@ -64,6 +80,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   resume: ResumeFrame,
   ping: PingFrame,
   presence: SetPresenceFrame,
+  react: ReactFrame,
 } as const;
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
 export type ClientFrame = { [K in ClientFrameType]: Static<(typeof CLIENT_FRAME_SCHEMAS)[K]> }[ClientFrameType];
@@ -76,6 +93,7 @@ export const clientFrameValidators = {
   resume: compileValidator(ResumeFrame),
   ping: compileValidator(PingFrame),
   presence: compileValidator(SetPresenceFrame),
+  react: compileValidator(ReactFrame),
 } as const;
 
 export function isClientFrameType(type: unknown): type is ClientFrameType {
@@ -124,6 +142,27 @@ export const ReadFrame = Type.Object({
   seq: Type.Integer(),
 });
 export type ReadFrame = Static<typeof ReadFrame>;
+
+/** A reaction added or taken back; `seq` is the change's own stream position. */
+export const ReactionFrame = Type.Object({
+  type: Type.Literal('reaction'),
+  op: ReactionOp,
+  chat_id: Uuid,
+  message_id: Uuid,
+  user_id: Uuid,
+  emoji: Emoji,
+  seq: Type.Integer(),
+  at: Timestamp,
+});
+export type ReactionFrame = Static<typeof ReactionFrame>;
+
+/** The stream stored a `react` of this socket (a resend with the same request_id is stored once). */
+export const ReactionSavedFrame = Type.Object({
+  type: Type.Literal('reaction_saved'),
+  request_id: RequestId,
+  seq: Type.Integer(),
+});
+export type ReactionSavedFrame = Static<typeof ReactionSavedFrame>;
 
 export const TypingEventFrame = Type.Object({
   type: Type.Literal('typing'),
@@ -188,6 +227,8 @@ export type ServerFrame =
   | MessageUpdatedFrame
   | MessageDeletedFrame
   | ReadFrame
+  | ReactionFrame
+  | ReactionSavedFrame
   | TypingEventFrame
   | PresenceEventFrame
   | HistoryFrame

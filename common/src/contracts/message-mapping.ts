@@ -1,4 +1,4 @@
-import type { Message } from './model.js';
+import type { Message, MessageReaction } from './model.js';
 import type { MessageCreatedEvent } from './chat-events.js';
 
 /**
@@ -18,11 +18,13 @@ export interface MessageRowLike {
   readonly seq: string | number;
   readonly created_at: Date | string;
   readonly updated_at: Date | string | null;
+  /** `reactionsColumn()`: JSON the driver has parsed, null when the message has none. */
+  readonly reactions?: MessageReaction[] | null;
 }
 
 /** A stored message as every client sees it, from REST history or a gateway's history frame. */
 export function messageFromRow(row: MessageRowLike): Message {
-  return {
+  const message: Message = {
     id: row.id,
     chat_id: row.chat_id,
     sender_id: row.sender_id,
@@ -31,6 +33,36 @@ export function messageFromRow(row: MessageRowLike): Message {
     created_at: toIsoTimestamp(row.created_at),
     updated_at: row.updated_at ? toIsoTimestamp(row.updated_at) : null,
   };
+  if (row.reactions?.length) message.reactions = row.reactions;
+  return message;
+}
+
+/**
+ * Applies a reaction change to a message's reactions (in stream order, idempotently: adding
+ * a user twice or removing one who is not there changes nothing). Returns the new list, the
+ * message's own left untouched.
+ */
+export function withReaction(
+  reactions: readonly MessageReaction[] | undefined,
+  emoji: string,
+  userId: string,
+  add: boolean,
+): MessageReaction[] {
+  const out: MessageReaction[] = [];
+  let found = false;
+  for (const r of reactions ?? []) {
+    if (r.emoji !== emoji) {
+      out.push(r);
+      continue;
+    }
+    found = true;
+    const others = r.user_ids.filter((u) => u !== userId);
+    const user_ids = add ? [...others, userId] : others;
+    if (add && others.length < r.user_ids.length) out.push(r);
+    else if (user_ids.length) out.push({ emoji, user_ids });
+  }
+  if (!found && add) out.push({ emoji, user_ids: [userId] });
+  return out;
 }
 
 /** The message a `message.created` event stored at stream position `seq`. */

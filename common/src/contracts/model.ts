@@ -17,6 +17,31 @@ export const MemberStatus = Type.Union([Type.Literal('active'), Type.Literal('ba
 export type MemberStatus = Static<typeof MemberStatus>;
 
 /**
+ * An emoji reaction as clients send it: hostile input like any text. Bounded in code points (a flag or a
+ * family sequence with modifiers is well under 32; so is the `varchar(32)` column), no whitespace, no control
+ * character (NUL included: PostgreSQL text refuses it), no markup characters. Stored and
+ * compared NFC-normalised (`canonicalEmoji`), so one visible emoji is one reaction.
+ */
+export const EMOJI_MAX = 32;
+/**
+ * At least one pictographic, flag or keycap code point; nothing blank, control, invisible
+ * formatting (bidi overrides) but the zero-width joiner of family sequences, lone surrogate or markup.
+ */
+export const EMOJI_PATTERN =
+  '^(?=.*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20e3])(?:\\u200d|(?!\\p{Cf})[^\\s\\p{Cc}\\p{Cs}<>&"\'\\\\/])+$';
+export const Emoji = Type.String({ minLength: 1, maxLength: EMOJI_MAX, pattern: EMOJI_PATTERN });
+export type Emoji = Static<typeof Emoji>;
+
+/** NFC form of a validated emoji: the one spelling stored, deduplicated and fanned out. */
+export function canonicalEmoji(emoji: string): string {
+  return emoji.normalize('NFC');
+}
+
+/** Who reacted to a message with one emoji, in the order they did. */
+export const MessageReaction = Type.Object({ emoji: Emoji, user_ids: Type.Array(Uuid) });
+export type MessageReaction = Static<typeof MessageReaction>;
+
+/**
  * A chat message as every client sees it. `seq` is the message's position in the chat's
  * JetStream stream: it orders history and is what a client resumes from.
  */
@@ -28,6 +53,8 @@ export const Message = Type.Object({
   seq: Type.Integer({ minimum: 1 }),
   created_at: Timestamp,
   updated_at: Type.Union([Timestamp, Type.Null()]),
+  /** Present only when the message has reactions (history, open); live ones come as `reaction` frames. */
+  reactions: Type.Optional(Type.Array(MessageReaction)),
 });
 export type Message = Static<typeof Message>;
 

@@ -1,6 +1,14 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
+import {
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { STREAMS, SUBJECTS } from '../contracts/subjects.js';
 import type { Logger } from './logger.js';
 
@@ -38,6 +46,21 @@ export interface StreamSettings {
   readonly duplicateWindowSeconds: number;
 }
 
+/** The stream settings of a service's NATS configuration (`NATS_STREAM_*`, `NATS_DUPLICATE_WINDOW_S`). */
+export function streamSettingsOf(config: {
+  readonly NATS_STREAM_REPLICAS: number;
+  readonly NATS_STREAM_MAX_AGE_S: number;
+  readonly NATS_STREAM_MAX_BYTES: number;
+  readonly NATS_DUPLICATE_WINDOW_S: number;
+}): StreamSettings {
+  return {
+    replicas: config.NATS_STREAM_REPLICAS,
+    maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
+    maxBytes: config.NATS_STREAM_MAX_BYTES,
+    duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
+  };
+}
+
 const NANOS_PER_SECOND = 1_000_000_000;
 
 export function chatEventsStreamConfig(s: StreamSettings): Partial<StreamConfig> & { name: string } {
@@ -69,25 +92,78 @@ export function deadLetterStreamConfig(s: StreamSettings): Partial<StreamConfig>
   };
 }
 
-/** Creates the streams, or brings their mutable settings up to date. Safe to call from every replica. */
-export async function ensureStreams(nc: NatsConnection, settings: StreamSettings): Promise<void> {
+/**
+ * JetStream API error codes we act on (`err_code` in nats-server's errors.json). The client
+ * names a few (`JetStreamApiCodes`); the others are the server's, stable across versions.
+ */
+export const JS_API_CODES = {
+  ...JetStreamApiCodes,
+  /** JSStreamNameExistErr: "stream name already in use with a different configuration". */
+  StreamNameInUse: 10058,
+  /** JSConsumerAlreadyExists / JSConsumerNameExistErr (servers ≥ 2.10 refuse a second create). */
+  ConsumerAlreadyExists: 10105,
+  ConsumerNameInUse: 10148,
+} as const;
+
+/** The JetStream API refused the request with this code (never matched on message text). */
+export function isJetStreamApiError(err: unknown, ...codes: number[]): err is JetStreamApiError {
+  return err instanceof JetStreamApiError && codes.includes(err.code);
+}
+
+/**
+ * Creates the streams, or brings their mutable settings up to date. Exactly one component
+ * owns this: the persister at start (it also owns the stream's durable consumer), or the
+ * `provision-cli` step run before the services. The gateway and the api only `verifyStreams`.
+ * Safe to run from several replicas at once.
+ */
+export async function provisionStreams(nc: NatsConnection, settings: StreamSettings): Promise<void> {
   const jsm = await jetstreamManager(nc);
   for (const config of [chatEventsStreamConfig(settings), deadLetterStreamConfig(settings)]) {
     try {
       await jsm.streams.info(config.name);
       await jsm.streams.update(config.name, config);
     } catch (err) {
-      if (!isStreamNotFound(err)) throw err;
+      if (!isJetStreamApiError(err, JS_API_CODES.StreamNotFound)) throw err;
       try {
         await jsm.streams.add(config);
       } catch (addErr) {
-        // Another replica created it between our info and add.
-        if (!String(addErr).includes('already in use')) throw addErr;
+        // Another replica created it between our info and add: bring it to our settings.
+        if (!isJetStreamApiError(addErr, JS_API_CODES.StreamNameInUse)) throw addErr;
+        await jsm.streams.update(config.name, config);
       }
     }
   }
 }
 
-function isStreamNotFound(err: unknown): boolean {
-  return err instanceof Error && /stream not found/i.test(err.message);
+/** How often a service waiting for the streams asks again. */
+const VERIFY_POLL_MS = 500;
+
+/**
+ * Waits (up to `timeoutMs`) until the chat stream exists, without touching its settings: the
+ * services that publish or read it start in any order beside the one that provisions it
+ * (compose, k8s), and fail with a message saying who owns it if it never appears.
+ */
+export async function verifyStreams(nc: NatsConnection, options: { timeoutMs: number; logger: Logger }): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const deadline = Date.now() + options.timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      const info = await jsm.streams.info(STREAMS.chatEvents);
+      if (!info.config.republish)
+        options.logger.warn({ stream: STREAMS.chatEvents }, 'chat stream has no republish: live fan-out will be silent');
+      return;
+    } catch (err) {
+      if (!isJetStreamApiError(err, JS_API_CODES.StreamNotFound)) throw err;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `stream ${STREAMS.chatEvents} does not exist after ${options.timeoutMs} ms: the persister (or \`node common/dist/runtime/provision-cli.js\`) provisions it`,
+          { cause: err },
+        );
+      }
+      if (!told) options.logger.info({ stream: STREAMS.chatEvents }, 'waiting for the chat stream to be provisioned');
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, VERIFY_POLL_MS));
+    }
+  }
 }

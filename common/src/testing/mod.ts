@@ -1,4 +1,4 @@
-export { startNats, startPostgres, startRedis, freePort, TEST_DB_USER } from './servers.js';
+export { startNats, startPostgres, startRedis, freePort, provisionTestStreams, TEST_STREAM_SETTINGS, TEST_DB_USER } from './servers.js';
 export type { RunningServer } from './servers.js';
 export { createDatabase, withDatabase } from './database.js';
 export { testEnvironment, type TestEnvironment } from './environment.js';

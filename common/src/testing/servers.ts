@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { provisionStreams, type StreamSettings } from '../runtime/nats.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -127,7 +129,21 @@ function managedServer(url: string, port: number, dataDir: string, start: () => 
   };
 }
 
-export async function startNats(options: { port?: number } = {}): Promise<RunningServer> {
+/** What `make dev` gives a fresh NATS: the provisioned streams (one replica, a day of events). */
+export const TEST_STREAM_SETTINGS: StreamSettings = { replicas: 1, maxAgeSeconds: 24 * 3600, maxBytes: -1, duplicateWindowSeconds: 120 };
+
+/** Provisions the streams on a NATS server, as the persister or the provision step would. */
+export async function provisionTestStreams(url: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    await provisionStreams(nc, TEST_STREAM_SETTINGS);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** nats-server with JetStream and, unless `provision: false`, NeonChat's streams. */
+export async function startNats(options: { port?: number; provision?: boolean } = {}): Promise<RunningServer> {
   const bin = findBinary('nats-server', ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']);
   const port = options.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'neonchat-nats-'));
@@ -137,7 +153,9 @@ export async function startNats(options: { port?: number } = {}): Promise<Runnin
       args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dataDir, '-n', `neonchat-test-${port}`],
       readyPattern: /Server is ready/,
     });
-  return managedServer(`nats://127.0.0.1:${port}`, port, dataDir, start, await start());
+  const server = managedServer(`nats://127.0.0.1:${port}`, port, dataDir, start, await start());
+  if (options.provision !== false) await provisionTestStreams(server.url);
+  return server;
 }
 
 export async function startRedis(options: { port?: number } = {}): Promise<RunningServer> {

@@ -13,7 +13,8 @@ import {
   SUBJECTS,
   connectNats,
   createLogger,
-  ensureStreams,
+  provisionStreams,
+  streamSettingsOf,
   signAccessToken,
   uuidv7,
   type ChatEvent,
@@ -53,12 +54,7 @@ export class GatewayHarness {
     const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 4 });
     const nc = await connectNats({ url: env.natsUrl, name: 'gateway-test', logger: createLogger('test', 'silent') });
     const config = testServiceConfig(GatewayEnv);
-    await ensureStreams(nc, {
-      replicas: config.NATS_STREAM_REPLICAS,
-      maxAgeSeconds: config.NATS_STREAM_MAX_AGE_S,
-      maxBytes: config.NATS_STREAM_MAX_BYTES,
-      duplicateWindowSeconds: config.NATS_DUPLICATE_WINDOW_S,
-    });
+    await provisionStreams(nc, streamSettingsOf(config));
     return new GatewayHarness(pool, nc);
   }
 

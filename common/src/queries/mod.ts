@@ -1,0 +1,11 @@
+// Named SQL for the hot read paths, shared by the services (plain strings: no driver loaded).
+export {
+  MESSAGE_COLUMNS,
+  MESSAGE_WITH_REACTIONS_COLUMNS,
+  reactionsColumn,
+  NEWEST_MESSAGES,
+  MAX_MESSAGE_SEQ,
+  MESSAGE_SEQ,
+  LIVE_MESSAGE,
+  positional,
+} from './message-queries.js';

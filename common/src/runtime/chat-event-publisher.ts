@@ -1,0 +1,63 @@
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
+import { decodeChatEvent, type ChatEvent } from '../contracts/chat-events.js';
+import { NeonError } from '../contracts/error-codes.js';
+import { ORIGIN_CONNECTION_HEADER, STREAMS, SUBJECTS } from '../contracts/subjects.js';
+import { injectTraceContext, inSpan, SpanKind } from './tracing.js';
+
+/** A publish the stream has not acked within this is answered `unavailable` (the client retries). */
+export const CHAT_EVENT_PUBLISH_TIMEOUT_MS = 5000;
+
+/**
+ * The one way a chat event enters the CHAT_EVENTS stream, for the gateway and the api alike:
+ * one subject, one timeout, one producer span whose context travels in the headers, one error
+ * (`unavailable`, safe to retry) when the stream did not take it. Once `publish` resolves the
+ * event is durable: the persister will write it and gateways fan it out in stream order.
+ */
+export class ChatEventPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly timeoutMs = CHAT_EVENT_PUBLISH_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * `dedupId` becomes `Nats-Msg-Id`: a resend with the same id inside the stream's duplicate
+   * window is stored once, and its ack says `duplicate` with the first copy's sequence.
+   * `originConnection` names the gateway connection it came from, so fan-out can leave that
+   * socket out. Positional, not an options object: this is every message's path.
+   */
+  async publish(event: ChatEvent, dedupId?: string, originConnection?: string): Promise<PubAck> {
+    const subject = SUBJECTS.chatEvents(event.chat_id);
+    return inSpan(
+      'chat.event publish',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'neonchat.chat_id': event.chat_id,
+        },
+      },
+      async () => {
+        const headers = natsHeaders();
+        if (originConnection !== undefined) headers.set(ORIGIN_CONNECTION_HEADER, originConnection);
+        injectTraceContext(headers);
+        try {
+          return await this.js.publish(subject, JSON.stringify(event), { headers, timeout: this.timeoutMs, msgID: dedupId });
+        } catch (err) {
+          throw new NeonError('unavailable', 'not stored, retry (with the same request_id)', { cause: err });
+        }
+      },
+    );
+  }
+
+  /**
+   * The event stored at `seq`: what a duplicate ack points at (the first copy of a resend),
+   * or undefined if it is gone or not a chat event.
+   */
+  async stored(seq: number): Promise<ChatEvent | undefined> {
+    const msg = await this.jsm.streams.getMessage(STREAMS.chatEvents, { seq });
+    return msg ? decodeChatEvent(msg.data) : undefined;
+  }
+}
