@@ -6,3 +6,5 @@ export { publishDeadLetter, DEAD_LETTER_HEADERS } from './dead-letter.js';
 export type { DeadLetterReason } from './dead-letter.js';
 export { classifyWriteFailure, retryDelayMs } from './write-failure.js';
 export type { WriteFailure } from './write-failure.js';
+export { BatchLanes, laneOf, systemClock } from './batch-lanes.js';
+export type { LaneClock, LaneSettings, BatchWriter } from './batch-lanes.js';

@@ -27,6 +27,7 @@ import {
 import { writeBatch } from './event-writer.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { classifyWriteFailure, retryDelayMs } from './write-failure.js';
+import { BatchLanes } from './batch-lanes.js';
 
 export type PersisterConfig = Static<typeof PersisterEnv>;
 
@@ -67,11 +68,10 @@ interface Isolated {
  * The persister: a durable JetStream pull consumer, shared by every replica, that writes chat
  * events to PostgreSQL in batches and acks each event only after its batch committed.
  *
- * Flow: `consume()` sorts what arrives into PERSISTER_WRITE_CONCURRENCY lanes by chat id; each
- * lane writes one batch at a time, cut when it holds PERSISTER_BATCH_SIZE events or its oldest
- * waited PERSISTER_BATCH_WAIT_MS. Lanes hold disjoint chats, so their transactions never wait
- * on each other's chat rows, and within a replica each chat is written in arrival order. The
- * result does not depend on that order anyway (see writeBatch): replicas may interleave.
+ * Wiring: `consume()` → `BatchLanes` (batching by chat, batch-lanes.ts) → `processBatch`
+ * (decode, `writeBatch` with isolation of bad events, then ack / nak with a growing delay /
+ * dead-letter). Within a replica each chat is written in arrival order; the result does not
+ * depend on that order anyway (see writeBatch): replicas may interleave.
  */
 export async function createPersister(config: PersisterConfig, options: { logger?: Logger } = {}): Promise<Persister> {
   const logger = options.logger ?? createLogger('persister', config.LOG_LEVEL);
@@ -131,7 +131,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
     help: 'Events received by this replica and waiting for a batch',
     registers: [registry],
     collect() {
-      this.set(lanes.reduce((n, lane) => n + lane.buffer.length, 0));
+      this.set(lanes.buffered);
     },
   });
   void buffered;
@@ -173,22 +173,9 @@ export async function createPersister(config: PersisterConfig, options: { logger
   const consumer = await js.consumers.get(STREAMS.chatEvents, CONSUMERS.persister);
 
   let messages: ConsumerMessages | undefined;
-  interface Lane {
-    buffer: JsMsg[];
-    /** When the oldest event in `buffer` arrived. */
-    since: number;
-    busy: boolean;
-  }
-  const lanes: Lane[] = Array.from({ length: config.PERSISTER_WRITE_CONCURRENCY }, () => ({ buffer: [], since: 0, busy: false }));
-  let inFlight = 0;
-  let batchTimer: NodeJS.Timeout | undefined;
-  let resumeTimer: NodeJS.Timeout | undefined;
-  /** No new batch starts before this time: PostgreSQL was unavailable. */
-  let resumeAt = 0;
   let unavailableInARow = 0;
   let dbHealthy = true;
   let closing = false;
-  let idleWaiters: Array<() => void> = [];
 
   function parse(msgs: readonly JsMsg[]): { items: Item[]; malformed: Array<{ msg: JsMsg; error: string }> } {
     const bySeq = new Map<number, Item>();
@@ -312,12 +299,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
       for (const item of out.unavailable) for (const m of item.msgs) m.nak(delayMs);
       // Hold off further writes for as long, and hand back what waits here too, so nothing
       // sits in this replica past its ack wait while PostgreSQL is away.
-      resumeAt = Math.max(resumeAt, Date.now() + delayMs);
-      for (const lane of lanes) {
-        const waiting = lane.buffer;
-        lane.buffer = [];
-        for (const m of waiting) m.nak(delayMs);
-      }
+      for (const m of lanes.pauseUntil(Date.now() + delayMs)) m.nak(delayMs);
     } else if (out.committed.length) {
       unavailableInARow = 0;
       dbHealthy = true;
@@ -337,67 +319,22 @@ export async function createPersister(config: PersisterConfig, options: { logger
     for (const { msg, error } of malformed) await deadLetter(msg, 'malformed', error);
   }
 
-  /** Starts a batch in every idle lane that has one due; called when events arrive or a write ends. */
-  function pump(): void {
-    const now = Date.now();
-    if (now < resumeAt && !closing) {
-      if (!resumeTimer && lanes.some((l) => l.buffer.length)) resumeTimer = setTimeout(onResume, resumeAt - now);
-      return;
-    }
-    let nextDue = Infinity;
-    for (const lane of lanes) {
-      if (lane.busy || !lane.buffer.length) continue;
-      const full = lane.buffer.length >= config.PERSISTER_BATCH_SIZE;
-      if (!full && !closing && now - lane.since < config.PERSISTER_BATCH_WAIT_MS) {
-        nextDue = Math.min(nextDue, lane.since + config.PERSISTER_BATCH_WAIT_MS);
-        continue;
-      }
-      startBatch(lane, now);
-    }
-    if (nextDue !== Infinity && !batchTimer) batchTimer = setTimeout(onBatchDue, Math.max(0, nextDue - now));
-  }
-
-  function startBatch(lane: Lane, now: number): void {
-    const size = config.PERSISTER_BATCH_SIZE;
-    const batch = lane.buffer.length <= size ? lane.buffer : lane.buffer.slice(0, size);
-    lane.buffer = batch === lane.buffer ? [] : lane.buffer.slice(size);
-    lane.since = now;
-    lane.busy = true;
-    inFlight += 1;
-    processBatch(batch)
-      .catch((err: unknown) => {
-        // processBatch settles every message itself; reaching here is a bug: let the ack
-        // wait redeliver the batch rather than lose track of it.
-        logger.error({ err, size: batch.length }, 'batch processing crashed');
-      })
-      .finally(() => {
-        lane.busy = false;
-        inFlight -= 1;
-        pump();
-        if (inFlight === 0) {
-          const waiters = idleWaiters;
-          idleWaiters = [];
-          for (const w of waiters) w();
-        }
-      });
-  }
-
-  function onBatchDue(): void {
-    batchTimer = undefined;
-    pump();
-  }
-
-  function onResume(): void {
-    resumeTimer = undefined;
-    pump();
-  }
+  const lanes = new BatchLanes<JsMsg>(
+    {
+      lanes: config.PERSISTER_WRITE_CONCURRENCY,
+      batchSize: config.PERSISTER_BATCH_SIZE,
+      batchWaitMs: config.PERSISTER_BATCH_WAIT_MS,
+    },
+    (m) => m.subject,
+    processBatch,
+    // processBatch settles every message itself; reaching here is a bug: let the ack wait
+    // redeliver the batch rather than lose track of it.
+    (err, size) => logger.error({ err, size }, 'batch processing crashed'),
+  );
 
   function receive(m: JsMsg): void {
     if (m.info.deliveryCount > 1) redeliveries.inc();
-    const lane = lanes[laneOf(m.subject, lanes.length)]!;
-    if (!lane.buffer.length) lane.since = Date.now();
-    lane.buffer.push(m);
-    if (!lane.busy && (lane.buffer.length >= config.PERSISTER_BATCH_SIZE || !batchTimer)) pump();
+    lanes.add(m);
   }
 
   async function refreshLag(): Promise<void> {
@@ -408,7 +345,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
     } catch (err) {
       logger.debug({ err }, 'consumer info unavailable');
     }
-    if (!dbHealthy && inFlight === 0) {
+    if (!dbHealthy && lanes.writing === 0) {
       // No batch to prove PostgreSQL is back: ask it directly so readiness recovers.
       try {
         await pool.query('select 1');
@@ -421,11 +358,6 @@ export async function createPersister(config: PersisterConfig, options: { logger
   }
   const lagTimer = setInterval(() => void refreshLag(), LAG_INTERVAL_MS);
   lagTimer.unref();
-
-  function whenIdle(): Promise<void> {
-    if (inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => idleWaiters.push(resolve));
-  }
 
   return {
     registry,
@@ -442,25 +374,12 @@ export async function createPersister(config: PersisterConfig, options: { logger
       if (closing) return;
       closing = true;
       clearInterval(lagTimer);
-      if (batchTimer) clearTimeout(batchTimer);
-      if (resumeTimer) clearTimeout(resumeTimer);
       // Stop pulling first: what is already here is written and acked below. Events the
       // server sent after this are redelivered to another replica after the ack wait.
       await messages?.close();
-      pump();
-      while (inFlight > 0 || lanes.some((l) => l.buffer.length)) {
-        await whenIdle();
-        pump();
-      }
+      await lanes.flush();
       await nc.drain().catch((err: unknown) => logger.error({ err }, 'nats drain failed'));
       await pool.end();
     },
   };
-}
-
-/** The lane of a chat: a hash of `chat.{id}.events` (FNV-1a), so a chat always takes the same lane. */
-export function laneOf(subject: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < subject.length; i++) h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % lanes;
 }

@@ -1,0 +1,183 @@
+import { expect } from 'chai';
+import { BatchLanes, laneOf, type LaneClock } from '@neonchat/persister';
+
+/** A clock moved by hand: timers fire only when the test advances time. */
+class ManualClock implements LaneClock {
+  private t = 0;
+  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  now(): number {
+    return this.t;
+  }
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.t + ms, fn, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    for (const timer of this.timers.filter((x) => x.live && x.at <= this.t)) {
+      timer.live = false;
+      timer.fn();
+    }
+    this.timers = this.timers.filter((x) => x.live);
+  }
+}
+
+type Item = { chat: string; n: number };
+
+/** A writer whose batches finish when the test says so. */
+function recorder() {
+  const batches: Item[][] = [];
+  const pending: Array<() => void> = [];
+  const write = (batch: Item[]) =>
+    new Promise<void>((resolve) => {
+      batches.push(batch);
+      pending.push(resolve);
+    });
+  const finishAll = async () => {
+    for (const done of pending.splice(0)) done();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { batches, write, finishAll };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('persister batch lanes', () => {
+  it('cuts a batch when it is full, without waiting', () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 1, batchSize: 3, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    for (let n = 0; n < 3; n++) lanes.add({ chat: 'a', n });
+    expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[0, 1, 2]]);
+    expect(lanes.writing).to.equal(1);
+  });
+
+  it('cuts a partial batch once its oldest item waited the batch wait', () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 1, batchSize: 100, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    lanes.add({ chat: 'a', n: 1 });
+    lanes.add({ chat: 'a', n: 2 });
+    clock.advance(49);
+    expect(rec.batches).to.have.length(0);
+    expect(lanes.buffered).to.equal(2);
+    clock.advance(1);
+    expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[1, 2]]);
+  });
+
+  it('writes one batch at a time per lane, in arrival order, and a chat always in the same lane', async () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 4, batchSize: 2, batchWaitMs: 10 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    for (let n = 0; n < 6; n++) lanes.add({ chat: 'chat-x', n });
+    expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[0, 1]]);
+    await rec.finishAll();
+    expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([
+      [0, 1],
+      [2, 3],
+    ]);
+    await rec.finishAll();
+    await rec.finishAll();
+    expect(rec.batches.flat().map((i) => i.n)).to.deep.equal([0, 1, 2, 3, 4, 5]);
+    expect(laneOf('chat-x', 4)).to.equal(laneOf('chat-x', 4));
+  });
+
+  it('writes different lanes concurrently', () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 8, batchSize: 1, batchWaitMs: 10 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    const chats = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const chat of chats) lanes.add({ chat, n: 0 });
+    const distinctLanes = new Set(chats.map((c) => laneOf(c, 8))).size;
+    expect(lanes.writing).to.equal(distinctLanes);
+  });
+
+  it('holds batches back while paused, hands back what waited, and resumes on time', async () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 1, batchSize: 3, batchWaitMs: 10 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    lanes.add({ chat: 'a', n: 0 });
+    lanes.add({ chat: 'a', n: 1 });
+    const handedBack = lanes.pauseUntil(clock.now() + 100);
+    expect(handedBack.map((i) => i.n)).to.deep.equal([0, 1]);
+    for (let n = 2; n < 5; n++) lanes.add({ chat: 'a', n });
+    clock.advance(99);
+    expect(rec.batches, 'a full lane waits out the pause too').to.have.length(0);
+    clock.advance(1);
+    expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[2, 3, 4]]);
+  });
+
+  it('flushes everything on close, due or not, paused or not, and waits for the writes', async () => {
+    const clock = new ManualClock();
+    const written: number[] = [];
+    const lanes = new BatchLanes<Item>(
+      { lanes: 2, batchSize: 100, batchWaitMs: 1000 },
+      (i) => i.chat,
+      async (batch) => {
+        await settle();
+        written.push(...batch.map((i) => i.n));
+      },
+      () => undefined,
+      clock,
+    );
+    for (let n = 0; n < 10; n++) lanes.add({ chat: `c${n % 3}`, n });
+    lanes.pauseUntil(clock.now() + 10_000).forEach((i) => lanes.add(i));
+    await lanes.flush();
+    expect(written.sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(lanes.buffered + lanes.writing).to.equal(0);
+  });
+
+  it('reports a writer that throws and carries on', async () => {
+    const clock = new ManualClock();
+    const crashes: number[] = [];
+    let calls = 0;
+    const lanes = new BatchLanes<Item>(
+      { lanes: 1, batchSize: 1, batchWaitMs: 10 },
+      (i) => i.chat,
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('bug');
+      },
+      (_err, size) => crashes.push(size),
+      clock,
+    );
+    lanes.add({ chat: 'a', n: 0 });
+    lanes.add({ chat: 'a', n: 1 });
+    await lanes.flush();
+    expect(crashes).to.deep.equal([1]);
+    expect(calls).to.equal(2);
+  });
+});
