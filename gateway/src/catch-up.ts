@@ -10,9 +10,8 @@ import {
   type ClientFrameOf,
   type Message,
 } from '@neonchat/common';
-import { chatTopic } from './chat-topics.js';
 import type { HistoryReader } from './history-reader.js';
-import type { LiveEvent, LiveFeed } from './live-feed.js';
+import type { ChatHub } from './chat-hub.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { Socket } from './socket-registry.js';
@@ -28,7 +27,8 @@ const CLOCK_SLACK_MS = 5000;
 export interface CatchUpDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  readonly feed: LiveFeed;
+  /** Takes a socket off a chat's topic and back, holding its live events meanwhile. */
+  readonly hub: ChatHub;
   readonly history: HistoryReader;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
@@ -37,49 +37,21 @@ export interface CatchUpDeps {
 
 /**
  * Open (last messages, then live) and resume (everything after a position, then live). While a
- * socket catches up on a chat it leaves the chat's uWS topic and its live events are held in a
- * per-socket buffer; once the snapshot (PostgreSQL + the stream tail the persister hasn't
- * written) or the replay (the stream) is out, the buffer is flushed without what was already
- * sent — by stream sequence — and the socket rejoins the topic, all in one synchronous step, so
- * nothing slips between the two and nothing comes twice.
+ * socket catches up on a chat the hub holds its live events (`holdLive`); once the snapshot
+ * (PostgreSQL + the stream tail the persister hasn't written) or the replay (the stream) is
+ * out, the hub sends what it held without what was already sent — by stream sequence — and the
+ * socket rejoins the topic, all in one synchronous step (`rejoinLive`), so nothing slips
+ * between the two and nothing comes twice.
  */
 export class CatchUp {
-  /** chat → sockets catching up on it: the only sockets a live event is handed to one by one. */
-  private readonly active = new Map<string, Set<Socket>>();
-
   constructor(private readonly deps: CatchUpDeps) {}
 
-  /** Called by fan-out for every live event: hold it for the sockets catching up on its chat. */
-  hold(event: LiveEvent, originSocket: Socket | undefined): void {
-    const sockets = this.active.get(event.chatId);
-    if (!sockets) return;
-    for (const ws of sockets) {
-      if (ws === originSocket && event.type === 'new_message') continue;
-      const buffer = ws.getUserData().catchingUp.get(event.chatId);
-      if (!buffer) continue;
-      buffer.events.push({ seq: event.seq, kind: event.type, data: event.data });
-      buffer.bytes += event.data.length;
-      if (buffer.bytes > this.deps.outbound.limit) this.deps.outbound.closeSlow(ws, 'catch_up_overflow');
-    }
-  }
-
-  /** The socket closed or lost the chat: forget its buffers. */
-  abandon(ws: Socket, chatId?: string): void {
-    const state = ws.getUserData();
-    for (const id of chatId ? [chatId] : [...state.catchingUp.keys()]) {
-      state.catchingUp.delete(id);
-      const sockets = this.active.get(id);
-      sockets?.delete(ws);
-      if (sockets?.size === 0) this.active.delete(id);
-    }
-  }
-
   async open(ws: Socket, chatId: string, requestId: string | undefined): Promise<void> {
-    this.begin(ws, chatId);
+    this.deps.hub.holdLive(ws, chatId);
     let covered = 0;
     try {
       // Our live subscription must be known to the server before the stream is read.
-      await this.deps.feed.flush();
+      await this.deps.hub.feed.flush();
       const persisted = await this.deps.history.newest(chatId, HISTORY_SIZE);
       covered = persisted.maxSeq;
       const messages = new Map<string, Message>();
@@ -116,7 +88,7 @@ export class CatchUp {
     } finally {
       // Edits, deletes and read marks are idempotent: only new messages and reactions already
       // in the snapshot are left out (a reaction counted twice would show a wrong order).
-      this.end(ws, chatId, (e) => (e.kind === 'new_message' || e.kind === 'reaction') && e.seq <= covered);
+      this.deps.hub.rejoinLive(ws, chatId, (e) => (e.kind === 'new_message' || e.kind === 'reaction') && e.seq <= covered);
     }
   }
 
@@ -129,13 +101,13 @@ export class CatchUp {
     // right after `ready`, and messages may land in between) are not sent twice. Taken before
     // anything async: from here on live events are held, not sent.
     const mark = ws.getUserData().liveSince.get(chatId);
-    const liveFrom = mark === undefined ? undefined : this.deps.feed.deliveredSince(chatId, mark);
-    const liveTo = this.deps.feed.lastSeq(chatId);
+    const liveFrom = mark === undefined ? undefined : this.deps.hub.feed.deliveredSince(chatId, mark);
+    const liveTo = this.deps.hub.feed.lastSeq(chatId);
     const gotLive = (seq: number) => liveFrom !== undefined && liveTo !== undefined && seq > liveFrom && seq <= liveTo;
-    this.begin(ws, chatId);
+    this.deps.hub.holdLive(ws, chatId);
     let replayedUpTo = 0;
     try {
-      await this.deps.feed.flush();
+      await this.deps.hub.feed.flush();
       let fromSeq: number | undefined;
       let fromTime: Date | undefined;
       let skipThrough: string | undefined;
@@ -190,33 +162,8 @@ export class CatchUp {
       this.deps.metrics.catchUps.inc({ kind: 'resume', outcome: err instanceof NeonError ? err.code : 'failed' });
       throw err;
     } finally {
-      this.end(ws, chatId, (e) => e.seq <= replayedUpTo);
+      this.deps.hub.rejoinLive(ws, chatId, (e) => e.seq <= replayedUpTo);
     }
-  }
-
-  private begin(ws: Socket, chatId: string): void {
-    const state = ws.getUserData();
-    if (state.catchingUp.has(chatId)) throw new NeonError('conflict', 'this chat is already being opened or resumed on this socket');
-    state.catchingUp.set(chatId, { events: [], bytes: 0 });
-    let sockets = this.active.get(chatId);
-    if (!sockets) this.active.set(chatId, (sockets = new Set()));
-    sockets.add(ws);
-    ws.unsubscribe(chatTopic(chatId));
-  }
-
-  /** Flushes what was held (minus what `alreadySent` says went out) and rejoins the topic, in one step. */
-  private end(ws: Socket, chatId: string, alreadySent: (e: { seq: number; kind: string }) => boolean): void {
-    const state = ws.getUserData();
-    const buffer = state.catchingUp.get(chatId);
-    this.abandon(ws, chatId);
-    if (state.closed || !buffer) return;
-    for (const e of buffer.events) {
-      if (alreadySent(e)) continue;
-      if (!this.deps.outbound.send(ws, e.data, e.kind)) return;
-    }
-    if (!state.chats.has(chatId)) return;
-    ws.subscribe(chatTopic(chatId));
-    state.liveSince.set(chatId, this.deps.feed.liveMark(chatId));
   }
 }
 

@@ -1,4 +1,5 @@
 import { refusal, requireAllowed, type ChatAction } from '@neonchat/common';
+import type { ChatHub } from './chat-hub.js';
 import type { MembershipReader } from './membership-reader.js';
 import type { ChatMembershipView } from './socket-state.js';
 import type { Socket } from './socket-registry.js';
@@ -11,7 +12,7 @@ import type { Socket } from './socket-registry.js';
 export class ChatAccess {
   constructor(
     private readonly reader: MembershipReader,
-    private readonly follow: (ws: Socket, chatId: string, view: ChatMembershipView) => void,
+    private readonly hub: Pick<ChatHub, 'follow'>,
   ) {}
 
   async require(ws: Socket, chatId: string, action: ChatAction): Promise<ChatMembershipView> {
@@ -19,7 +20,8 @@ export class ChatAccess {
     const cached = state.chats.get(chatId);
     if (cached) return check(action, cached, 'active');
     const row = await this.reader.membership(chatId, state.userId);
-    if (row?.status === 'active' && !state.closed && !state.chats.has(chatId)) this.follow(ws, chatId, { type: row.type, role: row.role });
+    if (row?.status === 'active' && !state.closed && !state.chats.has(chatId))
+      this.hub.follow(ws, chatId, { type: row.type, role: row.role });
     return check(action, row ?? null, row?.status ?? 'left');
   }
 }

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
+import {
+  CLOSE_CODES,
+  NeonError,
+  clientFrameValidators,
+  isNeonError,
+  verifyAccessToken,
+  type AccessClaims,
+  type ErrorCode,
+  type Logger,
+} from '@neonchat/common';
+import type { ChatHub } from './chat-hub.js';
+import { userTopic } from './chat-topics.js';
+import { closeReason } from './close-reasons.js';
+import type { FrameRouter } from './frame-router.js';
+import type { MembershipReader } from './membership-reader.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Outbound } from './outbound.js';
+import type { PresenceReporter } from './presence-reporter.js';
+import { TokenBucket } from './rate-limit.js';
+import type { SocketState } from './socket-state.js';
+import type { Socket, SocketRegistry } from './socket-registry.js';
+import { TokenExpiry } from './token-expiry.js';
+import { upgradeCredentials } from './upgrade-auth.js';
+
+export interface ConnectionSettings {
+  readonly gatewayId: string;
+  readonly jwtSecret: string;
+  readonly maxSocketsPerUser: number;
+  readonly ratePerSecond: number;
+  readonly rateBurst: number;
+  /** `ready` waits for NATS to confirm the socket's subscriptions, but not longer than this. */
+  readonly readyFlushTimeoutMs: number;
+}
+
+export interface ConnectionDeps {
+  readonly settings: ConnectionSettings;
+  readonly hub: ChatHub;
+  readonly sockets: SocketRegistry;
+  readonly memberships: Pick<MembershipReader, 'activeChatsOf'>;
+  readonly presence: Pick<PresenceReporter, 'connected' | 'disconnected'>;
+  readonly router: Pick<FrameRouter, 'handle' | 'run'>;
+  readonly outbound: Outbound;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+/** The uWS callbacks the lifecycle fills in; the app's limits (payload, backpressure, idle) are the factory's. */
+export type ConnectionCallbacks = Required<Pick<WebSocketBehavior<SocketState>, 'upgrade' | 'open' | 'message' | 'drain' | 'close'>>;
+
+/**
+ * One connection's life: upgrade (token, per-user cap, the user's chats read) → open (admitted,
+ * registered, following its chats through the hub) → `ready`, always the socket's first frame,
+ * once NATS has its subscriptions → frames (to the router) → close (everything let go, presence
+ * told). Also the gateway's door: `stopAccepting` refuses new sockets, `closeAll` ends the open
+ * ones with a reconnect hint.
+ */
+export class ConnectionLifecycle implements ConnectionCallbacks {
+  private acceptingSockets = true;
+  private readonly expiry = new TokenExpiry<Socket>((ws) => {
+    if (!ws.getUserData().closed) ws.end(CLOSE_CODES.tokenExpired, 'token expired: log in again');
+  });
+
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  get accepting(): boolean {
+    return this.acceptingSockets;
+  }
+
+  stopAccepting(): void {
+    this.acceptingSockets = false;
+  }
+
+  /** Closing runs each socket's close handler at once: typing stops and disconnects go out before NATS drains. */
+  closeAll(): void {
+    for (const ws of [...this.deps.sockets.all()]) {
+      if (!ws.getUserData().closed) ws.end(CLOSE_CODES.goingAway, 'server restarting, reconnect shortly');
+    }
+    this.expiry.close();
+  }
+
+  /** Authenticates before the socket exists; refusals are plain HTTP answers with a code. */
+  readonly upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+    const { settings, metrics, logger } = this.deps;
+    // Headers must be read before the first await: the request object dies with this call.
+    const secKey = req.getHeader('sec-websocket-key');
+    const secExtensions = req.getHeader('sec-websocket-extensions');
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const credentials = upgradeCredentials(query, req.getHeader('authorization'), req.getHeader('sec-websocket-protocol'));
+    const openChatId = query.get('chat_id') || undefined;
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    if (!this.acceptingSockets)
+      return this.refuse(res, '503 Service Unavailable', 'unavailable', 'gateway is shutting down, reconnect shortly');
+    let claims: AccessClaims;
+    try {
+      if (!credentials.token) throw new NeonError('unauthorized', 'missing token');
+      claims = verifyAccessToken(credentials.token, settings.jwtSecret);
+    } catch (err) {
+      // The token itself is never logged, only that it was refused.
+      const code = isNeonError(err) ? err.code : 'unauthorized';
+      return this.refuse(res, '401 Unauthorized', code, isNeonError(err) ? err.message : 'invalid token');
+    }
+    if (this.deps.sockets.socketsOfUser(claims.user_id) >= settings.maxSocketsPerUser) {
+      return this.refuse(res, '429 Too Many Requests', 'rate_limited', 'too many open sockets for this user');
+    }
+    this.deps.memberships
+      .activeChatsOf(claims.user_id)
+      .then((chats) => {
+        if (aborted) return;
+        const state: SocketState = {
+          userId: claims.user_id,
+          username: claims.username,
+          connectionId: `${settings.gatewayId}:${randomUUID()}`,
+          tokenExp: claims.exp,
+          chats,
+          openChatId,
+          bucket: new TokenBucket(settings.ratePerSecond, settings.rateBurst),
+          liveSince: new Map(),
+          catchingUp: new Map(),
+          typingIn: new Set(),
+          drainWaiters: [],
+          nearLimit: false,
+          admitted: false,
+          closed: false,
+        };
+        res.cork(() => res.upgrade(state, secKey, credentials.protocol, secExtensions, context));
+      })
+      .catch((err: unknown) => {
+        metrics.internalErrors.inc({ where: 'upgrade_memberships' });
+        logger.error({ err }, 'membership lookup failed during upgrade');
+        if (!aborted) this.refuse(res, '503 Service Unavailable', 'unavailable', 'try again shortly');
+      });
+  };
+
+  readonly open = (ws: Socket): void => {
+    const { hub, sockets, metrics, logger, outbound, settings } = this.deps;
+    const state = ws.getUserData();
+    // Checked again here: several upgrades of one user may have passed the check together.
+    if (sockets.socketsOfUser(state.userId) >= settings.maxSocketsPerUser) {
+      ws.end(CLOSE_CODES.tooManyConnections, 'too many open sockets for this user');
+      return;
+    }
+    if (!this.acceptingSockets) {
+      ws.end(CLOSE_CODES.goingAway, 'server restarting, reconnect shortly');
+      return;
+    }
+    state.admitted = true;
+    sockets.add(ws);
+    ws.subscribe(userTopic(state.userId));
+    hub.admit(ws);
+    this.expiry.track(ws, state.tokenExp);
+    metrics.connections.inc();
+    metrics.connectionsOpened.inc();
+    this.deps.presence.connected(state.connectionId, state.userId);
+    // `ready` promises every event of these chats from now on: only once NATS confirmed the subscriptions.
+    flushWithin(() => hub.feed.flush(), settings.readyFlushTimeoutMs)
+      .catch((err: unknown) => {
+        // NATS is away: the socket is still served; resume covers what it may miss meanwhile.
+        metrics.internalErrors.inc({ where: 'ready_flush' });
+        logger.warn({ err }, 'nats flush before ready failed');
+      })
+      .finally(() => {
+        if (state.closed) return;
+        outbound.frame(ws, {
+          type: 'ready',
+          user_id: state.userId,
+          connection_id: state.connectionId,
+          chat_ids: [...state.chats.keys()],
+        });
+        if (state.openChatId === undefined) return;
+        const frame = { type: 'open', chat_id: state.openChatId };
+        if (clientFrameValidators.open.check(frame)) this.deps.router.run(ws, 'open', frame);
+        else outbound.error(ws, 'validation_failed', 'chat_id: must be a uuid');
+      });
+  };
+
+  readonly message = (ws: Socket, message: ArrayBuffer): void => {
+    this.deps.router.handle(ws, message);
+  };
+
+  readonly drain = (ws: Socket): void => {
+    this.deps.outbound.drained(ws);
+  };
+
+  readonly close = (ws: Socket, code: number): void => {
+    const { hub, sockets, metrics } = this.deps;
+    const state = ws.getUserData();
+    state.closed = true;
+    metrics.closes.inc({ reason: closeReason(code) });
+    if (!state.admitted) return;
+    sockets.remove(ws);
+    this.expiry.forget(ws);
+    // uWS closes abruptly (1006) a socket whose message it had to skip: still a slow consumer, counted.
+    if (code === 1006 && (hub.publishing || state.nearLimit)) metrics.slowConsumerCloses.inc({ reason: 'uws_limit' });
+    hub.release(ws);
+    this.deps.outbound.releaseWaiters(ws);
+    metrics.connections.dec();
+    this.deps.presence.disconnected(state.connectionId, state.userId);
+  };
+
+  private refuse(res: HttpResponse, status: string, code: ErrorCode, message: string): void {
+    this.deps.metrics.errors.inc({ code });
+    res.cork(() => {
+      res
+        .writeStatus(status)
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify({ error: { code, message } }));
+    });
+  }
+}
+
+async function flushWithin(flush: () => Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      flush(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from NATS within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

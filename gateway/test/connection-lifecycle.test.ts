@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { CLOSE_CODES } from '@neonchat/common';
+import { ChatHub } from '../src/chat-hub.js';
+import { ConnectionLifecycle } from '../src/connection-lifecycle.js';
+import { Outbound } from '../src/outbound.js';
+import { PresenceIndex } from '../src/presence-index.js';
+import { SocketRegistry } from '../src/socket-registry.js';
+import { TypingTracker } from '../src/typing-tracker.js';
+import { userTopic } from '../src/chat-topics.js';
+import { FakeApp, FakeNats, FakeSocket, silentLogger, socketState, testMetrics } from './support/fakes.js';
+
+const chatId = '0190a7b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b';
+
+function setup(maxSocketsPerUser = 5) {
+  const nats = new FakeNats();
+  const app = new FakeApp();
+  const sockets = new SocketRegistry();
+  const metrics = testMetrics();
+  const outbound = new Outbound(sockets, 1024 * 1024, metrics, silentLogger);
+  const typing = new TypingTracker(() => undefined, 60_000);
+  const hub = new ChatHub({
+    nc: nats.connection,
+    readGap: async () => undefined,
+    app,
+    sockets,
+    presenceIndex: new PresenceIndex(
+      async () => new Map(),
+      () => undefined,
+    ),
+    typing,
+    outbound,
+    metrics,
+    logger: silentLogger,
+  });
+  const reported: string[] = [];
+  const routed: Array<{ type: string; frame: unknown }> = [];
+  const lifecycle = new ConnectionLifecycle({
+    settings: {
+      gatewayId: 'gw-t',
+      jwtSecret: 'x'.repeat(32),
+      maxSocketsPerUser,
+      ratePerSecond: 10,
+      rateBurst: 10,
+      readyFlushTimeoutMs: 1000,
+    },
+    hub,
+    sockets,
+    memberships: { activeChatsOf: async () => new Map() },
+    presence: {
+      connected: (c, u) => reported.push(`connected ${u}`),
+      disconnected: (c, u) => reported.push(`disconnected ${u}`),
+    },
+    router: {
+      handle: () => undefined,
+      run: (_ws, type, frame) => routed.push({ type, frame }),
+    },
+    outbound,
+    metrics,
+    logger: silentLogger,
+  });
+  const stop = () => {
+    lifecycle.closeAll();
+    typing.close();
+  };
+  return { nats, app, sockets, hub, lifecycle, reported, routed, stop };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('gateway connection lifecycle (no servers)', () => {
+  it('opens: registered, following its chats, and `ready` first once NATS confirmed the subscriptions', async () => {
+    const t = setup();
+    t.nats.flushes = [];
+    const ws = new FakeSocket(socketState('alice', [[chatId, 'group']], { openChatId: chatId }), t.app);
+    t.lifecycle.open(ws.socket);
+    expect(t.sockets.size).to.equal(1);
+    expect(ws.topics.has(userTopic('alice'))).to.equal(true);
+    expect(t.hub.feed.has(chatId)).to.equal(true);
+    expect(
+      ws.sent.filter((f) => f.type === 'ready'),
+      'not before NATS has the subscriptions',
+    ).to.have.length(0);
+    for (const done of t.nats.flushes.splice(0)) done();
+    await settle();
+    const ready = ws.sent.find((f) => f.type === 'ready');
+    expect(ready).to.deep.include({ user_id: 'alice', chat_ids: [chatId] });
+    expect(t.routed, 'the ?chat_id= open runs right after ready').to.deep.equal([
+      { type: 'open', frame: { type: 'open', chat_id: chatId } },
+    ]);
+    expect(t.reported).to.deep.equal(['connected alice']);
+    t.stop();
+  });
+
+  it('refuses a socket past the per-user cap, and any while shutting down', () => {
+    const t = setup(1);
+    const first = new FakeSocket(socketState('bob'), t.app);
+    t.lifecycle.open(first.socket);
+    const second = new FakeSocket(socketState('bob'), t.app);
+    t.lifecycle.open(second.socket);
+    expect(second.ended?.code).to.equal(CLOSE_CODES.tooManyConnections);
+    t.lifecycle.stopAccepting();
+    const late = new FakeSocket(socketState('carol'), t.app);
+    t.lifecycle.open(late.socket);
+    expect(late.ended?.code).to.equal(CLOSE_CODES.goingAway);
+    expect(t.sockets.size).to.equal(1);
+    t.stop();
+  });
+
+  it('closes: unregistered, chats released, presence told; a refused socket has nothing to clean', async () => {
+    const t = setup();
+    const ws = new FakeSocket(socketState('dave', [[chatId, 'direct']]), t.app);
+    t.lifecycle.open(ws.socket);
+    await settle();
+    t.lifecycle.close(ws.socket, 1000);
+    expect(ws.socket.getUserData().closed).to.equal(true);
+    expect(t.sockets.size).to.equal(0);
+    expect(t.hub.feed.size).to.equal(0);
+    expect(t.reported).to.deep.equal(['connected dave', 'disconnected dave']);
+    const refused = new FakeSocket(socketState('erin'), t.app);
+    t.lifecycle.close(refused.socket, 1006);
+    expect(t.reported).to.have.length(2);
+    t.stop();
+  });
+
+  it('closeAll ends every open socket with the reconnect code', () => {
+    const t = setup();
+    const sockets = ['u1', 'u2'].map((u) => new FakeSocket(socketState(u), t.app));
+    for (const ws of sockets) t.lifecycle.open(ws.socket);
+    t.stop();
+    expect(sockets.map((ws) => ws.ended?.code)).to.deep.equal([CLOSE_CODES.goingAway, CLOSE_CODES.goingAway]);
+  });
+});

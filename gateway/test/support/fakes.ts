@@ -1,0 +1,125 @@
+/**
+ * Stand-ins for uWS sockets, the uWS app and a NATS connection, for unit tests of the
+ * gateway's parts with no server. They record what the parts did; nothing is mocked beyond
+ * the I/O edge.
+ */
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Registry } from 'prom-client';
+import { createLogger, type ChatType } from '@neonchat/common';
+import { TokenBucket } from '../../src/rate-limit.js';
+import type { SocketState } from '../../src/socket-state.js';
+import type { Socket } from '../../src/socket-registry.js';
+import { createGatewayMetrics } from '../../src/metrics.js';
+import type { TopicFanOut } from '../../src/chat-hub.js';
+
+export class FakeSocket {
+  readonly topics = new Set<string>();
+  readonly sent: Array<Record<string, unknown>> = [];
+  ended: { code: number; reason: string } | undefined;
+  constructor(
+    private readonly state: SocketState,
+    private readonly app: FakeApp,
+  ) {
+    app.sockets.add(this);
+  }
+  getUserData(): SocketState {
+    return this.state;
+  }
+  subscribe(topic: string): boolean {
+    this.topics.add(topic);
+    return true;
+  }
+  unsubscribe(topic: string): boolean {
+    return this.topics.delete(topic);
+  }
+  isSubscribed(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+  /** A publish from this socket reaches every subscriber but itself (uWS semantics). */
+  publish(topic: string, data: string | Uint8Array): boolean {
+    this.app.deliver(topic, data, this);
+    return true;
+  }
+  send(data: string | Uint8Array): number {
+    this.sent.push(JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as Record<string, unknown>);
+    return 1;
+  }
+  cork(fn: () => void): this {
+    fn();
+    return this;
+  }
+  getBufferedAmount(): number {
+    return 0;
+  }
+  end(code: number, reason: string): void {
+    this.ended = { code, reason };
+  }
+  get socket(): Socket {
+    return this as unknown as Socket;
+  }
+  types(): string[] {
+    return this.sent.map((f) => String(f.type));
+  }
+}
+
+export class FakeApp implements TopicFanOut {
+  readonly sockets = new Set<FakeSocket>();
+  publish(topic: string, data: string | ArrayBuffer | Uint8Array): boolean {
+    this.deliver(topic, data instanceof ArrayBuffer ? new Uint8Array(data) : data, undefined);
+    return true;
+  }
+  numSubscribers(topic: string): number {
+    return [...this.sockets].filter((s) => s.topics.has(topic)).length;
+  }
+  deliver(topic: string, data: string | Uint8Array, except: FakeSocket | undefined): void {
+    for (const s of this.sockets) if (s !== except && s.topics.has(topic)) s.send(data);
+  }
+}
+
+/** Core NATS subscriptions by subject, counted; `flush` answers at once unless held. */
+export class FakeNats {
+  readonly subscriptions = new Map<string, number>();
+  flushes: Array<() => void> | undefined;
+  subscribe(subject: string): { unsubscribe(): void } {
+    this.subscriptions.set(subject, (this.subscriptions.get(subject) ?? 0) + 1);
+    return {
+      unsubscribe: () => {
+        const n = (this.subscriptions.get(subject) ?? 0) - 1;
+        if (n > 0) this.subscriptions.set(subject, n);
+        else this.subscriptions.delete(subject);
+      },
+    };
+  }
+  flush(): Promise<void> {
+    if (!this.flushes) return Promise.resolve();
+    return new Promise((resolve) => this.flushes!.push(resolve));
+  }
+  get connection(): NatsConnection {
+    return this as unknown as NatsConnection;
+  }
+}
+
+export const silentLogger = createLogger('test', 'silent');
+export const testMetrics = () => createGatewayMetrics(new Registry());
+
+let connections = 0;
+export function socketState(userId: string, chats: Array<[string, ChatType]> = [], extra: Partial<SocketState> = {}): SocketState {
+  connections += 1;
+  return {
+    userId,
+    username: userId,
+    connectionId: `gw-test:${connections}`,
+    tokenExp: Math.floor(Date.now() / 1000) + 3600,
+    chats: new Map(chats.map(([id, type]) => [id, { type, role: 'member' as const }])),
+    openChatId: undefined,
+    bucket: new TokenBucket(100, 100),
+    liveSince: new Map(),
+    catchingUp: new Map(),
+    typingIn: new Set(),
+    drainWaiters: [],
+    nearLimit: false,
+    admitted: false,
+    closed: false,
+    ...extra,
+  };
+}
