@@ -46,6 +46,8 @@ export {
 export { ChatEventPublisher, CHAT_EVENT_PUBLISH_TIMEOUT_MS } from './runtime/chat-event-publisher.js';
 export type { NatsOptions, StreamSettings } from './runtime/nats.js';
 export { createShutdown } from './runtime/shutdown.js';
+export { runService } from './runtime/run-service.js';
+export type { RunnableService, ServiceMain } from './runtime/run-service.js';
 export type { Shutdown, ShutdownStep } from './runtime/shutdown.js';
 export { startOpsServer } from './runtime/ops-server.js';
 export type { OpsServer, OpsServerOptions } from './runtime/ops-server.js';
