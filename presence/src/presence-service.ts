@@ -14,6 +14,7 @@ import {
   connectionOpenedValidator,
   createLogger,
   createMetricsRegistry,
+  decodeJson,
   heartbeatValidator,
   presenceQueryValidator,
   statusReportValidator,
@@ -21,7 +22,8 @@ import {
 } from '@neonchat/common';
 import { LastSeenStore } from './last-seen-store.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
-import { PresenceStore, type PresenceReport, type PresenceTransition } from './presence-store.js';
+import type { PresenceReport, PresenceStore, PresenceTransition } from './presence-store.js';
+import { RedisPresenceStore } from './redis-presence-store.js';
 import { ReportBatcher } from './report-batcher.js';
 
 export type PresenceConfig = Static<typeof PresenceEnv>;
@@ -55,7 +57,7 @@ export async function createPresenceService(config: PresenceConfig, options: { l
   await redis.connect();
   // The gauges read the store only when scraped, by which time it exists.
   const m: PresenceMetrics = createPresenceMetrics(registry, () => store.counts());
-  const store = new PresenceStore(redis, {
+  const store: PresenceStore = new RedisPresenceStore(redis, {
     ttlSeconds: config.PRESENCE_TTL_S,
     offlineGraceMs: config.PRESENCE_OFFLINE_GRACE_MS,
     sweepIntervalMs: config.PRESENCE_SWEEP_INTERVAL_MS,
@@ -66,7 +68,6 @@ export async function createPresenceService(config: PresenceConfig, options: { l
   const lastSeen = new LastSeenStore(pool);
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-presence', logger });
   const pendingWrites = new Set<Promise<void>>();
-  const decoder = new TextDecoder();
 
   function announce(transitions: readonly PresenceTransition[]): void {
     if (transitions.length === 0) return;
@@ -109,13 +110,7 @@ export async function createPresenceService(config: PresenceConfig, options: { l
     },
   );
 
-  function parse(msg: Msg): unknown {
-    try {
-      return JSON.parse(decoder.decode(msg.data));
-    } catch {
-      return undefined;
-    }
-  }
+  const parse = (msg: Msg): unknown => decodeJson(msg.data);
 
   function invalid(msg: Msg): void {
     m.reports.inc({ kind: 'invalid' });
