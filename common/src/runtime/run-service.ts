@@ -41,7 +41,7 @@ export async function runService<P extends TProperties, S extends RunnableServic
   const config = loadConfigOrExit(main.name, main.env, main.check);
   const base = config as unknown as BaseEnv;
   const logger = createLogger(main.name, base.LOG_LEVEL);
-  const tracing = startTracing(main.name, base.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const tracing = await startTracing(main.name, base.OTEL_EXPORTER_OTLP_ENDPOINT);
   const service = await main.build(config, logger);
   const opsAddress = main.ops?.(config);
   const ops =

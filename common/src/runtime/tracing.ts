@@ -11,8 +11,6 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { MsgHdrs } from '@nats-io/nats-core';
 
@@ -26,17 +24,23 @@ export interface Tracing {
  * propagator is still installed, so trace context keeps flowing across NATS headers from
  * services that do export.
  */
-export function startTracing(service: string, otlpEndpoint: string | undefined): Tracing {
+export async function startTracing(service: string, otlpEndpoint: string | undefined): Promise<Tracing> {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  let sdk: NodeSDK | undefined;
+  let sdk: { shutdown(): Promise<void> } | undefined;
   if (otlpEndpoint) {
     tracingEnabled = true;
-    sdk = new NodeSDK({
+    // Loaded only when exporting: the SDK alone takes about a second to import.
+    const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+    ]);
+    const nodeSdk = new NodeSDK({
       serviceName: service,
       traceExporter: new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
       instrumentations: [],
     });
-    sdk.start();
+    nodeSdk.start();
+    sdk = nodeSdk;
   }
   return {
     tracer: trace.getTracer(`neonchat-${service}`),
