@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { ChatEventPublisher, type Logger } from '@neonchat/common';
+import { ChatEventPublisher, type Logger } from '@neonchat/common/runtime';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';

@@ -1,4 +1,4 @@
-import { ApiEnv, assertProductionSecrets, runService } from '@neonchat/common';
+import { ApiEnv, assertProductionSecrets, runService } from '@neonchat/common/runtime';
 import { createApiService } from './service.js';
 
 // The api serves /healthz, /readyz and /metrics on its own port: no ops server.

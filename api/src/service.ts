@@ -10,9 +10,9 @@ import {
   createLogger,
   createMetricsRegistry,
   verifyStreams,
-  openOrm,
   type Logger,
-} from '@neonchat/common';
+} from '@neonchat/common/runtime';
+import { openOrm } from '@neonchat/common/db';
 import { buildApp } from './app.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;

@@ -4,9 +4,9 @@ import {
   decodeJson,
   membershipChangedValidator,
   presenceChangedValidator,
-  type Logger,
   type PresenceEventFrame,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import type { MembershipReader } from './membership-reader.js';

@@ -4,12 +4,12 @@ import {
   messageFromCreatedEvent,
   NeonError,
   unhandled,
-  uuidv7Time,
   withReaction,
   type ChatEvent,
   type ClientFrameOf,
   type Message,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { uuidv7Time } from '@neonchat/common/runtime';
 import type { HistoryReader } from './history-reader.js';
 import type { ChatHub } from './chat-hub.js';
 import type { GatewayMetrics } from './metrics.js';

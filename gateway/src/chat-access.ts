@@ -1,4 +1,4 @@
-import { refusal, requireAllowed, type ChatAction } from '@neonchat/common';
+import { refusal, requireAllowed, type ChatAction } from '@neonchat/common/contracts';
 import type { ChatHub } from './chat-hub.js';
 import type { MembershipReader } from './membership-reader.js';
 import type { ChatMembershipView } from './socket-state.js';

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { NeonError, type Logger } from '@neonchat/common';
+import { NeonError } from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 import { chatTopic } from './chat-topics.js';
 import { LiveFeed, type GapReader, type LiveEvent, type LiveFeedSink } from './live-feed.js';
 import type { GatewayMetrics } from './metrics.js';

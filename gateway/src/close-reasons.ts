@@ -1,4 +1,4 @@
-import { CLOSE_CODES } from '@neonchat/common';
+import { CLOSE_CODES } from '@neonchat/common/contracts';
 
 const NAMES = new Map<number, string>([
   [1000, 'normal'],

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import {
-  CLOSE_CODES,
-  NeonError,
-  clientFrameValidators,
-  isNeonError,
-  verifyAccessToken,
-  type AccessClaims,
-  type ErrorCode,
-  type Logger,
-} from '@neonchat/common';
+import { CLOSE_CODES, NeonError, clientFrameValidators, isNeonError, type ErrorCode } from '@neonchat/common/contracts';
+import { verifyAccessToken, type AccessClaims, type Logger } from '@neonchat/common/runtime';
 import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import { closeReason } from './close-reasons.js';

@@ -1,14 +1,13 @@
+import { type ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
 import {
-  type ChatEventPublisher,
   NeonError,
   canonicalEmoji,
   reactionDedupId,
   sendDedupId,
-  uuidv7,
   type ClientFrameOf,
   type ClientFrameType,
   type MessageCreatedEvent,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
 import type { HistoryReader } from './history-reader.js';

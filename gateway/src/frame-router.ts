@@ -4,9 +4,9 @@ import {
   isClientFrameType,
   isNeonError,
   type ClientFrameType,
-  type Logger,
   type Validator,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 import type { TSchema } from 'typebox';
 import type { FrameHandlers } from './frame-handlers.js';
 import type { GatewayMetrics } from './metrics.js';

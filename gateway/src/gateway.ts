@@ -7,15 +7,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   ChatEventPublisher,
   type GatewayEnv,
-  ORIGIN_CONNECTION_HEADER,
-  SUBJECTS,
   connectNats,
   createLogger,
   createMetricsRegistry,
   verifyStreams,
   type Logger,
-  type TypingEventFrame,
-} from '@neonchat/common';
+} from '@neonchat/common/runtime';
+import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
 import { loadNativeUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';

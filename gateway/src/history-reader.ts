@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { messageFromRow, type Message, type MessageRowLike } from '@neonchat/common';
+import { messageFromRow, type Message, type MessageRowLike } from '@neonchat/common/contracts';
 import { LIVE_MESSAGE, MAX_MESSAGE_SEQ, MESSAGE_SEQ, NEWEST_MESSAGES } from '@neonchat/common/queries';
 
 export interface PersistedTail {

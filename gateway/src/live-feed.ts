@@ -9,8 +9,8 @@ import {
   decodeJson,
   frameForChatEvent,
   type ChatEvent,
-  type Logger,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 
 /** One stored event ready to go out: serialized once for every socket of the chat. */
 export interface LiveEvent {

@@ -1,4 +1,4 @@
-import { GatewayEnv, runService } from '@neonchat/common';
+import { GatewayEnv, runService } from '@neonchat/common/runtime';
 import { createGateway } from './gateway.js';
 
 await runService({

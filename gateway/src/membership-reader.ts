@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MemberStatus } from '@neonchat/common';
+import type { MemberStatus } from '@neonchat/common/contracts';
 import type { ChatMembershipView } from './socket-state.js';
 
 /**

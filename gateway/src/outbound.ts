@@ -1,4 +1,5 @@
-import { CLOSE_CODES, type ErrorCode, type Logger, type ServerFrame } from '@neonchat/common';
+import { CLOSE_CODES, type ErrorCode, type ServerFrame } from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 import type { GatewayMetrics } from './metrics.js';
 import type { Socket, SocketRegistry } from './socket-registry.js';
 

@@ -1,4 +1,4 @@
-import type { ChatType } from '@neonchat/common';
+import type { ChatType } from '@neonchat/common/contracts';
 
 /** Loads the active members of chats, for the chats not indexed yet. */
 export type MemberLoader = (chatIds: readonly string[]) => Promise<Map<string, string[]>>;

@@ -4,9 +4,9 @@ import {
   heartbeatReports,
   type ConnectionClosedReport,
   type ConnectionOpenedReport,
-  type Logger,
   type StatusReport,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 
 export interface LiveConnection {
   readonly connection_id: string;

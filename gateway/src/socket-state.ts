@@ -1,4 +1,4 @@
-import type { ChatType, MemberRole } from '@neonchat/common';
+import type { ChatType, MemberRole } from '@neonchat/common/contracts';
 import type { TokenBucket } from './rate-limit.js';
 
 /** What a gateway knows of one chat of a socket's user. */

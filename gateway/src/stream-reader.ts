@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { NeonError, STREAMS, SUBJECTS, decodeChatEvent, type ChatEvent } from '@neonchat/common';
+import { NeonError, STREAMS, SUBJECTS, decodeChatEvent, type ChatEvent } from '@neonchat/common/contracts';
 
 export interface StreamReadOptions {
   /** First stream sequence to read (inclusive). */

@@ -1,4 +1,4 @@
-import { bearerToken } from '@neonchat/common';
+import { bearerToken } from '@neonchat/common/runtime';
 
 /** How a client may pass its token in `Sec-WebSocket-Protocol` (browsers can't set headers). */
 const SUBPROTOCOL_PREFIX = 'bearer.';

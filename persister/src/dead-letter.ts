@@ -1,6 +1,6 @@
 import { headers } from '@nats-io/nats-core';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { SUBJECTS, chatIdOfSubject } from '@neonchat/common';
+import { SUBJECTS, chatIdOfSubject } from '@neonchat/common/contracts';
 
 /** Why an event was dead-lettered; also the `reason` label of the dead-letter metric. */
 export type DeadLetterReason = 'malformed' | 'chat_not_found' | 'rejected' | 'max_deliveries';

@@ -7,7 +7,7 @@ import {
   type MessageDeletedEvent,
   type MessageUpdatedEvent,
   type ReactionEvent,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
 
 /** A chat event with its stream sequence: the position it takes in its chat. */
 export interface SequencedEvent {

@@ -1,4 +1,4 @@
-import { PersisterEnv, runService } from '@neonchat/common';
+import { PersisterEnv, runService } from '@neonchat/common/runtime';
 import { createPersister } from './persister.js';
 
 await runService({

@@ -3,15 +3,10 @@ import pg from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CONSUMERS, type ChatEvent, STREAMS, SUBJECTS, chatEventValidator, decodeJson } from '@neonchat/common/contracts';
 import {
-  CONSUMERS,
   LATENCY_BUCKETS_S,
-  type ChatEvent,
   type PersisterEnv,
-  STREAMS,
-  SUBJECTS,
-  chatEventValidator,
-  decodeJson,
   connectNats,
   createLogger,
   createMetricsRegistry,
@@ -23,7 +18,7 @@ import {
   linkFromHeaders,
   SpanKind,
   type Logger,
-} from '@neonchat/common';
+} from '@neonchat/common/runtime';
 import { writeBatch } from './event-writer.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { classifyWriteFailure, retryDelayMs } from './write-failure.js';

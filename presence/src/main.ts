@@ -1,4 +1,4 @@
-import { PresenceEnv, runService } from '@neonchat/common';
+import { PresenceEnv, runService } from '@neonchat/common/runtime';
 import { createPresenceService } from './presence-service.js';
 
 await runService({

@@ -1,4 +1,4 @@
-import type { HeartbeatReport, PresenceStatus } from '@neonchat/common';
+import type { HeartbeatReport, PresenceStatus } from '@neonchat/common/contracts';
 import {
   connectionLifeMs,
   type OnlineStatus,

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LATENCY_BUCKETS_S } from '@neonchat/common';
+import { LATENCY_BUCKETS_S } from '@neonchat/common/runtime';
 import type { PresenceStore } from './presence-store.js';
 
 export interface PresenceMetrics {

@@ -5,21 +5,17 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
 import {
   type HeartbeatAck,
-  type PresenceEnv,
   type PresenceChangedEvent,
   type PresenceQueryReply,
   SUBJECTS,
-  connectNats,
   connectionClosedValidator,
   connectionOpenedValidator,
-  createLogger,
-  createMetricsRegistry,
   decodeJson,
   heartbeatValidator,
   presenceQueryValidator,
   statusReportValidator,
-  type Logger,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
+import { type PresenceEnv, connectNats, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
 import { LastSeenStore } from './last-seen-store.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
 import type { PresenceReport, PresenceStore, PresenceTransition } from './presence-store.js';

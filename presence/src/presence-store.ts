@@ -1,4 +1,4 @@
-import type { HeartbeatReport, PresenceStatus } from '@neonchat/common';
+import type { HeartbeatReport, PresenceStatus } from '@neonchat/common/contracts';
 
 /** The JSON in `online:{user}`. */
 export interface OnlineStatus {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HeartbeatReport, PresenceStatus } from '@neonchat/common';
+import type { HeartbeatReport, PresenceStatus } from '@neonchat/common/contracts';
 import {
   connectionLifeMs,
   type OnlineStatus,

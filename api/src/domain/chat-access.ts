@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, requireAllowed, type ChatAction, type ChatType, type Membership } from '@neonchat/common';
+import { NeonError, requireAllowed, type ChatAction, type ChatType, type Membership } from '@neonchat/common/contracts';
 
 export interface ChatAccess {
   readonly chatType: ChatType;

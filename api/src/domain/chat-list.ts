@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { toIsoTimestamp, type ChatType } from '@neonchat/common';
+import { toIsoTimestamp, type ChatType } from '@neonchat/common/contracts';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
 
 export interface ChatListItem {

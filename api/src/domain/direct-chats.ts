@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { NeonError, uuidv7 } from '@neonchat/common';
+import { NeonError } from '@neonchat/common/contracts';
+import { uuidv7 } from '@neonchat/common/runtime';
 
 export interface DirectChat {
   readonly id: string;

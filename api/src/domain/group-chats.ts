@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, toIsoTimestamp, uuidv7, type ChatType, type MemberRole, type MembershipChangedEvent } from '@neonchat/common';
+import { NeonError, toIsoTimestamp, type ChatType, type MemberRole, type MembershipChangedEvent } from '@neonchat/common/contracts';
+import { uuidv7 } from '@neonchat/common/runtime';
 import { requireChatAction } from './chat-access.js';
 import { uuidArray } from './sql-arrays.js';
 

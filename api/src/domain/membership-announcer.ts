@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { SUBJECTS, type MembershipChangedEvent, type Logger } from '@neonchat/common';
+import { SUBJECTS, type MembershipChangedEvent } from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 
 /**
  * Tells gateways about committed membership changes (core NATS), so open sockets subscribe or

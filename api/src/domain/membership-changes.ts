@@ -9,7 +9,7 @@ import {
   type MemberStatus,
   type Membership,
   type MembershipChangedEvent,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
 
 export interface MemberState {
   readonly chat_id: string;

@@ -8,10 +8,10 @@ import {
   type MessageDeletedEvent,
   type MessageUpdatedEvent,
   type MessageRowLike,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
 import { LIVE_MESSAGE, positional } from '@neonchat/common/queries';
 import { requireChatAction } from './chat-access.js';
-import type { ChatEventPublisher } from '@neonchat/common';
+import type { ChatEventPublisher } from '@neonchat/common/runtime';
 
 /**
  * A message as the persister stored it. One the persister has not written yet is unknown

@@ -9,7 +9,7 @@ import {
   type MemberStatus,
   type Message,
   type MessageReaction,
-} from '@neonchat/common';
+} from '@neonchat/common/contracts';
 
 export interface HistoryPage {
   readonly messages: Message[];

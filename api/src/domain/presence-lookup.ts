@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { SUBJECTS, compileValidator, PresenceQueryReply, type PresenceQuery, type PresenceStatus, type Logger } from '@neonchat/common';
+import { SUBJECTS, compileValidator, PresenceQueryReply, type PresenceQuery, type PresenceStatus } from '@neonchat/common/contracts';
+import { type Logger } from '@neonchat/common/runtime';
 import { Counter, type Registry } from 'prom-client';
 
 const replyValidator = compileValidator(PresenceQueryReply);

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NeonError, toIsoTimestamp } from '@neonchat/common';
+import { NeonError, toIsoTimestamp } from '@neonchat/common/contracts';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
 
 export interface PublicUser {

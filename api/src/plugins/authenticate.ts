@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken, NeonError, type AccessClaims } from '@neonchat/common';
+import { bearerToken, type AccessClaims } from '@neonchat/common/runtime';
+import { NeonError } from '@neonchat/common/contracts';
 import type { TokenVerifier } from './token-verifier.js';
 
 declare module 'fastify' {

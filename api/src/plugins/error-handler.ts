@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isNeonError, httpStatusOf, type ErrorCode } from '@neonchat/common';
+import { isNeonError, httpStatusOf, type ErrorCode } from '@neonchat/common/contracts';
 
 /** Maps fastify's own 4xx errors onto our closed list of codes. */
 function codeForStatus(status: number): ErrorCode {

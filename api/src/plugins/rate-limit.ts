@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
-import { bearerToken, NeonError } from '@neonchat/common';
+import { bearerToken } from '@neonchat/common/runtime';
+import { NeonError } from '@neonchat/common/contracts';
 import type { TokenVerifier } from './token-verifier.js';
 
 export interface RateLimitSettings {

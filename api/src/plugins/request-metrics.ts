@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { LATENCY_BUCKETS_S } from '@neonchat/common';
+import { LATENCY_BUCKETS_S } from '@neonchat/common/runtime';
 
 /**
  * Request count and latency by route pattern and status. The pattern (`/api/v1/chats/:chat_id`)

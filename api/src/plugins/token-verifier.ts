@@ -1,4 +1,4 @@
-import { verifyAccessToken, type AccessClaims } from '@neonchat/common';
+import { verifyAccessToken, type AccessClaims } from '@neonchat/common/runtime';
 
 /**
  * Remembers tokens already verified, until they expire. jsonwebtoken's verify costs about a

@@ -3,7 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import bcrypt from 'bcryptjs';
-import { NeonError, UserEntity, signAccessToken, uuidv7 } from '@neonchat/common';
+import { NeonError } from '@neonchat/common/contracts';
+import { UserEntity } from '@neonchat/common/db';
+import { signAccessToken, uuidv7 } from '@neonchat/common/runtime';
 import { loginSchema, registerSchema } from '../schemas/auth.js';
 
 export interface AuthRouteDeps {

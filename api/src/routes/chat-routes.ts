@@ -1,7 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { NeonError, type MembershipChangedEvent } from '@neonchat/common';
+import { NeonError, type MembershipChangedEvent } from '@neonchat/common/contracts';
 import { chatDetailsSchema, createChatSchema, listChatsSchema, renameChatSchema } from '../schemas/chats.js';
 import { findOrCreateDirectChat } from '../domain/direct-chats.js';
 import { createGroupChat, loadChatDetails, renameChat } from '../domain/group-chats.js';

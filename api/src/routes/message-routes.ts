@@ -11,7 +11,7 @@ import {
 } from '../schemas/messages.js';
 import { readHistory } from '../domain/message-history.js';
 import { deleteMessage, editMessage, markRead, react } from '../domain/message-changes.js';
-import type { ChatEventPublisher } from '@neonchat/common';
+import type { ChatEventPublisher } from '@neonchat/common/runtime';
 
 export interface MessageRouteDeps {
   readonly orm: MikroORM;

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Emoji, MESSAGE_TEXT_MAX, Message, ReactionFrame } from '@neonchat/common';
+import { Emoji, MESSAGE_TEXT_MAX, Message, ReactionFrame } from '@neonchat/common/contracts';
 import { authedErrors, bearerSecurity, ChatIdParams, ChatMessageParams, ErrorBody, Uuid } from './common.js';
 
 /** The Message every client sees, from common: REST and WebSocket frames share the shape. */
