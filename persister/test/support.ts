@@ -16,7 +16,7 @@ import {
   type MessageDeletedEvent,
   type MessageUpdatedEvent,
 } from '@neonchat/common';
-import { createDatabase, testEnvironment } from '@neonchat/common/testing';
+import { createDatabase, seedGroupChats, seedUser, testEnvironment } from '@neonchat/common/testing';
 
 export async function freshDatabase(): Promise<string> {
   const env = testEnvironment();
@@ -25,18 +25,9 @@ export async function freshDatabase(): Promise<string> {
 
 /** One user and `count` group chats it created (the rows messages point to). */
 export async function seedChats(db: pg.Pool, count: number): Promise<{ userId: string; chatIds: string[] }> {
-  const userId = randomUUID();
-  await db.query(`insert into users (id, username, password_hash) values ($1, $2, 'x')`, [userId, `p_${userId.slice(0, 18)}`]);
-  const chatIds = Array.from({ length: count }, () => randomUUID());
-  await db.query(`insert into chats (id, type, name, created_by) select id, 'group', 'persister test', $2 from unnest($1::uuid[]) as id`, [
-    chatIds,
-    userId,
-  ]);
-  await db.query(`insert into chat_members (chat_id, user_id, role) select id, $2, 'admin' from unnest($1::uuid[]) as id`, [
-    chatIds,
-    userId,
-  ]);
-  return { userId, chatIds };
+  const id = randomUUID();
+  const userId = await seedUser(db, { id, username: `p_${id.slice(0, 18)}` });
+  return { userId, chatIds: await seedGroupChats(db, userId, count, 'persister test') };
 }
 
 export function created(chatId: string, senderId: string, text: string, id: string = randomUUID()): MessageCreatedEvent {

@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import pg from 'pg';
 import { SUBJECTS, type PresenceQueryReply } from '@neonchat/common';
-import { testEnvironment, waitFor } from '@neonchat/common/testing';
+import { seedUser, testEnvironment, waitFor } from '@neonchat/common/testing';
 import { presenceKeys, type PresenceService } from '../src/mod.js';
 import { PresenceHarness } from './support/presence-harness.js';
 
 /** A users row, so last_seen_at has somewhere to go. */
 async function createUser(db: pg.Pool): Promise<string> {
   const id = randomUUID();
-  await db.query(`insert into users (id, username, password_hash) values ($1, $2, 'x')`, [id, `presence_${id.slice(0, 18)}`]);
-  return id;
+  return seedUser(db, { id, username: `presence_${id.slice(0, 18)}` });
 }
 
 async function lastSeenAt(db: pg.Pool, userId: string): Promise<number | undefined> {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiEnv, signAccessToken, uuidv7 } from '@neonchat/common';
-import { TEST_JWT_SECRET, testServiceConfig } from '@neonchat/common/testing';
+import { TEST_JWT_SECRET, seedMessages, seedUser, testServiceConfig, type SeedDb } from '@neonchat/common/testing';
 import { createApiService, type ApiService } from '../../src/mod.js';
 
 export interface Harness {
@@ -70,7 +70,7 @@ export async function startHarness(
     async user(prefix = 'u') {
       const id = uuidv7();
       const username = uniqueName(prefix);
-      await api.orm.em.fork().execute('insert into users (id, username, password_hash) values (?, ?, ?)', [id, username, PASSWORD_HASH]);
+      await seedUser(seedDbOf(api), { id, username, passwordHash: PASSWORD_HASH });
       return { id, username, token: signAccessToken({ id, username }, TEST_JWT_SECRET, 3600) };
     },
     close: () => api.close(),
@@ -89,18 +89,26 @@ export async function storeMessages(
   firstSeq: number,
 ): Promise<string[]> {
   const ids = Array.from({ length: count }, () => uuidv7());
-  const senderOf = (i: number) => senders[i % senders.length]!;
-  await api.orm.em.fork().execute(
-    `insert into messages (id, chat_id, seq, sender_id, text, created_at)
-     select (?::uuid[])[i], ?, ? + i - 1, (?::uuid[])[i], 'message ' || (? + i - 1), now()
-       from generate_series(1, ?) as i`,
-    [`{${ids.join(',')}}`, chatId, firstSeq, `{${ids.map((_, i) => senderOf(i)).join(',')}}`, firstSeq, count],
-  );
-  await api.orm.em
-    .fork()
-    .execute(
-      'update chats set last_message_id = ?, last_message_seq = ?, updated_at = now() where id = ? and coalesce(last_message_seq, 0) < ?',
-      [ids.at(-1), firstSeq + count - 1, chatId, firstSeq + count - 1],
-    );
+  await seedMessages(seedDbOf(api), chatId, { ids, senders, firstSeq });
   return ids;
+}
+
+interface KnexPgClient {
+  acquireConnection(): Promise<{ query(sql: string, params: unknown[]): Promise<unknown> }>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
+
+/** The shared test seeds (`$n` SQL) on the api's own pool: a `pg` connection borrowed from MikroORM's knex. */
+function seedDbOf(api: ApiService): SeedDb {
+  return {
+    async query(sql, params) {
+      const client = (api.orm.em.getConnection().getKnex() as unknown as { client: KnexPgClient }).client;
+      const connection = await client.acquireConnection();
+      try {
+        return await connection.query(sql, params);
+      } finally {
+        await client.releaseConnection(connection);
+      }
+    },
+  };
 }

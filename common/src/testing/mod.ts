@@ -5,3 +5,5 @@ export { testEnvironment, type TestEnvironment } from './environment.js';
 export { waitFor, nextEvent } from './wait.js';
 export { testServiceConfig, TEST_JWT_SECRET } from './service-config.js';
 export { TestSocket } from './test-socket.js';
+export { seedUser, seedChat, seedGroupChats, seedMessages } from './seed.js';
+export type { SeedDb, SeedMember } from './seed.js';

@@ -3,7 +3,6 @@
  * Users, chats and memberships are written straight to the database, and membership changes
  * announced on NATS in the api's contract, which keeps these suites independent of the api.
  */
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
@@ -23,7 +22,7 @@ import {
   type MemberStatus,
   type MembershipChangedEvent,
 } from '@neonchat/common';
-import { TEST_JWT_SECRET, TestSocket, testEnvironment, testServiceConfig } from '@neonchat/common/testing';
+import { TEST_JWT_SECRET, TestSocket, seedChat, seedUser, testEnvironment, testServiceConfig } from '@neonchat/common/testing';
 import { createGateway, type Gateway } from '../../src/mod.js';
 
 export interface TestUser {
@@ -79,30 +78,14 @@ export class GatewayHarness {
   async user(ttlSeconds = 3600): Promise<TestUser> {
     counter += 1;
     const username = `gw_${process.pid}_${Date.now().toString(36)}_${counter}`;
-    const { rows } = await this.pool.query<{ id: string }>(`insert into users (username, password_hash) values ($1, 'x') returning id`, [
-      username,
-    ]);
-    const id = rows[0]!.id;
+    const id = await seedUser(this.pool, { username });
     return { id, username, token: signAccessToken({ id, username }, TEST_JWT_SECRET, ttlSeconds) };
   }
 
   /** A chat with its members; the first member creates it (and is admin outside direct chats). */
   async chat(type: ChatType, members: Array<TestUser | { user: TestUser; role: MemberRole }>): Promise<string> {
     const list = members.map((m) => ('user' in m ? m : { user: m, role: (type === 'direct' ? 'member' : 'member') as MemberRole }));
-    const id = randomUUID();
-    const creator = list[0]!.user.id;
-    await this.pool.query(`insert into chats (id, type, name, user1_id, user2_id, created_by) values ($1, $2, $3, $4, $5, $6)`, [
-      id,
-      type,
-      type === 'direct' ? null : `chat ${id.slice(0, 8)}`,
-      type === 'direct' ? creator : null,
-      type === 'direct' ? list[1]!.user.id : null,
-      creator,
-    ]);
-    for (const m of list) {
-      await this.pool.query(`insert into chat_members (chat_id, user_id, role) values ($1, $2, $3)`, [id, m.user.id, m.role]);
-    }
-    return id;
+    return seedChat(this.pool, { type, members: list.map((m) => ({ userId: m.user.id, role: m.role })) });
   }
 
   /** Changes a membership in PostgreSQL, then announces it as the api does. */
