@@ -27,7 +27,7 @@ export class ChatEventPublisher {
    * `originConnection` names the gateway connection it came from, so fan-out can leave that
    * socket out. Positional, not an options object: this is every message's path.
    */
-  async publish(event: ChatEvent, dedupId?: string, originConnection?: string): Promise<PubAck> {
+  publish(event: ChatEvent, dedupId?: string, originConnection?: string): Promise<PubAck> {
     const subject = SUBJECTS.chatEvents(event.chat_id);
     return inSpan(
       'chat.event publish',
