@@ -9,6 +9,7 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { Logger } from '@neonchat/common';
 import { installErrorHandler } from './plugins/error-handler.js';
+import { installCanonicalInput } from './plugins/canonical-input.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
@@ -55,7 +56,8 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     bodyLimit: 64 * 1024,
     schemaController: splitCoercionSchemaController(),
   });
-  installErrorHandler(app);
+  installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
+  installCanonicalInput(app);
   installRequestMetrics(app, deps.registry);
   app.addSchema(ErrorBody);
 
@@ -86,7 +88,10 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     namespace: settings.rateLimitNamespace,
   });
 
-  const authenticate = authenticateWith(tokens);
+  const authenticate = authenticateWith(tokens, async (userId) => {
+    const rows = await deps.orm.em.getConnection().execute<unknown[]>('select 1 from users where id = ?', [userId]);
+    return rows.length > 0;
+  });
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
   const publisher = new ChatEventPublisher(deps.nats);
@@ -106,4 +111,20 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/** Probe time for the error path: an error that is not ours asks whether PostgreSQL, Redis and NATS are there. */
+const DEPENDENCY_PROBE_MS = 1000;
+
+async function dependenciesUp(deps: AppDeps): Promise<boolean> {
+  if (deps.nats.isClosed() || deps.redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), DEPENDENCY_PROBE_MS);
+  });
+  try {
+    return await Promise.race([deps.orm.isConnected(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

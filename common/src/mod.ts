@@ -3,6 +3,7 @@ export { ERROR_CODES, CLOSE_CODES, NeonError, isNeonError, httpStatusOf } from '
 export type { ErrorCode, CloseCode } from './contracts/error-codes.js';
 export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject, sendDedupId } from './contracts/subjects.js';
 export { compileValidator } from './contracts/validation.js';
+export { UUID_PATTERN, canonicalId, requireCanonicalId, canonicalize, unstorableReason } from './contracts/canonical.js';
 export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp } from './contracts/message-mapping.js';
 export type { MessageRowLike } from './contracts/message-mapping.js';
 export type { Validator, FieldError } from './contracts/validation.js';
@@ -39,6 +40,7 @@ export type { Shutdown, ShutdownStep } from './runtime/shutdown.js';
 export { startOpsServer } from './runtime/ops-server.js';
 export type { OpsServer, OpsServerOptions } from './runtime/ops-server.js';
 export { uuidv7, uuidv7Time } from './runtime/ids.js';
+export { isOutageError } from './runtime/outage.js';
 
 // Data model.
 export { UserEntity, ChatEntity, ChatMemberEntity, MessageEntity, ALL_ENTITIES } from './db/entities.js';

@@ -71,7 +71,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
           injectTraceContext(headers);
           try {
             return await deps.js.publish(subject, JSON.stringify(event), {
-              msgID: sendDedupId(state.userId, frame.request_id),
+              msgID: sendDedupId(frame.chat_id, state.userId, frame.request_id),
               headers,
               timeout: deps.publishTimeoutMs,
             });
