@@ -20,7 +20,7 @@ export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, Data
 export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from './config/production-secrets.js';
 
 // Runtime.
-export { createLogger } from './runtime/logger.js';
+export { createLogger, scrubSecretText } from './runtime/logger.js';
 export type { Logger } from './runtime/logger.js';
 export { createMetricsRegistry, LATENCY_BUCKETS_S } from './runtime/metrics.js';
 export {

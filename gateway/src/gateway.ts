@@ -22,6 +22,7 @@ import {
   type AccessClaims,
   type ErrorCode,
   type Logger,
+  type MembershipChangedEvent,
   type PresenceEventFrame,
   type TypingEventFrame,
 } from '@neonchat/common';
@@ -174,7 +175,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     const state = ws.getUserData();
     state.chats.set(chatId, view);
     feed.acquire(chatId);
-    if (!state.catchingUp.has(chatId)) {
+    // Before `ready` the socket joins no topic: `ready` itself subscribes it to every chat it then has.
+    if (state.ready && !state.catchingUp.has(chatId)) {
       ws.subscribe(chatTopic(chatId));
       state.liveSince.set(chatId, feed.liveMark(chatId));
     }
@@ -244,10 +246,13 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   nc.subscribe(SUBJECTS.membershipAll, {
     callback: (err, msg) => {
       if (err) return logger.error({ err }, 'membership subscription failed');
-      const event = safeJson(msg.data);
-      if (!membershipChangedValidator.check(event)) {
+      let event: MembershipChangedEvent;
+      try {
+        // parse lower-cases the ids: an event naming a user or chat in upper case still finds its sockets.
+        event = membershipChangedValidator.parse(safeJson(msg.data));
+      } catch {
         metrics.drops.inc({ reason: 'malformed_membership' });
-        return logger.warn({ subject: msg.subject }, 'dropping malformed membership event');
+        return logger.warn('dropping malformed membership event');
       }
       const active = event.status === 'active';
       presenceIndex.memberChanged(event.chat_id, event.user_id, active);
@@ -362,6 +367,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
         .activeChatsOf(claims.user_id)
         .then((chats) => {
           if (aborted) return;
+          if (!chats) return refuseUpgrade(res, '401 Unauthorized', 'unauthorized', 'unknown user');
           const state: SocketState = {
             userId: claims.user_id,
             username: claims.username,
@@ -376,6 +382,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
             drainWaiters: [],
             nearLimit: false,
             admitted: false,
+            ready: false,
+            early: [],
             closed: false,
           };
           res.cork(() => res.upgrade(state, secKey, credentials.protocol, secExtensions, context));
@@ -399,11 +407,9 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       }
       state.admitted = true;
       sockets.add(ws);
-      ws.subscribe(userTopic(state.userId));
+      // Topics are joined only when `ready` goes out (below): `ready` is the first frame, always.
       for (const chatId of state.chats.keys()) {
         feed.acquire(chatId);
-        ws.subscribe(chatTopic(chatId));
-        state.liveSince.set(chatId, feed.liveMark(chatId));
         sockets.follow(ws, chatId);
       }
       presenceIndex.follow(
@@ -430,13 +436,22 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
             connection_id: state.connectionId,
             chat_ids: [...state.chats.keys()],
           });
-          if (state.openChatId === undefined) return;
+          if (state.closed) return;
+          // In the same turn as `ready`: no NATS event can be fanned out in between, so none is missed.
+          state.ready = true;
+          ws.subscribe(userTopic(state.userId));
+          for (const chatId of state.chats.keys()) {
+            ws.subscribe(chatTopic(chatId));
+            state.liveSince.set(chatId, feed.liveMark(chatId));
+          }
+          router.releaseEarly(ws);
+          if (state.closed || state.openChatId === undefined) return;
           const frame = { type: 'open', chat_id: state.openChatId };
           if (clientFrameValidators.open.check(frame)) router.run(ws, 'open', frame);
           else outbound.error(ws, 'validation_failed', 'chat_id: must be a uuid');
         });
     },
-    message: (ws: Socket, message) => router.handle(ws, message),
+    message: (ws: Socket, message, isBinary) => router.handle(ws, message, isBinary),
     drain: (ws: Socket) => outbound.drained(ws),
     close: (ws: Socket, code) => {
       const state = ws.getUserData();
