@@ -25,7 +25,8 @@ export class MembershipReader {
     );
     if (!rows.length) return undefined;
     const chats = new Map<string, ChatMembershipView>();
-    for (const r of rows) if (r.chat_id !== null && r.type !== null && r.role !== null) chats.set(r.chat_id, { type: r.type, role: r.role });
+    for (const r of rows)
+      if (r.chat_id !== null && r.type !== null && r.role !== null) chats.set(r.chat_id, { type: r.type, role: r.role });
     return chats;
   }
 

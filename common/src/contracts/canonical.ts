@@ -41,6 +41,8 @@ export function unstorableReason(text: string): string | undefined {
 
 interface SchemaNode {
   readonly type?: unknown;
+  readonly minimum?: unknown;
+  readonly maximum?: unknown;
   readonly pattern?: unknown;
   readonly properties?: Record<string, SchemaNode>;
   readonly items?: SchemaNode;
@@ -60,7 +62,21 @@ export function canonicalize(schema: unknown, value: unknown): void {
   walk(schema as SchemaNode, value, undefined, '', 0);
 }
 
-function walk(schema: SchemaNode | undefined, value: unknown, assign: ((v: string) => void) | undefined, path: string, depth: number): void {
+function numberFits(schema: SchemaNode, value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (schema.type === 'integer' && !Number.isSafeInteger(value)) return false;
+  if (typeof schema.minimum === 'number' && value < schema.minimum) return false;
+  if (typeof schema.maximum === 'number' && value > schema.maximum) return false;
+  return true;
+}
+
+function walk(
+  schema: SchemaNode | undefined,
+  value: unknown,
+  assign: ((v: string) => void) | undefined,
+  path: string,
+  depth: number,
+): void {
   if (!schema || depth > MAX_SCHEMA_DEPTH) return;
   if (typeof value === 'string') {
     if (schema.pattern === UUID_PATTERN) {
@@ -72,6 +88,17 @@ function walk(schema: SchemaNode | undefined, value: unknown, assign: ((v: strin
     if (reason !== undefined) {
       const field = path || 'value';
       throw new NeonError('validation_failed', `${field}: ${reason}`, { details: path ? { field: path } : undefined });
+    }
+    return;
+  }
+  if (typeof value === 'number') {
+    // Checked again after the validator: ajv's query coercion lets "Infinity" and "1e309" through
+    // as Infinity, past `integer` and `maximum`. Every number must be finite and in its bounds.
+    if (!numberFits(schema, value)) {
+      const field = path || 'value';
+      throw new NeonError('validation_failed', `${field}: must be a finite number within bounds`, {
+        details: path ? { field: path } : undefined,
+      });
     }
     return;
   }

@@ -50,7 +50,13 @@ export function isOutageError(err: unknown): boolean {
     const e = queue.shift();
     if (typeof e !== 'object' || e === null || seen.has(e)) continue;
     seen.add(e);
-    const { code, name, message, cause, errors } = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    const { code, name, message, cause, errors } = e as {
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('08'))) return true;
     if (typeof name === 'string' && OUTAGE_NAMES.has(name)) return true;
     if (typeof message === 'string' && OUTAGE_MESSAGES.some((re) => re.test(message.slice(0, 500)))) return true;
