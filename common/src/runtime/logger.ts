@@ -1,4 +1,4 @@
-import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -57,8 +57,8 @@ function serializeRequest(req: unknown): unknown {
  * logged object, and logged errors (message, stack, causes, driver fields) are scrubbed of
  * hashes and tokens, so a secret can't reach the logs by any error path.
  */
-export function createLogger(service: string, level: string, options: LoggerOptions = {}): Logger {
-  return pino({
+export function createLogger(service: string, level: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const settings: LoggerOptions = {
     name: service,
     level,
     base: { service },
@@ -88,5 +88,6 @@ export function createLogger(service: string, level: string, options: LoggerOpti
     },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
