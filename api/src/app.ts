@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
@@ -54,6 +55,12 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    clientErrorHandler: answerClientError,
+    // A path fastify cannot route (bad percent-encoding, a parameter over its length limit): our
+    // shape and code, and the path is not quoted back.
+    frameworkErrors: (_err, _request, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'malformed or oversized path' } });
+    },
     schemaController: splitCoercionSchemaController(),
   });
   installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
@@ -111,6 +118,27 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/**
+ * Requests Node refuses before fastify sees them (malformed HTTP, headers over the limit) get
+ * the same `{error: {code, message}}` shape as every other refusal, then the connection closes.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'payload_too_large', 'request line or headers too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'unavailable', 'request not received in time']
+        : ['400 Bad Request', 'validation_failed', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** Probe time for the error path: an error that is not ours asks whether PostgreSQL, Redis and NATS are there. */
