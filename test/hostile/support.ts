@@ -4,7 +4,7 @@
  */
 import jwt from 'jsonwebtoken';
 import { ERROR_CODES } from '@neonchat/common';
-import { TEST_JWT_SECRET, TestSocket, waitFor } from '@neonchat/common/testing';
+import { TEST_JWT_SECRET, type TestSocket, waitFor } from '@neonchat/common/testing';
 import { http } from '../support/system.js';
 
 export interface RawAnswer {
