@@ -3,6 +3,8 @@
  */
 import { expect } from 'chai';
 import WebSocket from 'ws';
+import bcrypt from 'bcryptjs';
+import { makeDummyHash } from '@neonchat/api';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
 import { startSystem, http, registerAndLogin, uniqueName, type RunningSystem } from '../support/system.js';
 import { DOCUMENTED_CODES, groupChat, json, raw, signedToken, waitOpenAnswer } from './support.js';
@@ -92,6 +94,43 @@ describe('hostile input: regressions of issue 10 @integration', function () {
       ws.send({ type: 'ping', request_id: 'after' });
       await ws.next((f) => f.type === 'pong' && f.request_id === 'after');
       await ws.close();
+    });
+  });
+
+  describe('oversized frames and hostile upgrades', () => {
+    it('drops a socket that sends a 1 MiB frame, and the gateway serves the next one', async () => {
+      const ws = await connect(alice);
+      ws.send(JSON.stringify({ type: 'message', chat_id: direct, text: 'x'.repeat(1 << 20), request_id: 'huge' }));
+      expect(await ws.waitClosed()).to.be.oneOf([1006, 1009]);
+      const next = await connect(alice);
+      next.send({ type: 'ping', request_id: 'next' });
+      await next.next((f) => f.type === 'pong');
+      await next.close();
+    });
+
+    it('answers hostile upgrade parameters with 401 or a validation error frame, never 5xx', async () => {
+      const tokens = [
+        '',
+        'null',
+        'a.b.c',
+        `${alice.token}.x`,
+        'x'.repeat(3000),
+        encodeURIComponent('\u0000'),
+        signedToken({ user_id: ['x'] }),
+      ];
+      for (const token of tokens) expect(await TestSocket.refusal(`${system.wsUrl}?token=${token}`), token.slice(0, 20)).to.equal(401);
+      for (const authorization of ['Bearer', `Basic ${alice.token}`, `Bearer ${alice.token} ${alice.token}`]) {
+        expect(await TestSocket.refusal(system.wsUrl, { headers: { authorization } }), authorization.slice(0, 20)).to.equal(401);
+      }
+      for (const chatId of [`urn:uuid:${direct}`, '%00', 'x'.repeat(500), `{${direct}}`]) {
+        const ws = await TestSocket.open(`${system.wsUrl}?token=${alice.token}&chat_id=${encodeURIComponent(chatId)}`);
+        expect((await ws.next(() => true)).type, 'ready first').to.equal('ready');
+        expect(await ws.next((f) => f.type === 'error')).to.include({ code: 'validation_failed' });
+        await ws.close();
+      }
+      const upper = await TestSocket.open(`${system.wsUrl}?token=${alice.token}&chat_id=${direct.toUpperCase()}`);
+      expect(await upper.next((f) => f.type === 'history')).to.include({ chat_id: direct });
+      await upper.close();
     });
   });
 
@@ -375,6 +414,16 @@ describe('hostile input: regressions of issue 10 @integration', function () {
       const dupPhone = await json('POST', `${system.apiUrl}/auth/register`, { username: uniqueName(), password: 'secret-password', phone });
       expect(dupPhone.status).to.equal(409);
       expect(dupPhone.body.error).to.include({ code: 'conflict', field: 'phone' });
+    });
+  });
+
+  describe('account probing', () => {
+    it('compares an unknown user with a dummy hash at the configured cost', async () => {
+      for (const cost of [4, 6]) expect(bcrypt.getRounds(await makeDummyHash(cost))).to.equal(cost);
+      const unknown = await json('POST', `${system.apiUrl}/auth/login`, { username: uniqueName('nobody'), password: 'secret-password' });
+      const wrong = await json('POST', `${system.apiUrl}/auth/login`, { username: alice.username, password: 'wrong-password' });
+      expect([unknown.status, wrong.status]).to.deep.equal([401, 401]);
+      expect(unknown.body.error).to.deep.equal(wrong.body.error);
     });
   });
 

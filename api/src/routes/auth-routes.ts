@@ -19,11 +19,16 @@ function duplicateField(err: UniqueConstraintViolationException): 'username' | '
   return constraint === 'users_phone_key' ? 'phone' : 'username';
 }
 
+/** A hash of a random password at `cost`: what a login of an unknown user is compared with. */
+export function makeDummyHash(cost: number): Promise<string> {
+  return bcrypt.hash(`no-such-user-${uuidv7()}`, cost);
+}
+
 export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // A real hash at the configured cost, made once, compared against when the user does not
   // exist: a login for an unknown name costs what a wrong password costs (no probing by timing).
-  const dummyHash = await bcrypt.hash(`no-such-user-${uuidv7()}`, deps.bcryptCost);
+  const dummyHash = await makeDummyHash(deps.bcryptCost);
 
   app.post('/auth/register', { schema: registerSchema }, async (request, reply) => {
     const { username, password, phone } = request.body;
