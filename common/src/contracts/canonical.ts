@@ -78,6 +78,11 @@ function walk(
   depth: number,
 ): void {
   if (!schema || depth > MAX_SCHEMA_DEPTH) return;
+  if (schema.anyOf) {
+    // The value passed one of the options: each option canonicalises what it matches.
+    for (const option of schema.anyOf) walk(option, value, assign, path, depth + 1);
+    return;
+  }
   if (typeof value === 'string') {
     if (schema.pattern === UUID_PATTERN) {
       const id = canonicalId(value);
@@ -100,10 +105,6 @@ function walk(
         details: path ? { field: path } : undefined,
       });
     }
-    return;
-  }
-  if (schema.anyOf) {
-    for (const option of schema.anyOf) walk(option, value, assign, path, depth + 1);
     return;
   }
   if (Array.isArray(value)) {
