@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
@@ -10,6 +11,7 @@ import cors from '@fastify/cors';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ChatEventPublisher, type Logger } from '@neonchat/common/runtime';
 import { installErrorHandler } from './plugins/error-handler.js';
+import { installCanonicalInput } from './plugins/canonical-input.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
@@ -53,9 +55,16 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    clientErrorHandler: answerClientError,
+    // A path fastify cannot route (bad percent-encoding, a parameter over its length limit): our
+    // shape and code, and the path is not quoted back.
+    frameworkErrors: (_err, _request, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'malformed or oversized path' } });
+    },
     schemaController: splitCoercionSchemaController(),
   });
-  installErrorHandler(app);
+  installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
+  installCanonicalInput(app);
   installRequestMetrics(app, deps.registry);
   app.addSchema(ErrorBody);
 
@@ -86,7 +95,10 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     namespace: settings.rateLimitNamespace,
   });
 
-  const authenticate = authenticateWith(tokens);
+  const authenticate = authenticateWith(tokens, async (userId) => {
+    const rows = await deps.orm.em.getConnection().execute<unknown[]>('select 1 from users where id = ?', [userId]);
+    return rows.length > 0;
+  });
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
   const publisher = new ChatEventPublisher(jetstream(deps.nats), await jetstreamManager(deps.nats));
@@ -106,4 +118,41 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/**
+ * Requests Node refuses before fastify sees them (malformed HTTP, headers over the limit) get
+ * the same `{error: {code, message}}` shape as every other refusal, then the connection closes.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'payload_too_large', 'request line or headers too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'unavailable', 'request not received in time']
+        : ['400 Bad Request', 'validation_failed', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/** Probe time for the error path: an error that is not ours asks whether PostgreSQL, Redis and NATS are there. */
+const DEPENDENCY_PROBE_MS = 1000;
+
+async function dependenciesUp(deps: AppDeps): Promise<boolean> {
+  if (deps.nats.isClosed() || deps.redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), DEPENDENCY_PROBE_MS);
+  });
+  try {
+    return await Promise.race([deps.orm.isConnected(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -70,7 +70,8 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
     logger,
     async close() {
       await app.close();
-      await nats.drain();
+      // NATS may be the thing that is down: closing must still release Redis and the pool.
+      await nats.drain().catch(() => nats.close());
       redis.disconnect();
       await orm.close(true);
     },

@@ -59,7 +59,7 @@ describe('chat event module', () => {
   });
 
   it('keeps reaction and message dedup ids apart', () => {
-    expect(reactionDedupId(chatId, userId, 'r1')).not.to.equal(sendDedupId(userId, 'r1'));
+    expect(reactionDedupId(chatId, userId, 'r1')).not.to.equal(sendDedupId(chatId, userId, 'r1'));
   });
 
   it('applies reaction changes idempotently, in order', () => {

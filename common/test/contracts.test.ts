@@ -28,7 +28,7 @@ describe('contracts', () => {
     expect(chatIdOfSubject(SUBJECTS.liveEvents(chatId))).to.equal(chatId);
     expect(chatIdOfSubject(SUBJECTS.liveTyping(chatId))).to.equal(chatId);
     expect(chatIdOfSubject('membership.x')).to.equal(undefined);
-    expect(sendDedupId('u', 'r')).to.equal('u:r');
+    expect(sendDedupId('c', 'u', 'r')).to.equal('c:u:r');
   });
 
   it('validates message frames: uuid chat, 1–4096 chars that are not all blank, a request id', () => {

@@ -4,6 +4,7 @@ import {
   decodeJson,
   membershipChangedValidator,
   presenceChangedValidator,
+  type MembershipChangedEvent,
   type PresenceEventFrame,
 } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
@@ -43,10 +44,13 @@ export function subscribeBus(deps: BusDeps): void {
   nc.subscribe(SUBJECTS.membershipAll, {
     callback: (err, msg) => {
       if (err) return logger.error({ err }, 'membership subscription failed');
-      const event = decodeJson(msg.data);
-      if (!membershipChangedValidator.check(event)) {
+      let event: MembershipChangedEvent;
+      try {
+        // parse lower-cases the ids: an event naming a user or chat in upper case still finds its sockets.
+        event = membershipChangedValidator.parse(decodeJson(msg.data));
+      } catch {
         metrics.drops.inc({ reason: 'malformed_membership' });
-        return logger.warn({ subject: msg.subject }, 'dropping malformed membership event');
+        return logger.warn('dropping malformed membership event');
       }
       const view = event.status === 'active' ? { type: event.chat_type, role: event.role } : undefined;
       hub.membershipChanged(event.chat_id, event.user_id, view);

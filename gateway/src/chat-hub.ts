@@ -56,15 +56,32 @@ export class ChatHub implements LiveFeedSink {
     return this.publishingNow;
   }
 
-  /** A socket was admitted: it follows every chat of its membership cache. */
+  /**
+   * A socket was admitted: it follows every chat of its membership cache (live subscriptions,
+   * followers, presence), but joins no topic before `markReady`.
+   */
   admit(ws: Socket): void {
     const state = ws.getUserData();
-    for (const chatId of state.chats.keys()) this.join(ws, chatId, true);
+    for (const chatId of state.chats.keys()) this.join(ws, chatId, state.ready);
     this.deps.presenceIndex.follow(
       state.userId,
       Array.from(state.chats, ([chatId, view]) => [chatId, view.type]),
     );
     this.deps.metrics.chatSubscriptions.set(this.feed.size);
+  }
+
+  /**
+   * `ready` is going out, in this same turn: the socket joins the topics of every chat it now
+   * follows, so nothing reaches it before `ready` and no live event falls in between.
+   */
+  markReady(ws: Socket): void {
+    const state = ws.getUserData();
+    state.ready = true;
+    for (const chatId of state.chats.keys()) {
+      if (state.catchingUp.has(chatId)) continue;
+      ws.subscribe(chatTopic(chatId));
+      state.liveSince.set(chatId, this.feed.liveMark(chatId));
+    }
   }
 
   /** The socket starts following a chat (or updates its view of it, if it already does). */
@@ -76,8 +93,9 @@ export class ChatHub implements LiveFeedSink {
       return;
     }
     state.chats.set(chatId, view);
-    // A socket catching up on the chat rejoins its topic when the catch-up ends.
-    this.join(ws, chatId, !state.catchingUp.has(chatId));
+    // Before `ready` no topic is joined (`markReady` does it); a socket catching up on the chat
+    // rejoins its topic when the catch-up ends.
+    this.join(ws, chatId, state.ready && !state.catchingUp.has(chatId));
     this.deps.presenceIndex.follow(state.userId, [[chatId, view.type]]);
     this.deps.metrics.chatSubscriptions.set(this.feed.size);
   }

@@ -32,7 +32,7 @@ export interface ConnectionDeps {
   readonly sockets: SocketRegistry;
   readonly memberships: Pick<MembershipReader, 'activeChatsOf'>;
   readonly presence: Pick<PresenceReporter, 'connected' | 'disconnected'>;
-  readonly router: Pick<FrameRouter, 'handle' | 'run'>;
+  readonly router: Pick<FrameRouter, 'handle' | 'run' | 'releaseEarly'>;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -103,6 +103,7 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       .activeChatsOf(claims.user_id)
       .then((chats) => {
         if (aborted) return;
+        if (!chats) return this.refuse(res, '401 Unauthorized', 'unauthorized', 'unknown user');
         const state: SocketState = {
           userId: claims.user_id,
           username: claims.username,
@@ -117,6 +118,8 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
           drainWaiters: [],
           nearLimit: false,
           admitted: false,
+          ready: false,
+          early: [],
           closed: false,
         };
         res.cork(() => res.upgrade(state, secKey, credentials.protocol, secExtensions, context));
@@ -142,7 +145,7 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
     }
     state.admitted = true;
     sockets.add(ws);
-    ws.subscribe(userTopic(state.userId));
+    // Topics are joined only when `ready` goes out (below): `ready` is the first frame, always.
     hub.admit(ws);
     this.expiry.track(ws, state.tokenExp);
     metrics.connections.inc();
@@ -163,15 +166,20 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
           connection_id: state.connectionId,
           chat_ids: [...state.chats.keys()],
         });
-        if (state.openChatId === undefined) return;
+        if (state.closed) return;
+        // In the same turn as `ready`: no NATS event can be fanned out in between, so none is missed.
+        ws.subscribe(userTopic(state.userId));
+        hub.markReady(ws);
+        this.deps.router.releaseEarly(ws);
+        if (state.closed || state.openChatId === undefined) return;
         const frame = { type: 'open', chat_id: state.openChatId };
         if (clientFrameValidators.open.check(frame)) this.deps.router.run(ws, 'open', frame);
         else outbound.error(ws, 'validation_failed', 'chat_id: must be a uuid');
       });
   };
 
-  readonly message = (ws: Socket, message: ArrayBuffer): void => {
-    this.deps.router.handle(ws, message);
+  readonly message = (ws: Socket, message: ArrayBuffer, isBinary: boolean): void => {
+    this.deps.router.handle(ws, message, isBinary);
   };
 
   readonly drain = (ws: Socket): void => {

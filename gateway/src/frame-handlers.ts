@@ -50,7 +50,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         created_at: new Date().toISOString(),
       };
       const started = process.hrtime.bigint();
-      const ack = await deps.publisher.publish(event, sendDedupId(state.userId, frame.request_id), state.connectionId);
+      const ack = await deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId);
       deps.metrics.publishAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
       let stored = event;
       if (ack.duplicate) {

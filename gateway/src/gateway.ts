@@ -221,7 +221,11 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       typing.close();
       outbound.stop();
       presence.stop();
-      await nc.drain().catch((err: unknown) => logger.error({ err }, 'nats drain failed'));
+      await nc.drain().catch(async (err: unknown) => {
+        // NATS is away: close for good, or its reconnect timers keep the process alive.
+        logger.error({ err }, 'nats drain failed');
+        await nc.close();
+      });
       await pool.end();
     },
   };

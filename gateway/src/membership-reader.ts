@@ -9,14 +9,25 @@ import type { ChatMembershipView } from './socket-state.js';
 export class MembershipReader {
   constructor(private readonly pool: pg.Pool) {}
 
-  async activeChatsOf(userId: string): Promise<Map<string, ChatMembershipView>> {
-    const { rows } = await this.pool.query<{ chat_id: string; type: ChatMembershipView['type']; role: ChatMembershipView['role'] }>(
+  /** The user's active chats, or undefined when no such user exists (a token outliving its account). */
+  async activeChatsOf(userId: string): Promise<Map<string, ChatMembershipView> | undefined> {
+    const { rows } = await this.pool.query<{
+      chat_id: string | null;
+      type: ChatMembershipView['type'] | null;
+      role: ChatMembershipView['role'] | null;
+    }>(
       `select m.chat_id, c.type, m.role
-         from chat_members m join chats c on c.id = m.chat_id
-        where m.user_id = $1 and m.status = 'active'`,
+         from users u
+         left join chat_members m on m.user_id = u.id and m.status = 'active'
+         left join chats c on c.id = m.chat_id
+        where u.id = $1`,
       [userId],
     );
-    return new Map(rows.map((r) => [r.chat_id, { type: r.type, role: r.role }]));
+    if (!rows.length) return undefined;
+    const chats = new Map<string, ChatMembershipView>();
+    for (const r of rows)
+      if (r.chat_id !== null && r.type !== null && r.role !== null) chats.set(r.chat_id, { type: r.type, role: r.role });
+    return chats;
   }
 
   /** Active chats of many users in one query (the resync after a NATS reconnect). */

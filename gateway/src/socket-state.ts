@@ -40,6 +40,21 @@ export interface SocketState {
   nearLimit: boolean;
   /** Passed the per-user cap and registered; a refused socket has nothing to clean up. */
   admitted: boolean;
+  /**
+   * `ready` went out. Until then the socket is on no topic and its frames wait in `early`, so
+   * nothing, not even an answer, can reach the client before `ready`.
+   */
+  ready: boolean;
+  /** Client frames that arrived before `ready`, handled right after it (bounded). */
+  early: EarlyFrame[];
   /** Set when the socket closed: async work must not touch it afterwards. */
   closed: boolean;
+}
+
+/** A client frame held until `ready`: decoded at arrival (uWS reuses the buffer). */
+export interface EarlyFrame {
+  readonly byteLength: number;
+  readonly isBinary: boolean;
+  /** Undefined for a binary or oversized frame, which is refused without being read. */
+  readonly text: string | undefined;
 }

@@ -37,6 +37,7 @@ function setup() {
     const ws = new FakeSocket(socketState(userId, chats, { admitted: true }), app);
     sockets.add(ws.socket);
     hub.admit(ws.socket);
+    hub.markReady(ws.socket);
     return ws;
   };
   const live = (chatId: string, seq: number, type = 'new_message', origin?: string) =>
@@ -57,6 +58,21 @@ describe('gateway chat hub (no servers)', () => {
     expect(t.nats.subscriptions.get(SUBJECTS.liveChat('c1')), 'one subscription per chat per gateway').to.equal(1);
     expect(t.hub.feed.size).to.equal(2);
     expect(t.sockets.followersOf('c1').size).to.equal(2);
+    t.typing.close();
+  });
+
+  it('joins no topic before ready, then every chat the socket follows by then', () => {
+    const t = setup();
+    const ws = new FakeSocket(socketState('alice', [['c1', 'group']], { admitted: true }), t.app);
+    t.sockets.add(ws.socket);
+    t.hub.admit(ws.socket);
+    t.hub.follow(ws.socket, 'c2', { type: 'group', role: 'member' });
+    expect(ws.topics.size).to.equal(0);
+    expect(t.hub.feed.size, 'the live subscriptions are made already').to.equal(2);
+    t.live('c1', 1);
+    expect(ws.sent).to.have.length(0);
+    t.hub.markReady(ws.socket);
+    expect([...ws.topics].sort()).to.deep.equal([chatTopic('c1'), chatTopic('c2')]);
     t.typing.close();
   });
 

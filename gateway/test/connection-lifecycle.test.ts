@@ -53,6 +53,7 @@ function setup(maxSocketsPerUser = 5) {
     router: {
       handle: () => undefined,
       run: (_ws, type, frame) => routed.push({ type, frame }),
+      releaseEarly: () => undefined,
     },
     outbound,
     metrics,
@@ -74,16 +75,17 @@ describe('gateway connection lifecycle (no servers)', () => {
     const ws = new FakeSocket(socketState('alice', [[chatId, 'group']], { openChatId: chatId }), t.app);
     t.lifecycle.open(ws.socket);
     expect(t.sockets.size).to.equal(1);
-    expect(ws.topics.has(userTopic('alice'))).to.equal(true);
-    expect(t.hub.feed.has(chatId)).to.equal(true);
-    expect(
-      ws.sent.filter((f) => f.type === 'ready'),
-      'not before NATS has the subscriptions',
-    ).to.have.length(0);
+    expect(t.hub.feed.has(chatId), 'the live subscription is made at open').to.equal(true);
+    expect(ws.topics.size, 'but no topic is joined before ready').to.equal(0);
+    // A live event before `ready`: the socket follows the chat but is on no topic yet, so `ready` stays first.
+    t.hub.event({ chatId, seq: 1, type: 'new_message', data: JSON.stringify({ type: 'new_message' }), origin: undefined });
+    expect(ws.sent, 'nothing before NATS has the subscriptions and ready went out').to.have.length(0);
     for (const done of t.nats.flushes.splice(0)) done();
     await settle();
-    const ready = ws.sent.find((f) => f.type === 'ready');
-    expect(ready).to.deep.include({ user_id: 'alice', chat_ids: [chatId] });
+    expect(ws.sent[0]).to.deep.include({ type: 'ready', user_id: 'alice', chat_ids: [chatId] });
+    expect(ws.topics.has(userTopic('alice'))).to.equal(true);
+    t.hub.event({ chatId, seq: 2, type: 'new_message', data: JSON.stringify({ type: 'new_message' }), origin: undefined });
+    expect(ws.types(), 'live after ready').to.deep.equal(['ready', 'new_message']);
     expect(t.routed, 'the ?chat_id= open runs right after ready').to.deep.equal([
       { type: 'open', frame: { type: 'open', chat_id: chatId } },
     ]);

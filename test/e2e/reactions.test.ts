@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
 import { startSystem, http, registerAndLogin, type RunningSystem } from '../support/system.js';
@@ -27,7 +28,7 @@ describe('message reactions, end to end @integration', () => {
 
   /** A message sent over the socket and already written by the persister. */
   async function persistedMessage(ws: TestSocket, chatId: string, token: string, text: string): Promise<{ id: string; seq: number }> {
-    const requestId = `m-${text}`;
+    const requestId = `m-${randomUUID()}`;
     ws.send({ type: 'message', chat_id: chatId, text, request_id: requestId });
     const sent = await ws.next((f) => f.type === 'message_sent' && f.request_id === requestId);
     const message = sent.message as { id: string; seq: number };
@@ -127,9 +128,14 @@ describe('message reactions, end to end @integration', () => {
       expect(res.status, JSON.stringify(emoji)).to.equal(400);
       expect(res.body.error.code).to.equal('validation_failed');
     }
+    // Ids are canonicalised at the edge: upper case is accepted and stored (and fanned out) lower case.
+    ws.send({ ...frame, chat_id: chat.body.id.toUpperCase(), message_id: message.id.toUpperCase(), emoji: '👍', request_id: 'upper' });
+    await ws.next((f) => f.type === 'reaction_saved' && f.request_id === 'upper');
+    const fanned = await ws.next((f) => f.type === 'reaction');
+    expect(fanned).to.include({ chat_id: chat.body.id, message_id: message.id });
     const missing = await http('PUT', reactionUrl(chat.body.id, '0190a7b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b', '👍'), undefined, alice.token);
     expect(missing.status).to.equal(404);
-    expect(ws.ofType('reaction'), 'nothing refused was stored').to.have.length(0);
+    expect(ws.ofType('reaction'), 'nothing refused was stored').to.have.length(1);
     await ws.close();
   });
 

@@ -10,11 +10,24 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler for authenticated routes: a valid HS256 bearer token or 401. */
-export function authenticateWith(tokens: TokenVerifier) {
+/** Whether a user id names an account (a signed token may outlive it, or be forged with the secret). */
+export type UserExists = (userId: string) => Promise<boolean>;
+
+/** Users confirmed to exist are remembered: accounts are never deleted, so a yes stays true. */
+const KNOWN_USERS_MAX = 50_000;
+
+/** preHandler for authenticated routes: a valid HS256 bearer token of an existing user, or 401. */
+export function authenticateWith(tokens: TokenVerifier, userExists: UserExists) {
+  const known = new Set<string>();
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new NeonError('unauthorized', 'missing bearer token');
-    request.auth = tokens.verify(token);
+    const claims = tokens.verify(token);
+    if (!known.has(claims.user_id)) {
+      if (!(await userExists(claims.user_id))) throw new NeonError('unauthorized', 'unknown user');
+      if (known.size >= KNOWN_USERS_MAX) known.clear();
+      known.add(claims.user_id);
+    }
+    request.auth = claims;
   };
 }

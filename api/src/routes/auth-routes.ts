@@ -15,12 +15,22 @@ export interface AuthRouteDeps {
   readonly bcryptCost: number;
 }
 
-// A real hash to compare against when the user does not exist, so a login for an unknown
-// name costs the same time as one with a wrong password (no user enumeration by timing).
-const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', 4);
+/** The unique index a duplicate hit, from the driver error's `constraint` (never its message, which holds the row). */
+function duplicateField(err: UniqueConstraintViolationException): 'username' | 'phone' {
+  const constraint = (err as { constraint?: unknown }).constraint;
+  return constraint === 'users_phone_key' ? 'phone' : 'username';
+}
+
+/** A hash of a random password at `cost`: what a login of an unknown user is compared with. */
+export function makeDummyHash(cost: number): Promise<string> {
+  return bcrypt.hash(`no-such-user-${uuidv7()}`, cost);
+}
 
 export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // A real hash at the configured cost, made once, compared against when the user does not
+  // exist: a login for an unknown name costs what a wrong password costs (no probing by timing).
+  const dummyHash = await makeDummyHash(deps.bcryptCost);
 
   app.post('/auth/register', { schema: registerSchema }, async (request, reply) => {
     const { username, password, phone } = request.body;
@@ -38,8 +48,8 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       await em.flush();
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
-        const field = String(err.message).includes('phone') ? 'phone' : 'username';
-        throw new NeonError('conflict', `${field} is already taken`, { cause: err, details: { field } });
+        const field = duplicateField(err);
+        throw new NeonError('conflict', `${field} is already taken`, { details: { field } });
       }
       throw err;
     }
@@ -64,7 +74,7 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
             [phone],
           );
     const row = user[0];
-    const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+    const ok = await bcrypt.compare(password, row?.password_hash ?? dummyHash);
     if (!row || !ok) throw new NeonError('unauthorized', 'wrong username or password');
     return {
       token: signAccessToken({ id: row.id, username: row.username }, deps.jwtSecret, deps.jwtTtlSeconds),

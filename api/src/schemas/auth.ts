@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { ErrorBody } from './common.js';
+import { ErrorBody, Uuid } from './common.js';
 
 export const Username = Type.String({ minLength: 3, maxLength: 50, pattern: '^[A-Za-z0-9_.]+$' });
 export const Password = Type.String({ minLength: 6, maxLength: 72 });
@@ -9,7 +9,7 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 export const RegisterReply = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   username: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
 });
@@ -25,7 +25,7 @@ export const LoginBody = Type.Object(
 export const LoginReply = Type.Object({
   token: Type.String(),
   expires_in: Type.Integer(),
-  user: Type.Object({ id: Type.String({ format: 'uuid' }), username: Type.String() }),
+  user: Type.Object({ id: Uuid, username: Type.String() }),
 });
 
 export const registerSchema = {

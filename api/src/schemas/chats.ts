@@ -37,7 +37,7 @@ export const createChatSchema = {
 export const ChatListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: 10000, default: 0 }),
     unread_only: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },

@@ -1,11 +1,14 @@
 import Type from 'typebox';
+import { Uuid } from '@neonchat/common/contracts';
+
+export { Uuid };
 
 export const ErrorBody = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }) },
   { $id: 'ErrorBody' },
 );
 
-export const ChatIdParams = Type.Object({ chat_id: Type.String({ format: 'uuid' }) });
+export const ChatIdParams = Type.Object({ chat_id: Uuid });
 
 /** The error responses every authenticated route may give. */
 export const authedErrors = {
@@ -16,7 +19,6 @@ export const authedErrors = {
   429: ErrorBody,
 } as const;
 
-export const Uuid = Type.String({ format: 'uuid' });
 export const IsoTime = Type.String({ format: 'date-time' });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 export const ChatTypeName = Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('channel')]);

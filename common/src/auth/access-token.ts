@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { NeonError } from '../contracts/error-codes.js';
+import { canonicalId } from '../contracts/canonical.js';
 
 /** What an access token proves. Claim names are the seed spec's. */
 export interface AccessClaims {
@@ -43,12 +44,15 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims {
     typeof payload !== 'object' ||
     typeof payload.user_id !== 'string' ||
     typeof payload.username !== 'string' ||
-    typeof payload.exp !== 'number' ||
-    typeof payload.iat !== 'number'
+    !Number.isFinite(payload.exp) ||
+    !Number.isFinite(payload.iat)
   ) {
     throw new NeonError('unauthorized', 'invalid token claims');
   }
-  return { user_id: payload.user_id, username: payload.username, exp: payload.exp, iat: payload.iat };
+  // A signed token is still refused unless its user id is a plain uuid; lower-cased like every id.
+  const userId = canonicalId(payload.user_id);
+  if (userId === undefined) throw new NeonError('unauthorized', 'invalid token claims');
+  return { user_id: userId, username: payload.username, exp: payload.exp as number, iat: payload.iat as number };
 }
 
 /** The token in an `Authorization: Bearer <token>` header, if any. */

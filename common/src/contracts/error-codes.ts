@@ -2,6 +2,16 @@
  * The one closed list of error codes NeonChat speaks, with how each maps onto HTTP and onto
  * WebSocket close codes. REST bodies (`{error: {code, message}}`) and `error` frames use these
  * codes verbatim; clients may switch on them, so a code is never renamed once shipped.
+ *
+ *   validation_failed  bad input of any kind: schema, non-canonical id (`urn:uuid:`, braces),
+ *                      text PostgreSQL cannot store (U+0000, unpaired surrogates), a number
+ *                      that is not finite or out of bounds, malformed HTTP or JSON. Never
+ *                      retried as is.
+ *   unauthorized       no token, a bad one, or one whose `user_id` names no account.
+ *   payload_too_large  413 (body, frame); 431 when the request line or headers are too large.
+ *   unavailable        503 with Retry-After: PostgreSQL, Redis or NATS unreachable, or a
+ *                      publish not acked. Retry later (a send: with the same request_id).
+ *   internal           500: a bug, never bad input nor an outage. Logged and counted.
  */
 export const ERROR_CODES = {
   validation_failed: { http: 400 },

@@ -7,7 +7,18 @@ import { compileValidator } from './validation.js';
  * WebSocket frames, both directions, one JSON object per text frame with a `type`.
  * Client frames are validated on arrival against these schemas and then dispatched by `type`.
  */
-const RequestId = Type.String({ minLength: 1, maxLength: 128 });
+/**
+ * Printable ASCII without spaces: it goes into the `Nats-Msg-Id` header, where a newline or a
+ * control character would make the publish fail for good (a retry could never succeed).
+ */
+export const REQUEST_ID_PATTERN = '^[!-~]+$';
+const RequestId = Type.String({ minLength: 1, maxLength: 128, pattern: REQUEST_ID_PATTERN });
+const REQUEST_ID_RE = new RegExp(REQUEST_ID_PATTERN);
+
+/** A client's `request_id` if it is valid, to echo in an `error` frame; anything else is not echoed. */
+export function echoableRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 128 && REQUEST_ID_RE.test(value) ? value : undefined;
+}
 
 // ── client → server ─────────────────────────────────────────────────────────────────────────
 
@@ -39,7 +50,7 @@ export type OpenChatFrame = Static<typeof OpenChatFrame>;
 export const ResumeFrame = Type.Object({
   type: Type.Literal('resume'),
   chat_id: Uuid,
-  after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   after_id: Type.Optional(Uuid),
   request_id: Type.Optional(RequestId),
 });

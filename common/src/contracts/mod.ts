@@ -3,6 +3,7 @@ export { ERROR_CODES, CLOSE_CODES, NeonError, isNeonError, httpStatusOf } from '
 export type { ErrorCode, CloseCode } from './error-codes.js';
 export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject, sendDedupId } from './subjects.js';
 export { compileValidator } from './validation.js';
+export { UUID_PATTERN, canonicalId, requireCanonicalId, canonicalize, unstorableReason } from './canonical.js';
 export { decodeJson, unhandled } from './json.js';
 export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp, withReaction } from './message-mapping.js';
 export type { MessageRowLike } from './message-mapping.js';

@@ -1,7 +1,9 @@
 import Type, { type Static } from 'typebox';
+import { Uuid } from './canonical.js';
+
+export { Uuid };
 
 /** Shapes shared by REST bodies, WebSocket frames and bus events. */
-export const Uuid = Type.String({ format: 'uuid' });
 /** ISO-8601 instant, always UTC (`2026-11-22T10:00:00.000Z`). */
 export const Timestamp = Type.String({ format: 'date-time' });
 

@@ -58,7 +58,10 @@ export function chatIdOfSubject(subject: string): string | undefined {
  */
 export const ORIGIN_CONNECTION_HEADER = 'Neon-Origin-Connection';
 
-/** `Nats-Msg-Id` for a client's send: the same (user, request_id) is stored once. */
-export function sendDedupId(userId: string, requestId: string): string {
-  return `${userId}:${requestId}`;
+/**
+ * `Nats-Msg-Id` for a client's send: the same (chat, user, request_id) is stored once. The chat
+ * is part of it, so a request_id reused in another chat is a new message, not a duplicate.
+ */
+export function sendDedupId(chatId: string, userId: string, requestId: string): string {
+  return `${chatId}:${userId}:${requestId}`;
 }

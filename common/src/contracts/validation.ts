@@ -1,6 +1,7 @@
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { NeonError } from './error-codes.js';
+import { canonicalize } from './canonical.js';
 
 export interface FieldError {
   /** JSON pointer of the offending field, e.g. `/chat_id`; empty for the whole value. */
@@ -13,7 +14,10 @@ export interface Validator<T extends TSchema> {
   readonly schema: T;
   check(value: unknown): value is Static<T>;
   errors(value: unknown): FieldError[];
-  /** The value typed, or a `validation_failed` NeonError naming the first bad field. */
+  /**
+   * The value typed, ids lower-cased in place, or a `validation_failed` NeonError naming the
+   * first bad field (text PostgreSQL cannot store included).
+   */
   parse(value: unknown): Static<T>;
 }
 
@@ -25,7 +29,10 @@ export function compileValidator<T extends TSchema>(schema: T): Validator<T> {
     check: (value: unknown): value is Static<T> => compiled.Check(value),
     errors,
     parse(value: unknown): Static<T> {
-      if (compiled.Check(value)) return value;
+      if (compiled.Check(value)) {
+        canonicalize(schema, value);
+        return value;
+      }
       const [first] = errors(value);
       const field = first?.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : undefined;
       throw new NeonError(

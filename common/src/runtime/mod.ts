@@ -5,7 +5,7 @@ export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, Data
 export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from '../config/production-secrets.js';
 
 // Runtime.
-export { createLogger } from './logger.js';
+export { createLogger, scrubSecretText } from './logger.js';
 export type { Logger } from './logger.js';
 export { createMetricsRegistry, LATENCY_BUCKETS_S } from './metrics.js';
 export { startTracing, injectTraceContext, extractTraceContext, inSpan, linkFromHeaders, setTracingEnabled, SpanKind } from './tracing.js';
@@ -29,6 +29,7 @@ export type { Shutdown, ShutdownStep } from './shutdown.js';
 export { startOpsServer } from './ops-server.js';
 export type { OpsServer, OpsServerOptions } from './ops-server.js';
 export { uuidv7, uuidv7Time } from './ids.js';
+export { isOutageError } from './outage.js';
 
 // Auth.
 export { signAccessToken, verifyAccessToken, bearerToken } from '../auth/access-token.js';

@@ -45,7 +45,11 @@ export class TestSocket {
         ws.close();
         reject(new Error('upgrade was accepted'));
       });
-      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('unexpected-response', (req, res) => {
+        resolve(res.statusCode ?? 0);
+        // The refused connection is not kept alive: nothing is left open behind the test.
+        req.destroy();
+      });
       ws.once('error', () => undefined);
     });
   }

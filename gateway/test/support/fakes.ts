@@ -119,6 +119,8 @@ export function socketState(userId: string, chats: Array<[string, ChatType]> = [
     drainWaiters: [],
     nearLimit: false,
     admitted: false,
+    ready: false,
+    early: [],
     closed: false,
     ...extra,
   };
