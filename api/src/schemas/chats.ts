@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Message } from '@neonchat/common/contracts';
 import { authedErrors, bearerSecurity, ChatIdParams, ChatName, ChatTypeName, ErrorBody, IsoTime, Role, Uuid } from './common.js';
 
 /**
@@ -48,7 +49,7 @@ export const ChatListItem = Type.Object({
   type: ChatTypeName,
   name: Type.Union([Type.String(), Type.Null()]),
   partner: Type.Union([Type.Object({ id: Uuid, username: Type.String(), online: Type.Boolean() }), Type.Null()]),
-  last_message: Type.Union([Type.Object({ text: Type.String(), sender_id: Uuid, created_at: IsoTime }), Type.Null()]),
+  last_message: Type.Union([Type.Pick(Message, ['text', 'sender_id', 'created_at']), Type.Null()]),
   unread_count: Type.Integer({ minimum: 0 }),
   updated_at: IsoTime,
 });

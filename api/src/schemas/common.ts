@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Uuid } from '@neonchat/common/contracts';
+import { ChatType, MemberRole, Timestamp, Uuid } from '@neonchat/common/contracts';
 
 export { Uuid };
 
@@ -19,9 +19,10 @@ export const authedErrors = {
   429: ErrorBody,
 } as const;
 
-export const IsoTime = Type.String({ format: 'date-time' });
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
-export const ChatTypeName = Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('channel')]);
+// The shared shapes, under the names the route schemas use: REST and frames cannot drift apart.
+export const IsoTime = Timestamp;
+export const Role = MemberRole;
+export const ChatTypeName = ChatType;
 export const ChatName = Type.String({ minLength: 1, maxLength: 100 });
 
 export const ChatMemberParams = Type.Object({ chat_id: Uuid, user_id: Uuid });
