@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ACTIVE_CHATS_OF_USER, ACTIVE_CHATS_OF_USERS, ACTIVE_MEMBERS_OF_CHATS, MEMBERSHIP } from '@neonchat/common/queries';
 import type { MemberStatus } from '@neonchat/common/contracts';
 import type { ChatMembershipView } from './socket-state.js';
 
@@ -15,14 +16,7 @@ export class MembershipReader {
       chat_id: string | null;
       type: ChatMembershipView['type'] | null;
       role: ChatMembershipView['role'] | null;
-    }>(
-      `select m.chat_id, c.type, m.role
-         from users u
-         left join chat_members m on m.user_id = u.id and m.status = 'active'
-         left join chats c on c.id = m.chat_id
-        where u.id = $1`,
-      [userId],
-    );
+    }>(ACTIVE_CHATS_OF_USER, [userId]);
     if (!rows.length) return undefined;
     const chats = new Map<string, ChatMembershipView>();
     for (const r of rows)
@@ -39,12 +33,7 @@ export class MembershipReader {
       chat_id: string;
       type: ChatMembershipView['type'];
       role: ChatMembershipView['role'];
-    }>(
-      `select m.user_id, m.chat_id, c.type, m.role
-         from chat_members m join chats c on c.id = m.chat_id
-        where m.user_id = any($1::uuid[]) and m.status = 'active'`,
-      [userIds],
-    );
+    }>(ACTIVE_CHATS_OF_USERS, [userIds]);
     for (const r of rows) out.get(r.user_id)?.set(r.chat_id, { type: r.type, role: r.role });
     return out;
   }
@@ -52,8 +41,7 @@ export class MembershipReader {
   /** The user's membership of a chat whatever its status (a ban is told apart from a stranger). */
   async membership(chatId: string, userId: string): Promise<(ChatMembershipView & { status: MemberStatus }) | undefined> {
     const { rows } = await this.pool.query<{ type: ChatMembershipView['type']; role: ChatMembershipView['role']; status: MemberStatus }>(
-      `select c.type, m.role, m.status from chat_members m join chats c on c.id = m.chat_id
-        where m.chat_id = $1 and m.user_id = $2`,
+      MEMBERSHIP,
       [chatId, userId],
     );
     return rows[0];
@@ -63,10 +51,7 @@ export class MembershipReader {
   async membersOf(chatIds: readonly string[]): Promise<Map<string, string[]>> {
     const members = new Map<string, string[]>(chatIds.map((id) => [id, []]));
     if (!chatIds.length) return members;
-    const { rows } = await this.pool.query<{ chat_id: string; user_id: string }>(
-      `select chat_id, user_id from chat_members where chat_id = any($1::uuid[]) and status = 'active'`,
-      [chatIds],
-    );
+    const { rows } = await this.pool.query<{ chat_id: string; user_id: string }>(ACTIVE_MEMBERS_OF_CHATS, [chatIds]);
     for (const r of rows) members.get(r.chat_id)?.push(r.user_id);
     return members;
   }

@@ -1,5 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NeonError, requireAllowed, type ChatAction, type ChatType, type Membership } from '@neonchat/common/contracts';
+import { CHAT_ACCESS, positional } from '@neonchat/common/queries';
+
+const CHAT_ACCESS_STATEMENT = positional(CHAT_ACCESS);
 
 export interface ChatAccess {
   readonly chatType: ChatType;
@@ -9,9 +12,7 @@ export interface ChatAccess {
 /** The chat's type and the caller's membership, in one query; undefined when the chat does not exist. */
 export async function loadChatAccess(em: EntityManager, chatId: string, userId: string): Promise<ChatAccess | undefined> {
   const rows = await em.execute<Array<{ type: ChatType; role: Membership['role'] | null; status: Membership['status'] | null }>>(
-    `select c.type, m.role, m.status
-       from chats c left join chat_members m on m.chat_id = c.id and m.user_id = ?
-      where c.id = ?`,
+    CHAT_ACCESS_STATEMENT,
     [userId, chatId],
   );
   const row = rows[0];

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MESSAGE_COLUMNS, MESSAGE_WITH_REACTIONS_COLUMNS } from '@neonchat/common/queries';
+import { HISTORY_PAGE, MESSAGE_SEQ, positional, type HistoryDirection } from '@neonchat/common/queries';
 import {
   messageFromRow,
   NeonError,
@@ -34,33 +34,24 @@ interface HistoryRowSql {
 type MessageRowSql = HistoryRowSql & { id: string };
 
 async function requireMessage(em: EntityManager, chatId: string, messageId: string, field: string): Promise<void> {
-  const rows = await em.execute<Array<{ seq: string }>>('select seq from messages where chat_id = ? and id = ?', [chatId, messageId]);
+  const rows = await em.execute<Array<{ seq: string }>>(positional(MESSAGE_SEQ), [chatId, messageId]);
   if (!rows[0]) throw new NeonError('not_found', `${field}: no such message in this chat`, { details: { field } });
 }
 
-const PAGE_COLUMNS = `${MESSAGE_COLUMNS.replace(/(\w+)/g, 'p.$1')}, p.reactions`;
-// The cursor's seq, looked up inside the same statement.
-const CURSOR_SEQ = '(select seq from messages where chat_id = ? and id = ?)';
+/** The shared statements (common's named queries) with MikroORM's `?` placeholders, built once. */
+const HISTORY_STATEMENTS: Readonly<Record<HistoryDirection, string>> = {
+  newest: positional(HISTORY_PAGE.newest),
+  before: positional(HISTORY_PAGE.before),
+  after: positional(HISTORY_PAGE.after),
+};
 
 /**
- * The chat's type and the caller's membership joined with the page itself, so a history
- * request is ONE round trip to PostgreSQL: each round trip is a socket write, and those cost
- * more than the query. The rows are fetched before `decide()` has spoken and dropped when it
- * refuses: nothing of a chat leaves without the permission module's yes. A missing chat gives
- * no row; a chat with nothing on the page gives one row without a message.
+ * The chat's type and the caller's membership joined with the page itself (HISTORY_PAGE): the
+ * rows are fetched before `decide()` has spoken and dropped when it refuses, so nothing of a
+ * chat leaves without the permission module's yes.
  */
-export function historyStatement(direction: 'newest' | 'before' | 'after'): string {
-  const page =
-    direction === 'after'
-      ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq > ${CURSOR_SEQ} and deleted_at is null order by seq asc limit ?`
-      : direction === 'before'
-        ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq < ${CURSOR_SEQ} and deleted_at is null order by seq desc limit ?`
-        : `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
-  return `select c.type as chat_type, mb.role as member_role, mb.status as member_status, ${PAGE_COLUMNS}
-            from chats c
-            left join chat_members mb on mb.chat_id = c.id and mb.user_id = ?
-            left join lateral (${page}) p on true
-           where c.id = ?`;
+export function historyStatement(direction: HistoryDirection): string {
+  return HISTORY_STATEMENTS[direction];
 }
 
 /**
@@ -77,7 +68,7 @@ export async function readHistory(
   options: { limit: number; beforeId?: string | undefined; afterId?: string | undefined },
 ): Promise<HistoryPage> {
   const { limit } = options;
-  const direction = options.afterId ? 'after' : options.beforeId ? 'before' : 'newest';
+  const direction: HistoryDirection = options.afterId ? 'after' : options.beforeId ? 'before' : 'newest';
   const cursor = options.afterId ?? options.beforeId;
   const params = cursor === undefined ? [callerId, chatId, limit + 1, chatId] : [callerId, chatId, chatId, cursor, limit + 1, chatId];
   const rows = await em.execute<HistoryRowSql[]>(historyStatement(direction), params);
