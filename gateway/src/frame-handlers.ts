@@ -2,6 +2,7 @@ import { type ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
 import {
   NeonError,
   canonicalEmoji,
+  messageFromCreatedEvent,
   reactionDedupId,
   sendDedupId,
   type ClientFrameOf,
@@ -62,15 +63,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         type: 'message_sent',
         request_id: frame.request_id,
         status: 'delivered',
-        message: {
-          id: stored.id,
-          chat_id: stored.chat_id,
-          sender_id: stored.sender_id,
-          text: stored.text,
-          seq: ack.seq,
-          created_at: stored.created_at,
-          updated_at: null,
-        },
+        message: messageFromCreatedEvent(stored, ack.seq),
       });
     },
 
