@@ -10,8 +10,7 @@ import type { MembershipReader } from './membership-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { PresenceReporter } from './presence-reporter.js';
-import { TokenBucket } from './rate-limit.js';
-import type { SocketState } from './socket-state.js';
+import { newSocketState, type SocketState } from './socket-state.js';
 import type { Socket, SocketRegistry } from './socket-registry.js';
 import { TokenExpiry } from './token-expiry.js';
 import { upgradeCredentials } from './upgrade-auth.js';
@@ -104,24 +103,16 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       .then((chats) => {
         if (aborted) return;
         if (!chats) return this.refuse(res, '401 Unauthorized', 'unauthorized', 'unknown user');
-        const state: SocketState = {
+        const state = newSocketState({
           userId: claims.user_id,
           username: claims.username,
           connectionId: `${settings.gatewayId}:${randomUUID()}`,
           tokenExp: claims.exp,
           chats,
           openChatId,
-          bucket: new TokenBucket(settings.ratePerSecond, settings.rateBurst),
-          liveSince: new Map(),
-          catchingUp: new Map(),
-          typingIn: new Set(),
-          drainWaiters: [],
-          nearLimit: false,
-          admitted: false,
-          ready: false,
-          early: [],
-          closed: false,
-        };
+          ratePerSecond: settings.ratePerSecond,
+          rateBurst: settings.rateBurst,
+        });
         res.cork(() => res.upgrade(state, secKey, credentials.protocol, secExtensions, context));
       })
       .catch((err: unknown) => {

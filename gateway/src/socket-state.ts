@@ -1,5 +1,5 @@
 import type { ChatType, MemberRole } from '@neonchat/common/contracts';
-import type { TokenBucket } from './rate-limit.js';
+import { TokenBucket } from './rate-limit.js';
 
 /** What a gateway knows of one chat of a socket's user. */
 export interface ChatMembershipView {
@@ -57,4 +57,38 @@ export interface EarlyFrame {
   readonly isBinary: boolean;
   /** Undefined for a binary or oversized frame, which is refused without being read. */
   readonly text: string | undefined;
+}
+
+/** Who a new socket is and what it starts with: the rest of its state starts empty. */
+export interface NewSocket {
+  readonly userId: string;
+  readonly username: string;
+  readonly connectionId: string;
+  readonly tokenExp: number;
+  readonly chats: Map<string, ChatMembershipView>;
+  readonly openChatId: string | undefined;
+  readonly ratePerSecond: number;
+  readonly rateBurst: number;
+}
+
+/** The one place a socket's state is built, by the upgrade and by the unit tests alike. */
+export function newSocketState(s: NewSocket): SocketState {
+  return {
+    userId: s.userId,
+    username: s.username,
+    connectionId: s.connectionId,
+    tokenExp: s.tokenExp,
+    chats: s.chats,
+    openChatId: s.openChatId,
+    bucket: new TokenBucket(s.ratePerSecond, s.rateBurst),
+    liveSince: new Map(),
+    catchingUp: new Map(),
+    typingIn: new Set(),
+    drainWaiters: [],
+    nearLimit: false,
+    admitted: false,
+    ready: false,
+    early: [],
+    closed: false,
+  };
 }

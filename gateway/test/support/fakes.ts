@@ -6,8 +6,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Registry } from 'prom-client';
 import { createLogger, type ChatType } from '@neonchat/common';
-import { TokenBucket } from '../../src/rate-limit.js';
-import type { SocketState } from '../../src/socket-state.js';
+import { newSocketState, type SocketState } from '../../src/socket-state.js';
 import type { Socket } from '../../src/socket-registry.js';
 import { createGatewayMetrics } from '../../src/metrics.js';
 import type { TopicFanOut } from '../../src/chat-hub.js';
@@ -105,23 +104,15 @@ export const testMetrics = () => createGatewayMetrics(new Registry());
 let connections = 0;
 export function socketState(userId: string, chats: Array<[string, ChatType]> = [], extra: Partial<SocketState> = {}): SocketState {
   connections += 1;
-  return {
+  const state = newSocketState({
     userId,
     username: userId,
     connectionId: `gw-test:${connections}`,
     tokenExp: Math.floor(Date.now() / 1000) + 3600,
     chats: new Map(chats.map(([id, type]) => [id, { type, role: 'member' as const }])),
     openChatId: undefined,
-    bucket: new TokenBucket(100, 100),
-    liveSince: new Map(),
-    catchingUp: new Map(),
-    typingIn: new Set(),
-    drainWaiters: [],
-    nearLimit: false,
-    admitted: false,
-    ready: false,
-    early: [],
-    closed: false,
-    ...extra,
-  };
+    ratePerSecond: 100,
+    rateBurst: 100,
+  });
+  return { ...state, ...extra };
 }
