@@ -26,6 +26,9 @@ import { messageRoutes } from './routes/message-routes.js';
 import { MembershipAnnouncer } from './domain/membership-announcer.js';
 import { PresenceLookup } from './domain/presence-lookup.js';
 import { ErrorBody } from './schemas/common.js';
+import { openApiOptions } from './openapi/openapi-options.js';
+import { asyncApiRoutes } from './openapi/asyncapi-routes.js';
+import { installRefusalLog } from './plugins/refusal-log.js';
 
 export interface AppDeps {
   readonly orm: MikroORM;
@@ -66,6 +69,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
   installCanonicalInput(app);
   installRequestMetrics(app, deps.registry);
+  installRefusalLog(app);
   app.addSchema(ErrorBody);
 
   await app.register(helmet, { contentSecurityPolicy: false });
@@ -75,13 +79,9 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
   });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'NeonChat API', version: '1.0.0', description: 'REST API of the NeonChat messenger backend.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-  });
+  await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(asyncApiRoutes);
 
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });

@@ -108,11 +108,21 @@ describe('members and roles @integration', () => {
     const selfBan = await h.request('PUT', `/api/v1/chats/${chatId}/bans/${owner.id}`, { token: owner.token });
     expect(selfBan.status).to.equal(400);
 
+    // Unban readmits: the user is an active member again at once, announced as such.
     const unban = await h.request('DELETE', `/api/v1/chats/${chatId}/bans/${m.id}`, { token: owner.token });
-    expect(unban.body).to.deep.include({ status: 'left' });
-    const back = await h.request('POST', `/api/v1/chats/${chatId}/members`, { token: owner.token, body: { user_id: m.id } });
-    expect(back.status).to.equal(201);
+    expect(unban.status).to.equal(200);
+    expect(unban.body).to.deep.include({ user_id: m.id, status: 'active', role: 'member' });
+    await waitFor(() => seen.some((e) => e.user_id === m.id && e.status === 'active'), { what: 'readmission announced' });
     expect((await h.request('GET', `/api/v1/chats/${chatId}/messages`, { token: m.token })).status).to.equal(200);
+    const listed = await h.request('GET', '/api/v1/chats', { token: m.token });
+    expect(listed.body.chats.map((c: { id: string }) => c.id)).to.include(chatId);
+    const back = await h.request('POST', `/api/v1/chats/${chatId}/members`, { token: owner.token, body: { user_id: m.id } });
+    expect(back.status, 'already a member: nothing to add').to.equal(200);
+    const again = await h.request('DELETE', `/api/v1/chats/${chatId}/bans/${m.id}`, { token: owner.token });
+    expect(again.status).to.equal(200);
+    expect(again.body).to.deep.include({ status: 'active' });
+    const stranger = await h.user();
+    expect((await h.request('DELETE', `/api/v1/chats/${chatId}/bans/${stranger.id}`, { token: owner.token })).status).to.equal(404);
   });
 
   it('removes members (admins), lets members leave, and refuses both in 1:1 chats', async () => {

@@ -50,6 +50,43 @@ describe('messages @integration', () => {
       expect(after.body.has_next).to.equal(true);
     });
 
+    it('tells the truth in both flags at both ends of a chat, deleted messages included', async () => {
+      const { a, b, chatId } = await pair();
+      const ids = await storeMessages(h.api, chatId, [a.id, b.id], 7, 1);
+      const page = async (query: string) => {
+        const res = await h.request('GET', `/api/v1/chats/${chatId}/messages?${query}`, { token: a.token });
+        expect(res.status, query).to.equal(200);
+        return {
+          ids: res.body.messages.map((m: { id: string }) => m.id),
+          has_previous: res.body.has_previous,
+          has_next: res.body.has_next,
+        };
+      };
+      expect(await page('limit=10')).to.deep.equal({ ids, has_previous: false, has_next: false });
+      expect(await page(`limit=3&after_id=${ids[0]}`)).to.deep.equal({ ids: ids.slice(1, 4), has_previous: true, has_next: true });
+      expect(await page(`after_id=${ids[6]}`)).to.deep.equal({ ids: [], has_previous: true, has_next: false });
+      expect(await page(`limit=10&before_id=${ids[4]}`)).to.deep.equal({ ids: ids.slice(0, 4), has_previous: false, has_next: true });
+      expect(await page(`before_id=${ids[0]}`)).to.deep.equal({ ids: [], has_previous: false, has_next: true });
+
+      // Deleted messages at the ends: a flag never points at something a client cannot get.
+      await h.api.orm.em
+        .fork()
+        .execute('update messages set deleted_at = now() where chat_id = ? and id in (?, ?)', [chatId, ids[0], ids[6]]);
+      expect(await page(`after_id=${ids[0]}&limit=2`)).to.deep.equal({ ids: ids.slice(1, 3), has_previous: false, has_next: true });
+      expect(await page(`before_id=${ids[6]}`)).to.deep.equal({ ids: ids.slice(1, 6), has_previous: false, has_next: false });
+      expect(await page(`before_id=${ids[5]}&limit=2`)).to.deep.equal({ ids: ids.slice(3, 5), has_previous: true, has_next: true });
+    });
+
+    it('refuses both cursors at once (400), whatever their order', async () => {
+      const { a, b, chatId } = await pair();
+      const ids = await storeMessages(h.api, chatId, [a.id, b.id], 3, 1);
+      for (const query of [`before_id=${ids[2]}&after_id=${ids[0]}`, `after_id=${ids[0]}&before_id=${ids[2]}`]) {
+        const res = await h.request('GET', `/api/v1/chats/${chatId}/messages?${query}`, { token: a.token });
+        expect(res.status, query).to.equal(400);
+        expect(res.body.error).to.include({ code: 'validation_failed', field: 'before_id' });
+      }
+    });
+
     it('refuses bad limits, unknown cursors and strangers', async () => {
       const { a, chatId } = await pair();
       const stranger = await h.user();

@@ -160,17 +160,25 @@ export function banMember(em: EntityManager, chatId: string, callerId: string, u
   });
 }
 
-/** Lifts a ban. The user is then no member: an admin may add them again. */
+/**
+ * Lifts a ban and readmits the user as an active `member` at once (announced like an add), so
+ * they can read and post again without a second request. Unbanning someone not banned changes
+ * nothing; someone never banned nor a member is `not_found`.
+ */
 export function unbanMember(em: EntityManager, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
   return change(em, chatId, callerId, userId, async (_tx, chat, target) => {
     mustAllow('ban', chat);
     if (!target) throw new NeonError('not_found', 'member not found', { details: { field: 'user_id' } });
     if (target.status !== 'banned') return { unchanged: target };
-    return { ...target, status: 'left' };
+    return { ...target, role: 'member', status: 'active' };
   });
 }
 
-/** Removes someone else (admins), or leaves when the target is the caller. */
+/**
+ * Removes someone else (admins), or leaves when the target is the caller: the member becomes
+ * `left` with role `member`, stops receiving the chat, and may be added back by an admin (no
+ * ban). The last admin of a group with other members must promote someone first (409).
+ */
 export function removeMember(em: EntityManager, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
   return change(em, chatId, callerId, userId, async (_tx, chat, target) => {
     mustAllow(userId === callerId ? 'leave' : 'remove_member', chat);

@@ -41,15 +41,15 @@ export async function memberRoutes(fastify: FastifyInstance, deps: MemberRouteDe
     ),
   );
 
-  app.delete('/chats/:chat_id/members/:user_id', { schema: memberActionSchema('Remove a member (admins), or yourself') }, async (request) =>
+  app.delete('/chats/:chat_id/members/:user_id', { schema: memberActionSchema('remove') }, async (request) =>
     announced(await removeMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 
-  app.put('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('Ban a user from the chat (admins)') }, async (request) =>
+  app.put('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('ban') }, async (request) =>
     announced(await banMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 
-  app.delete('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('Lift a ban (admins)') }, async (request) =>
+  app.delete('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('unban') }, async (request) =>
     announced(await unbanMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 

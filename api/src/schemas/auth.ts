@@ -1,44 +1,61 @@
 import Type from 'typebox';
-import { ErrorBody, Uuid } from './common.js';
+import { described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
+import { IdOf, IsoTime } from './common.js';
 
-export const Username = Type.String({ minLength: 3, maxLength: 50, pattern: '^[A-Za-z0-9_.]+$' });
-export const Password = Type.String({ minLength: 6, maxLength: 72 });
+export const Username = Type.String({
+  minLength: 3,
+  maxLength: 50,
+  pattern: '^[A-Za-z0-9_.]+$',
+  description: 'Letters, digits, `_` and `.`; unique, compared case-sensitively',
+  examples: ['alice'],
+});
+export const Password = Type.String({ minLength: 6, maxLength: 72, description: 'Stored as a bcrypt hash', examples: ['secret-password'] });
+const Phone = Type.String({
+  pattern: '^\\+?[0-9]{5,20}$',
+  description: 'Optional phone number, digits with an optional leading +',
+  examples: ['+15550100'],
+});
 
 export const RegisterBody = Type.Object(
-  { username: Username, password: Password, phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{5,20}$' })) },
+  { username: Username, password: Password, phone: Type.Optional(Phone) },
   { additionalProperties: false },
 );
-export const RegisterReply = Type.Object({
-  id: Uuid,
-  username: Type.String(),
-  created_at: Type.String({ format: 'date-time' }),
-});
+export const RegisterReply = Type.Object(
+  { id: IdOf('the new user'), username: Type.String({ examples: ['alice'] }), created_at: IsoTime },
+  { description: 'The account was created; log in to get a token' },
+);
 
 export const LoginBody = Type.Object(
   {
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    phone: Type.Optional(Type.String({ minLength: 1, maxLength: 21 })),
-    password: Type.String({ minLength: 1, maxLength: 72 }),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Give username or phone', examples: ['alice'] })),
+    phone: Type.Optional(Type.String({ minLength: 1, maxLength: 21, description: 'Give username or phone' })),
+    password: Type.String({ minLength: 1, maxLength: 72, examples: ['secret-password'] }),
   },
   { additionalProperties: false },
 );
-export const LoginReply = Type.Object({
-  token: Type.String(),
-  expires_in: Type.Integer(),
-  user: Type.Object({ id: Uuid, username: Type.String() }),
-});
+export const LoginReply = Type.Object(
+  {
+    token: Type.String({ description: 'HS256 JWT: `Authorization: Bearer <token>` on REST, `?token=` or the header on the WebSocket' }),
+    expires_in: Type.Integer({ description: 'Seconds until the token expires', examples: [3600] }),
+    user: Type.Object({ id: IdOf('the user'), username: Type.String({ examples: ['alice'] }) }),
+  },
+  { description: 'A token for the user' },
+);
 
 export const registerSchema = {
   tags: ['auth'],
   summary: 'Create an account',
   security: [],
   body: RegisterBody,
-  response: { 201: RegisterReply, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
+  response: { 201: described(RegisterReply, 'Created'), ...errorResponses('validation_failed', 'conflict', 'rate_limited', ...WITH_BODY) },
 };
 export const loginSchema = {
   tags: ['auth'],
   summary: 'Log in by username or phone',
   security: [],
   body: LoginBody,
-  response: { 200: LoginReply, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+  response: {
+    200: described(LoginReply, 'Logged in'),
+    ...errorResponses('validation_failed', 'unauthorized', 'rate_limited', ...WITH_BODY),
+  },
 };

@@ -1,6 +1,10 @@
 // @neonchat/common/contracts: the shapes every service speaks. No I/O, no driver: cheap to import.
 export { ERROR_CODES, CLOSE_CODES, NeonError, isNeonError, httpStatusOf } from './error-codes.js';
 export type { ErrorCode, CloseCode } from './error-codes.js';
+export { ERROR_CODE_DOCS } from './error-docs.js';
+export type { ErrorCodeDoc } from './error-docs.js';
+export { CONTRACT_VERSION } from './version.js';
+export { buildAsyncApiDocument, SERVER_FRAME_SCHEMAS, CHAT_EVENT_SCHEMAS } from './asyncapi.js';
 export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject, sendDedupId } from './subjects.js';
 export { compileValidator } from './validation.js';
 export { UUID_PATTERN, canonicalId, requireCanonicalId, canonicalize, unstorableReason } from './canonical.js';

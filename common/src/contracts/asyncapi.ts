@@ -1,0 +1,366 @@
+import type { TSchema } from 'typebox';
+import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from './error-codes.js';
+import { ERROR_CODE_DOCS } from './error-docs.js';
+import { CONTRACT_VERSION } from './version.js';
+import { STREAMS, SUBJECTS, ORIGIN_CONNECTION_HEADER } from './subjects.js';
+import {
+  CLIENT_FRAME_SCHEMAS,
+  ErrorFrame,
+  HistoryFrame,
+  MessageDeletedFrame,
+  MessageSentFrame,
+  MessageUpdatedFrame,
+  NewMessageFrame,
+  PongFrame,
+  PresenceEventFrame,
+  ReactionFrame,
+  ReactionSavedFrame,
+  ReadFrame,
+  ReadyFrame,
+  ResumedFrame,
+  TypingEventFrame,
+  type ServerFrame,
+} from './frames.js';
+import {
+  ChatReadEvent,
+  MembershipChangedEvent,
+  MessageCreatedEvent,
+  MessageDeletedEvent,
+  MessageUpdatedEvent,
+  ReactionAddedEvent,
+  ReactionRemovedEvent,
+  type ChatEventType,
+} from './chat-events.js';
+import {
+  ConnectionClosedReport,
+  ConnectionOpenedReport,
+  HeartbeatAck,
+  HeartbeatReport,
+  PresenceChangedEvent,
+  PresenceQuery,
+  PresenceQueryReply,
+  StatusReport,
+} from './presence-events.js';
+
+/**
+ * Every frame the gateway sends, by `type`. `satisfies` makes a new member of `ServerFrame`
+ * without a schema here a compile error, so the document cannot silently miss a frame.
+ */
+export const SERVER_FRAME_SCHEMAS = {
+  ready: ReadyFrame,
+  message_sent: MessageSentFrame,
+  new_message: NewMessageFrame,
+  message_updated: MessageUpdatedFrame,
+  message_deleted: MessageDeletedFrame,
+  read: ReadFrame,
+  reaction: ReactionFrame,
+  reaction_saved: ReactionSavedFrame,
+  typing: TypingEventFrame,
+  presence: PresenceEventFrame,
+  history: HistoryFrame,
+  resumed: ResumedFrame,
+  pong: PongFrame,
+  error: ErrorFrame,
+} as const satisfies { readonly [K in ServerFrame['type']]: TSchema };
+
+/** Every event stored on the chat stream, by `type` (checked against `ChatEventType` likewise). */
+export const CHAT_EVENT_SCHEMAS = {
+  'message.created': MessageCreatedEvent,
+  'message.updated': MessageUpdatedEvent,
+  'message.deleted': MessageDeletedEvent,
+  'chat.read': ChatReadEvent,
+  'reaction.added': ReactionAddedEvent,
+  'reaction.removed': ReactionRemovedEvent,
+} as const satisfies { readonly [K in ChatEventType]: TSchema };
+
+/** What each frame is for, one line each (the schema says the shape). */
+const CLIENT_FRAME_DOCS: { readonly [K in keyof typeof CLIENT_FRAME_SCHEMAS]: string } = {
+  message: 'Send a message. Answered `message_sent` once the stream stored it; a resend with the same `request_id` is stored once.',
+  typing: 'Typing started or stopped. Not stored; members get a `typing` frame (stopped on its own 3 s after the last `true`).',
+  open: 'Open a chat: answered `history` (the newest messages, including those the persister has not written yet), then live frames.',
+  resume: 'After a reconnect: every event after `after_seq` (or `after_id`), then `resumed`. Too many missed: `error` `resume_too_far`.',
+  ping: 'Application-level ping, answered `pong` (also counts as traffic for the idle timeout).',
+  presence: 'Set yourself `away` or back `online`.',
+  react: 'Add or take back an emoji reaction. Answered `reaction_saved`; every member then gets `reaction`.',
+};
+
+const SERVER_FRAME_DOCS: { readonly [K in keyof typeof SERVER_FRAME_SCHEMAS]: string } = {
+  ready: 'First frame on every socket: who you are and which chats this socket follows. Nothing else comes before it.',
+  message_sent: 'Your `message` was stored (to your socket only; your other sockets get `new_message`).',
+  new_message: 'A message in a chat you follow.',
+  message_updated: 'A message was edited.',
+  message_deleted: 'A message was deleted.',
+  read: "A member's read mark moved.",
+  reaction: 'A reaction was added or taken back.',
+  reaction_saved: 'Your `react` was stored.',
+  typing: 'A member started or stopped typing.',
+  presence: 'A user you share a chat with went online, offline or away (also sent for the chats of `ready`, once).',
+  history: 'Answer to `open` (or to `?chat_id=` on connect): the newest messages, oldest first.',
+  resumed: 'End of a `resume` replay: live frames follow.',
+  pong: 'Answer to `ping`.',
+  error: 'A refused frame: `code` from the closed list (see the description), `request_id` echoed when it was valid.',
+};
+
+const CHAT_EVENT_DOCS: { readonly [K in keyof typeof CHAT_EVENT_SCHEMAS]: string } = {
+  'message.created': 'A message, published by the gateway (Nats-Msg-Id = chat:user:request_id deduplicates resends).',
+  'message.updated': 'An edit, published by the api.',
+  'message.deleted': 'A delete, published by the api.',
+  'chat.read': 'A read mark, published by the api.',
+  'reaction.added': 'A reaction, published by the gateway or the api.',
+  'reaction.removed': 'A reaction taken back, published by the gateway or the api.',
+};
+
+/** A JSON Schema copy of a typebox schema: typebox's symbols and `$id`s stay out of the document. */
+function payload(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) => (key === '$id' ? undefined : value)) as Record<string, unknown>;
+}
+
+function messageOf(name: string, title: string, summary: string, schema: TSchema): Record<string, unknown> {
+  return { name, title, summary, contentType: 'application/json', payload: payload(schema) };
+}
+
+const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
+  goingAway: 'server going away (deploy, shutdown): reconnect after a short random delay, then `resume`',
+  messageTooBig: 'a frame over GATEWAY_MAX_FRAME_BYTES (16 KiB by default)',
+  tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
+  slowConsumer: 'the client did not read fast enough (send buffer over GATEWAY_MAX_BACKPRESSURE_BYTES): reconnect and `resume`',
+  tooManyConnections: 'too many sockets for one user (GATEWAY_MAX_SOCKETS_PER_USER)',
+  rateLimited: 'too many frames refused for rate: the client is misbehaving',
+};
+
+function table(rows: Array<[string, string]>): string {
+  return rows.map(([k, v]) => `- \`${k}\`: ${v}`).join('\n');
+}
+
+const DESCRIPTION = `The NeonChat WebSocket protocol (one JSON object per text frame, with a \`type\`) and the NATS
+subjects and JetStream events between the services. Contract ${CONTRACT_VERSION}; see CHANGELOG.md.
+
+## Connecting
+\`ws://HOST:8082/ws?token=JWT\` (or \`Authorization: Bearer JWT\` on the upgrade). \`&chat_id=ID\` opens one chat
+at once. The first frame is always \`ready\`; \`presence\` frames for the people you share chats with follow.
+
+## Heartbeats
+The gateway (uWebSockets.js, \`GATEWAY_IDLE_TIMEOUT_S\`, 60 by default, counted in 4 s ticks) sends a WebSocket
+ping after about 44 s without traffic and closes a socket that stayed silent (no frame, no pong) for about 56 s.
+Browsers and \`ws\` answer pings on their own; a client that cannot may send \`{"type":"ping"}\` every 30 s.
+
+## Close codes
+${table(Object.entries(CLOSE_CODES).map(([name, code]) => [String(code), CLOSE_CODE_DOCS[name as keyof typeof CLOSE_CODES]]))}
+
+## Error codes (\`error\` frames and REST bodies)
+${table((Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => [code, `${ERROR_CODE_DOCS[code].meaning} (HTTP ${ERROR_CODE_DOCS[code].http})`]))}
+
+## Recovering from \`resume_too_far\` without gaps
+Send \`open\` for the chat: its \`history\` is built from PostgreSQL *and* the stream tail the persister has not
+written yet, and live frames follow it. Then page older over REST, \`GET /api/v1/chats/{id}/messages?before_id=\`
+the oldest id you hold, until \`has_previous\` is false; a 404 on the cursor means it is not persisted yet: retry
+after a second. Reloading over REST alone can miss messages still on their way to PostgreSQL.`;
+
+const chatIdParameter = { chatId: { description: 'Id of the chat (a canonical UUID)' } };
+
+/**
+ * The AsyncAPI 3 document of the socket and the bus, built from the same typebox schemas the
+ * services validate with: a frame or event added to `common` appears here by construction.
+ */
+export function buildAsyncApiDocument(): Record<string, unknown> {
+  const clientMessages = Object.fromEntries(
+    Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [
+      `client_${type}`,
+      messageOf(`client_${type}`, `${type} (client → server)`, CLIENT_FRAME_DOCS[type as keyof typeof CLIENT_FRAME_DOCS], schema),
+    ]),
+  );
+  const serverMessages = Object.fromEntries(
+    Object.entries(SERVER_FRAME_SCHEMAS).map(([type, schema]) => [
+      `server_${type}`,
+      messageOf(`server_${type}`, `${type} (server → client)`, SERVER_FRAME_DOCS[type as keyof typeof SERVER_FRAME_DOCS], schema),
+    ]),
+  );
+  const eventMessages = Object.fromEntries(
+    Object.entries(CHAT_EVENT_SCHEMAS).map(([type, schema]) => [
+      eventKey(type),
+      messageOf(eventKey(type), type, CHAT_EVENT_DOCS[type as keyof typeof CHAT_EVENT_DOCS], schema),
+    ]),
+  );
+  const refs = (channel: string, names: string[]) => names.map((n) => ({ $ref: `#/channels/${channel}/messages/${n}` }));
+  const bus = (address: string, summary: string, messages: Record<string, unknown>, parameters?: Record<string, unknown>) => ({
+    address,
+    servers: [{ $ref: '#/servers/nats' }],
+    description: summary,
+    ...(parameters ? { parameters } : {}),
+    messages,
+  });
+  const one = (name: string, summary: string, schema: TSchema) => ({ [name]: messageOf(name, name, summary, schema) });
+
+  const channels = {
+    socket: {
+      address: '/ws',
+      servers: [{ $ref: '#/servers/gateway' }],
+      title: 'WebSocket',
+      description: 'One socket per client connection; frames both ways.',
+      messages: { ...clientMessages, ...serverMessages },
+    },
+    chatEvents: bus(
+      'chat.{chatId}.events',
+      `JetStream stream ${STREAMS.chatEvents}: the chat's stored events, in order. The stream sequence is the event's \`seq\`.`,
+      eventMessages,
+      chatIdParameter,
+    ),
+    liveEvents: bus(
+      'live.{chatId}.events',
+      `The stream republishes every stored event here (core NATS) with Nats-Sequence / Nats-Last-Sequence headers; gateways fan out from it. The ${ORIGIN_CONNECTION_HEADER} header names the sending connection.`,
+      Object.fromEntries(Object.entries(eventMessages).map(([k, v]) => [k, v])),
+      chatIdParameter,
+    ),
+    liveTyping: bus(
+      'live.{chatId}.typing',
+      'Typing, core NATS only: never stored.',
+      one('typing', 'A `typing` frame as members get it.', TypingEventFrame),
+      chatIdParameter,
+    ),
+    membership: bus(
+      'membership.{chatId}',
+      'Membership changes, announced by the api after commit (core NATS); gateways subscribe or drop sockets at once.',
+      one(
+        'membership_changed',
+        '`status: left` means no longer a member; `active` after an unban means readmitted.',
+        MembershipChangedEvent,
+      ),
+      chatIdParameter,
+    ),
+    presenceConnect: bus(
+      SUBJECTS.presenceConnect,
+      'Gateway → presence: a socket opened.',
+      one('connection_opened', 'A socket opened.', ConnectionOpenedReport),
+    ),
+    presenceDisconnect: bus(
+      SUBJECTS.presenceDisconnect,
+      'Gateway → presence: a socket closed.',
+      one('connection_closed', 'A socket closed.', ConnectionClosedReport),
+    ),
+    presenceHeartbeat: bus(
+      SUBJECTS.presenceHeartbeat,
+      "Gateway → presence: the gateway's live connections, every GATEWAY_PRESENCE_HEARTBEAT_S (may be a request, answered with an ack).",
+      {
+        ...one('heartbeat', 'Live connections of one gateway.', HeartbeatReport),
+        ...one('heartbeat_ack', 'Applied or not.', HeartbeatAck),
+      },
+    ),
+    presenceStatus: bus(
+      SUBJECTS.presenceStatus,
+      'Gateway → presence: a client set itself away or online.',
+      one('status_report', 'Away or online.', StatusReport),
+    ),
+    presenceChanged: bus(
+      'presence.changed.{userId}',
+      'Presence → everyone: a user went online, offline or away.',
+      one('presence_changed', 'A presence transition.', PresenceChangedEvent),
+      { userId: { description: 'Id of the user' } },
+    ),
+    presenceQuery: bus(
+      SUBJECTS.presenceQuery,
+      'Request/reply: many users, one Redis round trip.',
+      one('presence_query', 'The users asked about.', PresenceQuery),
+    ),
+    presenceQueryReply: {
+      address: null,
+      servers: [{ $ref: '#/servers/nats' }],
+      description: 'The reply inbox of a `presence.query` request.',
+      messages: one('presence_query_reply', 'Statuses in the order asked; `error` when refused.', PresenceQueryReply),
+    },
+    deadLetters: bus(
+      'dlq.chat.{chatId}.events',
+      `JetStream stream ${STREAMS.deadLetters}: events the persister could not write after its retries, as they were.`,
+      eventMessages,
+      chatIdParameter,
+    ),
+  };
+
+  const operations = {
+    receiveClientFrames: {
+      action: 'receive',
+      channel: { $ref: '#/channels/socket' },
+      summary: 'Frames a client sends to the gateway.',
+      messages: refs('socket', Object.keys(clientMessages)),
+    },
+    sendServerFrames: {
+      action: 'send',
+      channel: { $ref: '#/channels/socket' },
+      summary: 'Frames the gateway sends to a client.',
+      messages: refs('socket', Object.keys(serverMessages)),
+    },
+    publishChatEvents: {
+      action: 'send',
+      channel: { $ref: '#/channels/chatEvents' },
+      summary: 'Gateway and api store chat events.',
+      messages: refs('chatEvents', Object.keys(eventMessages)),
+    },
+    receiveLiveEvents: {
+      action: 'receive',
+      channel: { $ref: '#/channels/liveEvents' },
+      summary: 'Gateways fan stored events out.',
+      messages: refs('liveEvents', Object.keys(eventMessages)),
+    },
+    typing: {
+      action: 'send',
+      channel: { $ref: '#/channels/liveTyping' },
+      summary: 'Gateways relay typing.',
+      messages: refs('liveTyping', ['typing']),
+    },
+    announceMembership: {
+      action: 'send',
+      channel: { $ref: '#/channels/membership' },
+      summary: 'The api announces membership changes.',
+      messages: refs('membership', ['membership_changed']),
+    },
+    reportConnect: {
+      action: 'send',
+      channel: { $ref: '#/channels/presenceConnect' },
+      messages: refs('presenceConnect', ['connection_opened']),
+    },
+    reportDisconnect: {
+      action: 'send',
+      channel: { $ref: '#/channels/presenceDisconnect' },
+      messages: refs('presenceDisconnect', ['connection_closed']),
+    },
+    reportHeartbeat: {
+      action: 'send',
+      channel: { $ref: '#/channels/presenceHeartbeat' },
+      messages: refs('presenceHeartbeat', ['heartbeat']),
+    },
+    reportStatus: { action: 'send', channel: { $ref: '#/channels/presenceStatus' }, messages: refs('presenceStatus', ['status_report']) },
+    announcePresence: {
+      action: 'send',
+      channel: { $ref: '#/channels/presenceChanged' },
+      messages: refs('presenceChanged', ['presence_changed']),
+    },
+    queryPresence: {
+      action: 'send',
+      channel: { $ref: '#/channels/presenceQuery' },
+      summary: 'The api asks presence about many users at once.',
+      messages: refs('presenceQuery', ['presence_query']),
+      reply: { channel: { $ref: '#/channels/presenceQueryReply' }, messages: refs('presenceQueryReply', ['presence_query_reply']) },
+    },
+    deadLetter: {
+      action: 'send',
+      channel: { $ref: '#/channels/deadLetters' },
+      summary: 'The persister parks what it cannot write.',
+      messages: refs('deadLetters', Object.keys(eventMessages)),
+    },
+  };
+
+  return {
+    asyncapi: '3.0.0',
+    info: { title: 'NeonChat WebSocket and bus', version: CONTRACT_VERSION, description: DESCRIPTION },
+    defaultContentType: 'application/json',
+    servers: {
+      gateway: { host: 'localhost:8082', protocol: 'ws', pathname: '/ws', description: 'The gateway (GATEWAY_PORT).' },
+      nats: { host: 'localhost:4222', protocol: 'nats', description: 'NATS with JetStream, between the services only.' },
+    },
+    channels,
+    operations,
+  };
+}
+
+function eventKey(type: string): string {
+  return type.replace('.', '_');
+}
