@@ -168,7 +168,12 @@ export class CatchUp {
 }
 
 function tooFar(): NeonError {
-  return new NeonError('resume_too_far', 'too many messages missed: reload the chat over REST (GET /api/v1/chats/{id}/messages)');
+  // The recovery named here is the gap-free one (the AsyncAPI document says why): `open` covers
+  // what the persister has not written yet, REST pages older from the history's oldest id.
+  return new NeonError(
+    'resume_too_far',
+    'too many messages missed: send open for the chat, then page older over REST (GET /api/v1/chats/{id}/messages?before_id=<oldest id of the history>)',
+  );
 }
 
 /** Applies a stream event to an open's snapshot of messages (by id, in stream order). */
