@@ -147,6 +147,9 @@ Browsers and \`ws\` answer pings on their own; a client that cannot may send \`{
 ## Close codes
 ${table(Object.entries(CLOSE_CODES).map(([name, code]) => [String(code), CLOSE_CODE_DOCS[name as keyof typeof CLOSE_CODES]]))}
 
+A socket cut without a close frame (1006) was over uWS's hard backpressure limit or sent a frame far over the
+size limit: reconnect and \`resume\`.
+
 ## Error codes (\`error\` frames and REST bodies)
 ${table((Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => [code, `${ERROR_CODE_DOCS[code].meaning} (HTTP ${ERROR_CODE_DOCS[code].http})`]))}
 

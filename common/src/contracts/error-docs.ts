@@ -37,8 +37,9 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   },
   conflict: {
     http: ERROR_CODES.conflict.http,
-    where: 'rest',
-    meaning: 'The request clashes with current state: a taken username, adding a banned user, leaving a group without an admin.',
+    where: 'both',
+    meaning:
+      'The request clashes with current state: a taken username, adding a banned user, leaving a group without an admin; on a socket, an `open`/`resume` of a chat already running.',
   },
   payload_too_large: {
     http: ERROR_CODES.payload_too_large.http,
