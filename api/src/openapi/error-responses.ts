@@ -10,17 +10,20 @@ function errorBodyFor(status: number, codes: readonly ErrorCode[]): TSchema {
   const headers = status === 503 ? ' Sent with `Retry-After` (seconds).' : status === 429 ? ' Sent with `Retry-After` (seconds).' : '';
   return Type.Object(
     {
-      error: Type.Object({
-        code:
-          codes.length === 1
-            ? Type.Literal(first, { description: 'Stable, machine-readable code' })
-            : Type.Union(
-                codes.map((c) => Type.Literal(c)),
-                { description: 'Stable, machine-readable code' },
-              ),
-        message: Type.String({ description: 'Human-readable reason; never contains server internals' }),
-        field: Type.Optional(Type.String({ description: 'The input field at fault, when known (e.g. `limit`, `user_id`)' })),
-      }),
+      error: Type.Object(
+        {
+          code:
+            codes.length === 1
+              ? Type.Literal(first, { description: 'Stable, machine-readable code' })
+              : Type.Union(
+                  codes.map((c) => Type.Literal(c)),
+                  { description: 'Stable, machine-readable code' },
+                ),
+          message: Type.String({ description: 'Human-readable reason; never contains server internals' }),
+          field: Type.Optional(Type.String({ description: 'The input field at fault, when known (e.g. `limit`, `user_id`)' })),
+        },
+        { description: 'Why the request was refused' },
+      ),
     },
     {
       description: codes.map((c) => `\`${c}\`: ${ERROR_CODE_DOCS[c].meaning}`).join(' ') + headers,

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
-import { IdOf, IsoTime } from './common.js';
+import { IdOf, IsoTime, UserName } from './common.js';
 
 export const Username = Type.String({
   minLength: 3,
@@ -21,15 +21,20 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 export const RegisterReply = Type.Object(
-  { id: IdOf('the new user'), username: Type.String({ examples: ['alice'] }), created_at: IsoTime },
+  { id: IdOf('the new user'), username: UserName, created_at: IsoTime },
   { description: 'The account was created; log in to get a token' },
 );
 
 export const LoginBody = Type.Object(
   {
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Give username or phone', examples: ['alice'] })),
-    phone: Type.Optional(Type.String({ minLength: 1, maxLength: 21, description: 'Give username or phone' })),
-    password: Type.String({ minLength: 1, maxLength: 72, examples: ['secret-password'] }),
+    phone: Type.Optional(Type.String({ minLength: 1, maxLength: 21, description: 'Give username or phone', examples: ['+15550100'] })),
+    password: Type.String({
+      minLength: 1,
+      maxLength: 72,
+      description: 'The password given at registration',
+      examples: ['secret-password'],
+    }),
   },
   { additionalProperties: false },
 );
@@ -37,7 +42,7 @@ export const LoginReply = Type.Object(
   {
     token: Type.String({ description: 'HS256 JWT: `Authorization: Bearer <token>` on REST, `?token=` or the header on the WebSocket' }),
     expires_in: Type.Integer({ description: 'Seconds until the token expires', examples: [3600] }),
-    user: Type.Object({ id: IdOf('the user'), username: Type.String({ examples: ['alice'] }) }),
+    user: Type.Object({ id: IdOf('the user'), username: UserName }, { description: 'Who logged in' }),
   },
   { description: 'A token for the user' },
 );

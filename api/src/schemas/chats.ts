@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Message } from '@neonchat/common/contracts';
 import { AUTHED, described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
-import { bearerSecurity, ChatIdParams, ChatName, ChatTypeName, IdOf, IsoTime, Role } from './common.js';
+import { bearerSecurity, ChatIdParams, ChatName, ChatTypeName, IdOf, IsoTime, Role, UserName } from './common.js';
 
 /**
  * One body for both kinds: `{partner_id}` (1:1, the seed's) or `{type, name, member_ids}`.
@@ -30,7 +30,7 @@ export const CreateChatBody = Type.Object(
   },
 );
 
-const Partner = Type.Object({ id: IdOf('the other user'), username: Type.String({ examples: ['bob'] }) });
+const Partner = Type.Object({ id: IdOf('the other user'), username: UserName });
 
 export const ChatReply = Type.Object({
   id: IdOf('the chat'),
@@ -66,17 +66,27 @@ export const ChatListQuery = Type.Object(
 export const ChatListItem = Type.Object({
   id: IdOf('the chat'),
   type: ChatTypeName,
-  name: Type.Union([Type.String(), Type.Null()]),
-  partner: Type.Union([Type.Object({ id: IdOf('the other user'), username: Type.String(), online: Type.Boolean() }), Type.Null()]),
-  last_message: Type.Union([Type.Pick(Message, ['text', 'sender_id', 'created_at']), Type.Null()]),
+  name: Type.Union([Type.String(), Type.Null()], { description: 'Null for 1:1 chats' }),
+  partner: Type.Union(
+    [
+      Type.Object({ id: IdOf('the other user'), username: UserName, online: Type.Boolean({ description: 'Has a live connection now' }) }),
+      Type.Null(),
+    ],
+    {
+      description: 'The other user of a 1:1 chat; null for groups and channels',
+    },
+  ),
+  last_message: Type.Union([Type.Pick(Message, ['text', 'sender_id', 'created_at']), Type.Null()], {
+    description: 'The newest message; null if none',
+  }),
   unread_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark" }),
   updated_at: IsoTime,
 });
 
 export const ChatListReply = Type.Object({
-  chats: Type.Array(ChatListItem),
+  chats: Type.Array(ChatListItem, { description: 'Most recent activity first' }),
   total: Type.Integer({ description: 'Chats matching, over all pages' }),
-  has_more: Type.Boolean(),
+  has_more: Type.Boolean({ description: 'More chats past this page' }),
 });
 
 export const listChatsSchema = {
@@ -89,7 +99,7 @@ export const listChatsSchema = {
 
 export const ChatDetailsReply = Type.Object({
   ...ChatReply.properties,
-  members: Type.Array(Type.Object({ user_id: IdOf('a member'), username: Type.String(), role: Role }), { description: 'Active members' }),
+  members: Type.Array(Type.Object({ user_id: IdOf('a member'), username: UserName, role: Role }), { description: 'Active members' }),
   my_role: Role,
 });
 

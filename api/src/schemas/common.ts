@@ -10,11 +10,14 @@ export const IdOf = (what: string, example = '0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a
 
 export const ErrorBody = Type.Object(
   {
-    error: Type.Object({
-      code: Type.String({ description: 'Stable, machine-readable code from the closed list' }),
-      message: Type.String({ description: 'Human-readable reason' }),
-      field: Type.Optional(Type.String({ description: 'The input field at fault, when known' })),
-    }),
+    error: Type.Object(
+      {
+        code: Type.String({ description: 'Stable, machine-readable code from the closed list' }),
+        message: Type.String({ description: 'Human-readable reason' }),
+        field: Type.Optional(Type.String({ description: 'The input field at fault, when known' })),
+      },
+      { description: 'Why the request was refused' },
+    ),
   },
   { $id: 'ErrorBody', description: 'Every refusal has this shape' },
 );
@@ -32,3 +35,6 @@ export const ChatMessageParams = Type.Object({ chat_id: IdOf('the chat'), messag
 
 /** Shown on every route that needs a token. */
 export const bearerSecurity = [{ bearer: [] }];
+
+/** A username as the api answers it. */
+export const UserName = Type.String({ description: 'Username', examples: ['alice'] });

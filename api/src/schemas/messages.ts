@@ -73,7 +73,7 @@ export const ReadMarkReply = Type.Object({
   chat_id: IdOf('the chat'),
   message_id: IdOf('the message read up to'),
   last_read_seq: Type.Integer({ description: 'Stream position of the read mark; it never moves back' }),
-  unread_count: Type.Integer({ minimum: 0 }),
+  unread_count: Type.Integer({ minimum: 0, description: 'Messages of others after the read mark' }),
 });
 
 export const markReadSchema = {

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { AUTHED, described, errorResponses } from '../openapi/error-responses.js';
-import { bearerSecurity, IdOf, IsoTime } from './common.js';
+import { bearerSecurity, IdOf, IsoTime, UserName } from './common.js';
 
 export const UserSearchQuery = Type.Object(
   {
@@ -13,13 +13,13 @@ export const UserSearchQuery = Type.Object(
 
 export const PublicUser = Type.Object({
   id: IdOf('the user'),
-  username: Type.String({ examples: ['alice'] }),
+  username: UserName,
   online: Type.Boolean({ description: 'Has a live connection now (offline when presence is slow to answer)' }),
   last_seen: Type.Union([IsoTime, Type.Null()], { description: 'When last seen online; null if never' }),
 });
 
 export const UserSearchReply = Type.Object({
-  users: Type.Array(PublicUser),
+  users: Type.Array(PublicUser, { description: 'Matching users, by username' }),
   has_more: Type.Boolean({ description: 'More users match past this page' }),
 });
 
@@ -33,8 +33,8 @@ export const userSearchSchema = {
 
 export const MeReply = Type.Object({
   id: IdOf('the caller'),
-  username: Type.String({ examples: ['alice'] }),
-  phone: Type.Union([Type.String(), Type.Null()]),
+  username: UserName,
+  phone: Type.Union([Type.String(), Type.Null()], { description: 'Phone given at registration; null if none' }),
   created_at: IsoTime,
 });
 
