@@ -94,7 +94,7 @@ const SERVER_FRAME_DOCS: { readonly [K in keyof typeof SERVER_FRAME_SCHEMAS]: st
   reaction: 'A reaction was added or taken back.',
   reaction_saved: 'Your `react` was stored.',
   typing: 'A member started or stopped typing.',
-  presence: 'A user you share a chat with went online, offline or away (also sent for the chats of `ready`, once).',
+  presence: 'Someone you share a direct chat or group with came online, went offline or away.',
   history: 'Answer to `open` (or to `?chat_id=` on connect): the newest messages, oldest first.',
   resumed: 'End of a `resume` replay: live frames follow.',
   pong: 'Answer to `ping`.',
@@ -121,7 +121,8 @@ function messageOf(name: string, title: string, summary: string, schema: TSchema
 
 const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
   goingAway: 'server going away (deploy, shutdown): reconnect after a short random delay, then `resume`',
-  messageTooBig: 'a frame over GATEWAY_MAX_FRAME_BYTES (16 KiB by default)',
+  messageTooBig:
+    'not sent by the gateway today (a frame over GATEWAY_MAX_FRAME_BYTES is answered `payload_too_large`, one far over it is cut without a close frame, 1006); clients should treat it like 1006',
   tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
   slowConsumer: 'the client did not read fast enough (send buffer over GATEWAY_MAX_BACKPRESSURE_BYTES): reconnect and `resume`',
   tooManyConnections: 'too many sockets for one user (GATEWAY_MAX_SOCKETS_PER_USER)',
@@ -137,7 +138,7 @@ subjects and JetStream events between the services. Contract ${CONTRACT_VERSION}
 
 ## Connecting
 \`ws://HOST:8082/ws?token=JWT\` (or \`Authorization: Bearer JWT\` on the upgrade). \`&chat_id=ID\` opens one chat
-at once. The first frame is always \`ready\`; \`presence\` frames for the people you share chats with follow.
+at once. The first frame is always \`ready\`; nothing comes before it. \`presence\` frames tell when people you share a chat with come online, go offline or turn away.
 
 ## Heartbeats
 The gateway (uWebSockets.js, \`GATEWAY_IDLE_TIMEOUT_S\`, 60 by default, counted in 4 s ticks) sends a WebSocket

@@ -45,7 +45,7 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     http: ERROR_CODES.payload_too_large.http,
     where: 'both',
     meaning:
-      'Body over 64 KiB (413); request line or headers too large (431, connection closed); a frame too large closes the socket with 1009.',
+      'Body over 64 KiB (413); request line or headers too large (431, connection closed); a frame over GATEWAY_MAX_FRAME_BYTES (the socket stays open; one far over it is cut without a close frame, 1006).',
   },
   rate_limited: {
     http: ERROR_CODES.rate_limited.http,
