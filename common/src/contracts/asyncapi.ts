@@ -142,7 +142,8 @@ at once. The first frame is always \`ready\`; nothing comes before it. \`presenc
 
 ## Heartbeats
 The gateway (uWebSockets.js, \`GATEWAY_IDLE_TIMEOUT_S\`, 60 by default, counted in 4 s ticks) sends a WebSocket
-ping after about 44 s without traffic and closes a socket that stayed silent (no frame, no pong) for about 56 s.
+ping after about 44 s without traffic and cuts a socket that sent nothing (no frame, no pong) for 56–60 s, without a close frame (1006;
+measured with the defaults: ping at 44 s, cut at 60 s).
 Browsers and \`ws\` answer pings on their own; a client that cannot may send \`{"type":"ping"}\` every 30 s.
 
 ## Close codes
