@@ -24,6 +24,10 @@ cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways
 test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
 	npx mocha 'test/deploy/**/*.test.ts'
 
+check-deploy: ## validate deploy/: promtool (alert rules and their unit tests), docker compose config, kubectl kustomize
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/tests/*.test.yml
+
 test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and Redis)
 	npm test
 

@@ -11,6 +11,7 @@ import {
   createMetricsRegistry,
   verifyStreams,
   type Logger,
+  watchNatsConnection,
 } from '@neonchat/common/runtime';
 import { openOrm } from '@neonchat/common/db';
 import { buildApp } from './app.js';
@@ -44,6 +45,7 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
   const registry = createMetricsRegistry('api');
   const orm = await openOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
   const nats = await connectNats({ url: config.NATS_URL, name: 'neonchat-api', logger });
+  watchNatsConnection(registry, nats);
   await verifyStreams(nats, { timeoutMs: STREAM_WAIT_MS, logger });
   // Rate-limit counters: a short command timeout so a stuck Redis delays no request long
   // (the limiter then lets requests through and logs).
