@@ -15,6 +15,7 @@ import { installCanonicalInput } from './plugins/canonical-input.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
+import { installRequestContext, requestContextOptions } from './plugins/request-context.js';
 import { installRateLimit } from './plugins/rate-limit.js';
 import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -45,6 +46,8 @@ export interface AppSettings {
   readonly rateLimitNamespace: string;
   /** How long a list waits for presence before showing everyone offline. */
   readonly presenceTimeoutMs: number;
+  /** Load balancers whose X-Forwarded-For is believed (addresses or CIDRs); empty: none. */
+  readonly trustedProxies?: readonly string[];
 }
 
 /**
@@ -62,7 +65,9 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
       void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'malformed or oversized path' } });
     },
     schemaController: splitCoercionSchemaController(),
+    ...requestContextOptions(settings.trustedProxies ?? []),
   });
+  installRequestContext(app);
   installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
   installCanonicalInput(app);
   installRequestMetrics(app, deps.registry);

@@ -63,6 +63,9 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       rateLimitNamespace: options.rateLimitNamespace ?? DEFAULT_RATE_LIMIT_NAMESPACE,
       presenceTimeoutMs: PRESENCE_TIMEOUT_MS,
+      trustedProxies: config.API_TRUSTED_PROXIES.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
   );
   return {
