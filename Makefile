@@ -24,9 +24,11 @@ cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways
 test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
 	npx mocha 'test/deploy/**/*.test.ts'
 
-check-deploy: ## validate deploy/: promtool (alert rules and their unit tests), docker compose config, kubectl kustomize
+check-deploy: compose-config ## validate deploy/: promtool (alert rules and their unit tests), docker compose config, kubectl kustomize, haproxy
 	promtool check rules deploy/prometheus/alerts.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
+	promtool check config --syntax-only deploy/prometheus/prometheus.yml
+	kubectl kustomize deploy/k8s >/dev/null && echo "deploy/k8s: kustomize builds"
 
 test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and Redis)
 	npm test

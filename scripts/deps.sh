@@ -3,7 +3,7 @@
 # is already done.
 #   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
 #   2. haproxy and prometheus (with promtool) for `make cluster` and its tests; kubectl
-#      (Debian's kubernetes-client) for `make check-deploy`, if missing;
+#      (Debian's kubernetes-client) and docker-compose for `make check-deploy`, if missing;
 #   3. `npm ci` when node_modules is missing or older than package-lock.json;
 #   4. `npm run build`.
 # The system services that the apt packages come with are not started here: `make dev` and
@@ -44,8 +44,11 @@ install_cluster_tools() {
   have_binary haproxy || missing+=(haproxy)
   have_binary prometheus && have_binary promtool || missing+=(prometheus)
   have_binary kubectl || missing+=(kubernetes-client)
+  # `make check-deploy` validates docker-compose.yml; Debian's docker-compose does when the
+  # Docker CLI has no compose plugin.
+  { docker compose version >/dev/null 2>&1 || have_binary docker-compose; } || missing+=(docker-compose)
   if ((${#missing[@]} == 0)); then
-    log "cluster tools: haproxy, prometheus, promtool and kubectl are installed"
+    log "cluster tools: haproxy, prometheus, promtool, kubectl and compose are installed"
     return
   fi
   log "cluster tools: installing ${missing[*]} with apt-get"
