@@ -128,6 +128,30 @@ describe('cluster: dashboard queries and traces @integration @cluster', function
     expect(problems).to.deep.equal([]);
   });
 
+  it("loads the alert rules into the cluster's Prometheus, none firing on a healthy cluster", async () => {
+    const res = (await fetch(`${cluster!.prometheusUrl}/api/v1/rules?type=alert`).then((r) => r.json())) as {
+      data: { groups: Array<{ rules: Array<{ name: string; state: string; health: string }> }> };
+    };
+    const rules = res.data.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.name).sort()).to.deep.equal(
+      [
+        'DeadLetters',
+        'Http5xxRate',
+        'InstanceDown',
+        'NatsUnreachable',
+        'PersisterLagGrowing',
+        'PresenceFailures',
+        'PublishAckP99High',
+        'SlowConsumerCloses',
+      ].sort(),
+    );
+    expect(
+      rules.filter((r) => r.health !== 'ok' && r.health !== 'unknown').map((r) => r.name),
+      'rules that fail to evaluate',
+    ).to.deep.equal([]);
+    expect(rules.filter((r) => r.state === 'firing').map((r) => r.name)).to.deep.equal([]);
+  });
+
   it('the dashboard check catches a query on a metric nothing exports', () => {
     expect(metricNames('sum by (instance) (neonchat_persister_consumer_pending)')).to.deep.equal(['neonchat_persister_consumer_pending']);
     expect(metricNames('sum(rate(neonchat_nats_disconnects_total[$__rate_interval])) or vector(0)')).to.deep.equal([

@@ -62,7 +62,12 @@ export async function startCluster(options: { base: number; name: string; env?: 
     output: () => out,
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
-      const code = await Promise.race([exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 90_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((res) => {
+        timer = setTimeout(() => res('timeout'), 90_000);
+      });
+      const code = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
       if (code === 'timeout') {
         child.kill('SIGKILL');
         throw new Error(`the cluster did not stop within 90 s:\n${out.slice(-2000)}`);
