@@ -24,7 +24,7 @@ cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways
 test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
 	npx mocha 'test/deploy/**/*.test.ts'
 
-check-deploy: compose-config ## validate deploy/: promtool (alert rules and their unit tests), docker compose config, kubectl kustomize, haproxy
+check-deploy: compose-config ## validate deploy/: promtool (alert rules and their unit tests), prometheus.yml, docker compose config, kubectl kustomize
 	promtool check rules deploy/prometheus/alerts.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
 	promtool check config --syntax-only deploy/prometheus/prometheus.yml
