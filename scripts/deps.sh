@@ -2,8 +2,9 @@
 # Installs what NeonChat needs and builds it. Safe to run again: each step is skipped when it
 # is already done.
 #   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
-#   2. `npm ci` when node_modules is missing or older than package-lock.json;
-#   3. `npm run build`.
+#   2. Chromium from apt (Debian's `chromium`) for the web client's browser tests, if missing;
+#   3. `npm ci` when node_modules is missing or older than package-lock.json;
+#   4. `npm run build`.
 # The system services that the apt packages come with are not started here: `make dev` and
 # the tests run their own servers on their own ports and data dirs.
 set -euo pipefail
@@ -53,6 +54,23 @@ install_servers() {
   fi
 }
 
+# The browser tests (web/test) drive Debian's chromium through playwright-core, which
+# downloads no browser of its own.
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    log "chromium: installed"
+    return
+  fi
+  log "chromium: installing with apt-get"
+  command -v apt-get >/dev/null || die "apt-get not found: install chromium yourself (/usr/bin/chromium)"
+  if ((${#SUDO[@]})) && ! command -v sudo >/dev/null; then
+    die "not root and sudo is missing: run this script as root"
+  fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+  [[ -x /usr/bin/chromium ]] || die "chromium is still missing after apt-get install"
+}
+
 remove_policy_rc() { [[ -z $POLICY_RC ]] || "${SUDO[@]}" rm -f "$POLICY_RC"; }
 
 install_node_modules() {
@@ -69,6 +87,7 @@ install_node_modules() {
 }
 
 install_servers
+install_chromium
 install_node_modules
 log "build: npm run build"
 npm run build --silent

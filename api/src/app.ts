@@ -16,6 +16,7 @@ import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
 import { installRateLimit } from './plugins/rate-limit.js';
+import { installWebClient, type WebClientOptions } from './plugins/web-client.js';
 import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -45,6 +46,8 @@ export interface AppSettings {
   readonly rateLimitNamespace: string;
   /** How long a list waits for presence before showing everyone offline. */
   readonly presenceTimeoutMs: number;
+  /** The browser client at `/` (not rate-limited, like the docs); absent: not served. */
+  readonly webClient?: WebClientOptions;
 }
 
 /**
@@ -82,6 +85,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (settings.webClient) await installWebClient(app, settings.webClient);
 
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });

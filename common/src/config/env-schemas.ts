@@ -58,6 +58,10 @@ export const ApiEnv = Type.Object({
   /** Comma-separated origins allowed by CORS; empty allows none. */
   CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
+  /** The built web client served at `/`; empty: web/dist of this checkout. */
+  WEB_DIR: Type.String({ default: '' }),
+  /** The gateway's WebSocket URL as browsers reach it; empty: `/ws` on the page's own host. */
+  WEB_WS_URL: Type.String({ default: '', maxLength: 2000 }),
 });
 
 export const GatewayEnv = Type.Object({
