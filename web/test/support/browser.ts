@@ -80,15 +80,13 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 
 /** The confirmed messages on screen, in order: [id, text]. */
 export async function shownMessages(page: Page): Promise<Array<{ id: string; seq: number; text: string }>> {
-  return page
-    .locator('.messages .msg:not(.pending)')
-    .evaluateAll((els) =>
-      els.map((el) => ({
-        id: el.getAttribute('data-id') ?? '',
-        seq: Number(el.getAttribute('data-seq')),
-        text: el.querySelector('.text')?.textContent ?? '',
-      })),
-    );
+  return page.locator('.messages .msg:not(.pending)').evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-id') ?? '',
+      seq: Number(el.getAttribute('data-seq')),
+      text: el.querySelector('.text')?.textContent ?? '',
+    })),
+  );
 }
 
 export async function expectMessage(page: Page, text: string): Promise<void> {
