@@ -7,14 +7,14 @@ export interface ConnectionEvents {
   ready(frame: ReadyFrame): void;
   frame(frame: Exclude<ServerFrame, ReadyFrame>): void;
   state(state: ConnectionState, detail: string): void;
-  /** The token was refused or expired (401 at upgrade shows as a close before open, 4001 after). */
+  /** The token expired on an open socket (4001). */
   unauthorized(): void;
+  /** The socket closed before it opened: the upgrade was refused (a bad token, a full gateway) or nothing listens. */
+  refused(): void;
 }
 
 const BACKOFF_FIRST_MS = 300;
 const BACKOFF_MAX_MS = 10_000;
-/** A socket that closes before `ready` this many times in a row is taken as a refused token. */
-const REFUSALS_BEFORE_LOGOUT = 3;
 
 /**
  * One WebSocket to the gateway, reopened with exponential backoff and jitter whenever it drops
@@ -25,7 +25,6 @@ const REFUSALS_BEFORE_LOGOUT = 3;
 export class GatewayConnection {
   private ws: WebSocket | null = null;
   private attempt = 0;
-  private refusedInARow = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private isReady = false;
@@ -78,7 +77,6 @@ export class GatewayConnection {
       if (frame.type === 'ready') {
         this.isReady = true;
         this.attempt = 0;
-        this.refusedInARow = 0;
         this.events.state('online', '');
         this.events.ready(frame);
       } else {
@@ -91,7 +89,7 @@ export class GatewayConnection {
       this.isReady = false;
       if (this.stopped) return;
       if (event.code === 4001) return this.events.unauthorized();
-      if (!opened && ++this.refusedInARow >= REFUSALS_BEFORE_LOGOUT && this.attempt > 6) return this.events.unauthorized();
+      if (!opened) this.events.refused();
       this.scheduleReconnect(event.code);
     };
   }

@@ -59,6 +59,9 @@ export class Messenger {
       frame: (f) => this.onFrame(f),
       state: (s, detail) => this.renderConnection(s, detail),
       unauthorized: () => this.logout(),
+      // Refused before the upgrade: a 401 from the API too means the session is over (the REST
+      // client logs out), anything else is an outage and the connection keeps retrying.
+      refused: () => void this.rest.me().catch(() => undefined),
     });
     let searchTimer: ReturnType<typeof setTimeout> | undefined;
     this.searchInput.addEventListener('input', () => {
@@ -142,6 +145,7 @@ export class Messenger {
         t.upsert(f.messages);
         t.hasPrevious = f.has_previous;
         t.loaded = true;
+        this.resendPending(t);
         if (f.chat_id === this.current) this.renderMessages('bottom');
         this.markRead();
         return;
@@ -567,7 +571,12 @@ export class Messenger {
         const m = this.editing;
         this.editing = null;
         editNote.hidden = true;
-        void this.rest.editMessage(m.chat_id, m.id, text.trim()).catch(() => undefined);
+        void this.rest
+          .editMessage(m.chat_id, m.id, text.trim())
+          .then((edited) => {
+            if (this.timelines.get(edited.chat_id)?.upsert([edited]) && edited.chat_id === this.current) this.renderMessages();
+          })
+          .catch(() => undefined);
       } else {
         this.send(text);
       }
@@ -671,7 +680,15 @@ export class Messenger {
               {
                 class: 'link',
                 attrs: { type: 'button', 'aria-label': 'Delete message' },
-                on: { click: () => void this.rest.deleteMessage(m.chat_id, m.id).catch(() => undefined) },
+                on: {
+                  click: () =>
+                    void this.rest
+                      .deleteMessage(m.chat_id, m.id)
+                      .then(() => {
+                        if (t.remove(m.id, 0) && m.chat_id === this.current) this.renderMessages();
+                      })
+                      .catch(() => undefined),
+                },
               },
               'Delete',
             ),

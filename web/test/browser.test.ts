@@ -154,7 +154,12 @@ describe('web client in Chromium @integration', function () {
 
     const dave = await userPage();
     await logIn(dave, phone);
-    await openChat(dave, carol.username);
+    // Unread only: the chat with its 200 unread; opened from the keyboard.
+    await dave.getByLabel('Unread only').check();
+    await dave.locator(`.chat-item[data-title="${carol.username}"] .badge`, { hasText: '200' }).waitFor();
+    await dave.locator(`.chat-item[data-title="${carol.username}"]`).focus();
+    await dave.keyboard.press('Enter');
+    await dave.locator('.chat-header h2', { hasText: carol.username }).waitFor();
     await expectMessage(dave, 'message 200');
     const first = await shownMessages(dave);
     expect(first.length, 'a chat opens on its newest messages only').to.be.within(1, 60);
@@ -170,6 +175,10 @@ describe('web client in Chromium @integration', function () {
     expectNoDuplicates(all);
     expect(all.map((m) => m.text)).to.deep.equal(Array.from({ length: 200 }, (_, i) => `message ${i + 1}`));
     expect(all.map((m) => m.seq)).to.deep.equal([...all.map((m) => m.seq)].sort((a, b) => a - b));
+    // Read now: the unread-only list has nothing left once it is fetched again.
+    await dave.getByLabel('Unread only').uncheck();
+    await dave.getByLabel('Unread only').check();
+    await dave.locator('.chat-list .empty', { hasText: 'No unread chats' }).waitFor();
   });
 
   it('lets only admins post in a channel; an admin adds, promotes and bans members', async () => {
@@ -216,6 +225,18 @@ describe('web client in Chromium @integration', function () {
     await openChat(readerPage, channelName);
     await sendMessage(readerPage, 'Thanks, boss');
     await expectMessage(ownerPage, 'Thanks, boss');
+
+    // The owner deletes the welcome post: gone on both screens.
+    const welcome = ownerPage.locator('.msg.mine', { hasText: 'Welcome to the channel' });
+    await welcome.hover();
+    await welcome.getByRole('button', { name: 'Delete message' }).click();
+    await readerPage.locator('.msg .text', { hasText: 'Welcome to the channel' }).waitFor({ state: 'detached' });
+    await welcome.waitFor({ state: 'detached' });
+
+    // Logging out forgets the token.
+    await readerPage.getByRole('button', { name: 'Log out' }).click();
+    await readerPage.getByRole('button', { name: 'Log in' }).waitFor();
+    expect(await readerPage.evaluate(() => sessionStorage.length)).to.equal(0);
   });
 
   it('loses nothing when the gateway restarts mid-conversation', async () => {

@@ -54,10 +54,12 @@ export async function register(page: Page, username: string, phone?: string): Pr
   await waitOnline(page);
 }
 
+/** Logs in from the keyboard: type, Tab, type, Enter. */
 export async function logIn(page: Page, login: string): Promise<void> {
   await page.getByLabel('Username or phone').fill(login);
-  await page.getByLabel('Password').fill('secret-password');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('secret-password');
+  await page.keyboard.press('Enter');
   await waitOnline(page);
 }
 
