@@ -15,6 +15,7 @@ const TYPING_QUIET_MS = 3000;
 const TYPING_SHOWN_MS = 6000;
 /** Error codes after which a send is worth repeating with the same request_id. */
 const RETRYABLE = new Set(['unavailable', 'rate_limited', 'internal']);
+const EDITING_NOTE = 'Editing a message. Enter saves, Escape cancels.';
 
 /**
  * The signed-in screen: chat list, one open chat, dialogs. Owns the gateway connection and
@@ -33,6 +34,8 @@ export class Messenger {
   private readonly typing = new Map<string, Map<string, ReturnType<typeof setTimeout>>>();
   private readonly markedRead = new Map<string, number>();
   private loadingOlder = false;
+  /** The chat the pane was last rendered for. */
+  private paneChatId: string | null = null;
   private editing: Message | null = null;
   private typingSentAt = 0;
   private typingStop: ReturnType<typeof setTimeout> | undefined;
@@ -507,6 +510,11 @@ export class Messenger {
 
   private renderPane(): void {
     const chatId = this.current;
+    // Re-rendering the same chat (its details came in, a role changed) keeps what is being typed.
+    const oldBox = this.pane.querySelector<HTMLTextAreaElement>('.composer textarea');
+    const draft =
+      chatId !== null && chatId === this.paneChatId && oldBox ? { text: oldBox.value, focused: document.activeElement === oldBox } : null;
+    this.paneChatId = chatId;
     if (!chatId) {
       replaceChildren(
         this.pane,
@@ -559,6 +567,18 @@ export class Messenger {
     );
     this.renderHeader();
     this.renderMessages('bottom');
+    const box = this.pane.querySelector<HTMLTextAreaElement>('.composer textarea');
+    if (box && draft) {
+      box.value = draft.text;
+      if (draft.focused) box.focus();
+      const note = this.pane.querySelector<HTMLElement>('.edit-note');
+      if (note && this.editing) {
+        note.hidden = false;
+        note.textContent = EDITING_NOTE;
+      }
+    } else {
+      this.editing = null;
+    }
   }
 
   private composer(): HTMLElement {
@@ -626,7 +646,7 @@ export class Messenger {
     this.editing = m;
     input.value = m.text;
     note.hidden = false;
-    note.textContent = 'Editing a message. Enter saves, Escape cancels.';
+    note.textContent = EDITING_NOTE;
     input.focus();
   }
 

@@ -217,11 +217,14 @@ describe('web client in Chromium @integration', function () {
     await readerPage.locator('.read-only', { hasText: 'Only admins can post' }).waitFor();
     expect(await readerPage.locator('.composer').count(), 'no composer for a reader').to.equal(0);
 
-    // Promoted, the reader gets a composer the next time the channel opens.
+    // Promoted, the reader gets a composer the next time the channel opens. The owner's
+    // half-typed draft survives the chat being redrawn.
+    await ownerPage.getByLabel('Message', { exact: true }).fill('a draft');
     await ownerPage.getByRole('button', { name: 'Members' }).click();
     await ownerPage.locator(`.dialog .member[data-user="${reader.username}"]`).getByRole('button', { name: 'Make admin' }).click();
     await ownerPage.locator(`.dialog .member[data-user="${reader.username}"] .role`, { hasText: 'admin' }).waitFor();
     await ownerPage.getByRole('button', { name: 'Close' }).click();
+    expect(await ownerPage.getByLabel('Message', { exact: true }).inputValue()).to.equal('a draft');
     await readerPage.reload();
     await waitOnline(readerPage);
     await openChat(readerPage, channelName);
