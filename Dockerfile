@@ -21,6 +21,7 @@ COPY gateway/package.json gateway/
 COPY persister/package.json persister/
 COPY presence/package.json presence/
 COPY bench/package.json bench/
+COPY web/package.json web/
 
 # Every workspace compiled (tsc -b), with the dev dependencies.
 FROM manifests AS build
@@ -32,6 +33,7 @@ COPY gateway gateway
 COPY persister persister
 COPY presence presence
 COPY bench bench
+COPY web web
 RUN npm run build
 
 # Production dependencies, one stage per service: that workspace's and common's, nothing else.
@@ -58,8 +60,9 @@ FROM runtime AS api
 COPY --from=deps-api /app ./
 COPY --from=build /app/common/dist common/dist
 COPY --from=build /app/api/dist api/dist
-# The web client (web/ workspace) that the api serves at `/` is copied here once it exists:
-#   COPY --from=build /app/web/dist web/dist
+# The browser client (web/ workspace, bundled by esbuild at build time) that the api serves
+# at `/`: static files only, so the image needs no web dependency at run time.
+COPY --from=build /app/web/dist web/dist
 ENV API_HOST=0.0.0.0
 USER node
 EXPOSE 8080

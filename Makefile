@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-SERVICES := common api gateway persister presence bench
+SERVICES := common api gateway persister presence bench web
 
 .PHONY: help deps build dev cluster test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
 

@@ -206,7 +206,7 @@ for i in 0 1; do
 done
 for i in 0 1; do
   start_service "api-$((i + 1))" api "" INSTANCE_ID="api-$((i + 1))" API_PORT="${API_PORTS[i]}" \
-    API_TRUSTED_PROXIES=127.0.0.1
+    API_TRUSTED_PROXIES=127.0.0.1 WEB_WS_URL="ws://127.0.0.1:$LB_WS/ws"
 done
 for i in 0 1; do
   wait_ready "persister-$((i + 1))" "$(pid_of "persister-$((i + 1))")" http_ok "http://127.0.0.1:${PERSISTER_OPS[i]}/readyz"
@@ -230,6 +230,7 @@ wait_ready prometheus "$(pid_of prometheus)" http_ok "http://127.0.0.1:$PROM_POR
 cat <<EOT
 
   NeonChat cluster is running. Ctrl-C stops everything.
+    Web client (HAProxy) http://127.0.0.1:$LB_API/
     API (HAProxy)        http://127.0.0.1:$LB_API/api/v1      docs: /docs
     WebSocket (HAProxy)  ws://127.0.0.1:$LB_WS/ws?token=<JWT>
     HAProxy stats        http://127.0.0.1:$LB_STATS/   (Prometheus format: /metrics)

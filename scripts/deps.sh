@@ -3,7 +3,8 @@
 # is already done.
 #   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
 #   2. haproxy and prometheus (with promtool) for `make cluster` and its tests; kubectl
-#      (Debian's kubernetes-client) and docker-compose for `make check-deploy`, if missing;
+#      (Debian's kubernetes-client) and docker-compose for `make check-deploy`; Chromium
+#      (Debian's `chromium`) for the web client's browser tests; each only if missing;
 #   3. `npm ci` when node_modules is missing or older than package-lock.json;
 #   4. `npm run build`.
 # The system services that the apt packages come with are not started here: `make dev` and
@@ -83,6 +84,18 @@ apt_install() {
   POLICY_RC=""
 }
 
+# The browser tests (web/test) drive Debian's chromium through playwright-core, which
+# downloads no browser of its own.
+install_chromium() {
+  if have_binary chromium; then
+    log "chromium: installed"
+    return
+  fi
+  log "chromium: installing with apt-get"
+  apt_install chromium
+  [[ -x /usr/bin/chromium ]] || die "chromium is still missing after apt-get install"
+}
+
 remove_policy_rc() { [[ -z $POLICY_RC ]] || "${SUDO[@]}" rm -f "$POLICY_RC"; }
 
 install_node_modules() {
@@ -100,6 +113,7 @@ install_node_modules() {
 
 install_servers
 install_cluster_tools
+install_chromium
 install_node_modules
 log "build: npm run build"
 npm run build --silent

@@ -33,6 +33,7 @@ export GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9082}
 export PERSISTER_METRICS_PORT=${PERSISTER_METRICS_PORT:-9083}
 export PRESENCE_METRICS_PORT=${PRESENCE_METRICS_PORT:-9084}
 export NODE_ENV=${NODE_ENV:-development} LOG_LEVEL=${LOG_LEVEL:-info}
+export WEB_WS_URL=${WEB_WS_URL:-ws://127.0.0.1:$GATEWAY_PORT/ws}
 SERVICES=(persister presence gateway api) # start order; they stop in reverse
 
 start_nats() {
@@ -52,6 +53,7 @@ banner() {
   cat <<EOF
 
   NeonChat is running. Ctrl-C stops everything.
+    Web client http://127.0.0.1:$API_PORT/
     API        http://127.0.0.1:$API_PORT/api/v1
     API docs   http://127.0.0.1:$API_PORT/docs
     WebSocket  ws://127.0.0.1:$GATEWAY_PORT/ws?token=<JWT>

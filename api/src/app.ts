@@ -17,6 +17,7 @@ import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
 import { installRequestContext, requestContextOptions } from './plugins/request-context.js';
 import { installRateLimit } from './plugins/rate-limit.js';
+import { installWebClient, type WebClientOptions } from './plugins/web-client.js';
 import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -48,6 +49,8 @@ export interface AppSettings {
   readonly presenceTimeoutMs: number;
   /** Load balancers whose X-Forwarded-For is believed (addresses or CIDRs); empty: none. */
   readonly trustedProxies?: readonly string[];
+  /** The browser client at `/` (not rate-limited, like the docs); absent: not served. */
+  readonly webClient?: WebClientOptions;
 }
 
 /**
@@ -87,6 +90,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (settings.webClient) await installWebClient(app, settings.webClient);
 
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });

@@ -14,6 +14,7 @@ import {
   watchNatsConnection,
 } from '@neonchat/common/runtime';
 import { openOrm } from '@neonchat/common/db';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;
@@ -35,6 +36,8 @@ export interface ApiServiceOptions {
 
 export const DEFAULT_RATE_LIMIT_NAMESPACE = 'neonchat:api:rate:';
 const PRESENCE_TIMEOUT_MS = 250;
+/** web/dist of this checkout: the same path from api/src (tests) and api/dist (built). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 /** How long a starting api waits for the chat stream to be provisioned (by the persister or the provision step). */
 const STREAM_WAIT_MS = 60_000;
 
@@ -66,6 +69,7 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
       trustedProxies: config.API_TRUSTED_PROXIES.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      webClient: { dir: config.WEB_DIR || DEFAULT_WEB_DIR, wsUrl: config.WEB_WS_URL },
     },
   );
   return {

@@ -62,6 +62,10 @@ export const ApiEnv = Type.Object({
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
   /** Comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For is believed; empty: none. */
   API_TRUSTED_PROXIES: Type.String({ default: '', pattern: '^[0-9A-Fa-f.:/, ]*$', maxLength: 2000 }),
+  /** The built web client served at `/`; empty: web/dist of this checkout. */
+  WEB_DIR: Type.String({ default: '' }),
+  /** The gateway's WebSocket URL as browsers reach it; empty: `/ws` on the page's own host. */
+  WEB_WS_URL: Type.String({ default: '', maxLength: 2000 }),
 });
 
 export const GatewayEnv = Type.Object({
