@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-SERVICES := common api gateway persister presence bench
+SERVICES := common api gateway persister presence bench web
 
-.PHONY: help deps build dev test lint bench clean clean-dev compose-config
+.PHONY: help deps build dev cluster test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -17,6 +17,18 @@ build: ## compile every workspace (tsc -b)
 
 dev: ## run the whole system locally (servers + services); Ctrl-C stops it
 	scripts/dev.sh
+
+cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways, 2 persisters, Prometheus; Ctrl-C stops it
+	scripts/cluster.sh
+
+test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
+	npx mocha 'test/deploy/**/*.test.ts'
+
+check-deploy: compose-config ## validate deploy/: promtool (alert rules and their unit tests), prometheus.yml, docker compose config, kubectl kustomize
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/tests/*.test.yml
+	promtool check config --syntax-only deploy/prometheus/prometheus.yml
+	kubectl kustomize deploy/k8s >/dev/null && echo "deploy/k8s: kustomize builds"
 
 test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and Redis)
 	npm test
@@ -35,6 +47,10 @@ bench: ## run the benchmark (bench workspace)
 clean: ## delete build output and coverage (keeps node_modules and .dev data)
 	rm -rf $(addsuffix /dist,$(SERVICES)) coverage .c8_output
 	find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
+
+clean-cluster: ## delete the data of make cluster (.cluster/)
+	if [[ -L .cluster/pg ]]; then rm -rf "$$(readlink .cluster/pg)"; fi
+	rm -rf .cluster
 
 clean-dev: ## delete the local data of make dev (.dev/: NATS, PostgreSQL, Redis, JWT secret)
 	if [[ -L .dev/pg ]]; then rm -rf "$$(readlink .dev/pg)"; fi

@@ -2,8 +2,11 @@
 # Installs what NeonChat needs and builds it. Safe to run again: each step is skipped when it
 # is already done.
 #   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
-#   2. `npm ci` when node_modules is missing or older than package-lock.json;
-#   3. `npm run build`.
+#   2. haproxy and prometheus (with promtool) for `make cluster` and its tests; kubectl
+#      (Debian's kubernetes-client) and docker-compose for `make check-deploy`; Chromium
+#      (Debian's `chromium`) for the web client's browser tests; each only if missing;
+#   3. `npm ci` when node_modules is missing or older than package-lock.json;
+#   4. `npm run build`.
 # The system services that the apt packages come with are not started here: `make dev` and
 # the tests run their own servers on their own ports and data dirs.
 set -euo pipefail
@@ -30,14 +33,41 @@ install_servers() {
     return
   fi
   log "servers: installing ${missing[*]} with apt-get"
-  command -v apt-get >/dev/null || die "apt-get not found: install nats-server, redis-server and PostgreSQL yourself"
+  apt_install "${missing[@]}"
+  if ! { have_binary nats-server && have_binary redis-server && have_postgres; }; then
+    die "the servers are still missing after apt-get install"
+  fi
+}
 
+# The tools of the scaled-out layout: HAProxy, Prometheus (promtool comes with it), kubectl.
+install_cluster_tools() {
+  local missing=()
+  have_binary haproxy || missing+=(haproxy)
+  have_binary prometheus && have_binary promtool || missing+=(prometheus)
+  have_binary kubectl || missing+=(kubernetes-client)
+  # `make check-deploy` validates docker-compose.yml; Debian's docker-compose does when the
+  # Docker CLI has no compose plugin.
+  { docker compose version >/dev/null 2>&1 || have_binary docker-compose; } || missing+=(docker-compose)
+  if ((${#missing[@]} == 0)); then
+    log "cluster tools: haproxy, prometheus, promtool, kubectl and compose are installed"
+    return
+  fi
+  log "cluster tools: installing ${missing[*]} with apt-get"
+  apt_install "${missing[@]}"
+  have_binary haproxy && have_binary prometheus && have_binary promtool ||
+    die "haproxy or prometheus is still missing after apt-get install"
+}
+
+APT_UPDATED=0
+# apt_install PACKAGE...: without starting the services they come with.
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* yourself"
   if ((${#SUDO[@]})) && ! command -v sudo >/dev/null; then
     die "not root and sudo is missing: run this script as root"
   fi
 
-  # Keep the packages' own services (redis on 6379, a PostgreSQL cluster on 5432) from being
-  # started, unless the machine already has a policy about it.
+  # Keep the packages' own services (redis on 6379, a PostgreSQL cluster on 5432, prometheus
+  # on 9090, haproxy) from being started, unless the machine already has a policy about it.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     POLICY_RC=/usr/sbin/policy-rc.d
     trap remove_policy_rc EXIT
@@ -45,12 +75,25 @@ install_servers() {
     "${SUDO[@]}" chmod +x "$POLICY_RC"
   fi
 
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    nats-server redis-server postgresql
-  if ! { have_binary nats-server && have_binary redis-server && have_postgres; }; then
-    die "the servers are still missing after apt-get install"
+  if ((APT_UPDATED == 0)); then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    APT_UPDATED=1
   fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  remove_policy_rc
+  POLICY_RC=""
+}
+
+# The browser tests (web/test) drive Debian's chromium through playwright-core, which
+# downloads no browser of its own.
+install_chromium() {
+  if have_binary chromium; then
+    log "chromium: installed"
+    return
+  fi
+  log "chromium: installing with apt-get"
+  apt_install chromium
+  [[ -x /usr/bin/chromium ]] || die "chromium is still missing after apt-get install"
 }
 
 remove_policy_rc() { [[ -z $POLICY_RC ]] || "${SUDO[@]}" rm -f "$POLICY_RC"; }
@@ -69,6 +112,8 @@ install_node_modules() {
 }
 
 install_servers
+install_cluster_tools
+install_chromium
 install_node_modules
 log "build: npm run build"
 npm run build --silent

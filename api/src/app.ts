@@ -15,7 +15,9 @@ import { installCanonicalInput } from './plugins/canonical-input.js';
 import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
+import { installRequestContext, requestContextOptions } from './plugins/request-context.js';
 import { installRateLimit } from './plugins/rate-limit.js';
+import { installWebClient, type WebClientOptions } from './plugins/web-client.js';
 import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -48,6 +50,10 @@ export interface AppSettings {
   readonly rateLimitNamespace: string;
   /** How long a list waits for presence before showing everyone offline. */
   readonly presenceTimeoutMs: number;
+  /** Load balancers whose X-Forwarded-For is believed (addresses or CIDRs); empty: none. */
+  readonly trustedProxies?: readonly string[];
+  /** The browser client at `/` (not rate-limited, like the docs); absent: not served. */
+  readonly webClient?: WebClientOptions;
 }
 
 /**
@@ -65,7 +71,9 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
       void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'malformed or oversized path' } });
     },
     schemaController: splitCoercionSchemaController(),
+    ...requestContextOptions(settings.trustedProxies ?? []),
   });
+  installRequestContext(app);
   installErrorHandler(app, { dependencyDown: async () => !(await dependenciesUp(deps)) });
   installCanonicalInput(app);
   installRequestMetrics(app, deps.registry);
@@ -82,6 +90,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   await app.register(swagger, openApiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(asyncApiRoutes);
+  if (settings.webClient) await installWebClient(app, settings.webClient);
 
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });

@@ -11,8 +11,10 @@ import {
   createMetricsRegistry,
   verifyStreams,
   type Logger,
+  watchNatsConnection,
 } from '@neonchat/common/runtime';
 import { openOrm } from '@neonchat/common/db';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;
@@ -34,6 +36,8 @@ export interface ApiServiceOptions {
 
 export const DEFAULT_RATE_LIMIT_NAMESPACE = 'neonchat:api:rate:';
 const PRESENCE_TIMEOUT_MS = 250;
+/** web/dist of this checkout: the same path from api/src (tests) and api/dist (built). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 /** How long a starting api waits for the chat stream to be provisioned (by the persister or the provision step). */
 const STREAM_WAIT_MS = 60_000;
 
@@ -44,6 +48,7 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
   const registry = createMetricsRegistry('api');
   const orm = await openOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
   const nats = await connectNats({ url: config.NATS_URL, name: 'neonchat-api', logger });
+  watchNatsConnection(registry, nats);
   await verifyStreams(nats, { timeoutMs: STREAM_WAIT_MS, logger });
   // Rate-limit counters: a short command timeout so a stuck Redis delays no request long
   // (the limiter then lets requests through and logs).
@@ -61,6 +66,10 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       rateLimitNamespace: options.rateLimitNamespace ?? DEFAULT_RATE_LIMIT_NAMESPACE,
       presenceTimeoutMs: PRESENCE_TIMEOUT_MS,
+      trustedProxies: config.API_TRUSTED_PROXIES.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      webClient: { dir: config.WEB_DIR || DEFAULT_WEB_DIR, wsUrl: config.WEB_WS_URL },
     },
   );
   return {

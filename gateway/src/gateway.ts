@@ -12,6 +12,7 @@ import {
   createMetricsRegistry,
   verifyStreams,
   type Logger,
+  watchNatsConnection,
 } from '@neonchat/common/runtime';
 import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
@@ -84,6 +85,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const memberships = new MembershipReader(pool);
   const history = new HistoryReader(pool);
   const nc = await connectNats({ url: config.NATS_URL, name: `neonchat-gateway-${gatewayId}`, logger });
+  watchNatsConnection(registry, nc);
   await verifyStreams(nc, { timeoutMs: STREAM_WAIT_MS, logger });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

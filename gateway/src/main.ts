@@ -1,10 +1,14 @@
 import { GatewayEnv, runService } from '@neonchat/common/runtime';
-import { createGateway } from './gateway.js';
+
+// The factory is imported once tracing has started (in runService), so that the
+// instrumentations see pg, ioredis and http load.
+const load = () => import('./gateway.js');
 
 await runService({
   name: 'gateway',
   env: GatewayEnv,
   build: async (config, logger) => {
+    const { createGateway } = await load();
     const gateway = await createGateway(config, { logger });
     return { registry: gateway.registry, isReady: () => gateway.isReady(), start: () => gateway.listen(), close: () => gateway.close() };
   },

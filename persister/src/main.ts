@@ -1,9 +1,12 @@
 import { PersisterEnv, runService } from '@neonchat/common/runtime';
-import { createPersister } from './persister.js';
+
+// The factory is imported once tracing has started (in runService), so that the
+// instrumentations see pg, ioredis and http load.
+const load = () => import('./persister.js');
 
 await runService({
   name: 'persister',
   env: PersisterEnv,
-  build: (config, logger) => createPersister(config, { logger }),
+  build: async (config, logger) => (await load()).createPersister(config, { logger }),
   ops: (config) => ({ host: config.PERSISTER_METRICS_HOST, port: config.PERSISTER_METRICS_PORT }),
 });

@@ -18,6 +18,7 @@ import {
   linkFromHeaders,
   SpanKind,
   type Logger,
+  watchNatsConnection,
 } from '@neonchat/common/runtime';
 import { writeBatch } from './event-writer.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
@@ -135,6 +136,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
   // An idle client whose server went away emits here; without a listener the process dies.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection lost'));
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister', logger });
+  watchNatsConnection(registry, nc);
   await provisionStreams(nc, streamSettingsOf(config));
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);

@@ -15,7 +15,14 @@ import {
   presenceQueryValidator,
   statusReportValidator,
 } from '@neonchat/common/contracts';
-import { type PresenceEnv, connectNats, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
+import {
+  type PresenceEnv,
+  connectNats,
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  watchNatsConnection,
+} from '@neonchat/common/runtime';
 import { LastSeenStore } from './last-seen-store.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
 import type { PresenceReport, PresenceStore, PresenceTransition } from './presence-store.js';
@@ -63,6 +70,7 @@ export async function createPresenceService(config: PresenceConfig, options: { l
   pool.on('error', (err) => logger.warn({ err }, 'postgres pool trouble'));
   const lastSeen = new LastSeenStore(pool);
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-presence', logger });
+  watchNatsConnection(registry, nc);
   const pendingWrites = new Set<Promise<void>>();
 
   function announce(transitions: readonly PresenceTransition[]): void {

@@ -18,6 +18,8 @@ export const CommonEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Hard deadline for a graceful shutdown, after which the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  /** This instance's name in every log line (api-1, gateway-2, a pod name); the host name when unset. */
+  INSTANCE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' })),
 };
 
 export const NatsEnv = {
@@ -58,6 +60,12 @@ export const ApiEnv = Type.Object({
   /** Comma-separated origins allowed by CORS; empty allows none. */
   CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),
+  /** Comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For is believed; empty: none. */
+  API_TRUSTED_PROXIES: Type.String({ default: '', pattern: '^[0-9A-Fa-f.:/, ]*$', maxLength: 2000 }),
+  /** The built web client served at `/`; empty: web/dist of this checkout. */
+  WEB_DIR: Type.String({ default: '' }),
+  /** The gateway's WebSocket URL as browsers reach it; empty: `/ws` on the page's own host. */
+  WEB_WS_URL: Type.String({ default: '', maxLength: 2000 }),
 });
 
 export const GatewayEnv = Type.Object({

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -52,16 +53,27 @@ function serializeRequest(req: unknown): unknown {
   };
 }
 
+/** The instance named in every log line: INSTANCE_ID when set (validated in CommonEnv), else the host name. */
+export function instanceName(instanceId: string | undefined = process.env.INSTANCE_ID): string {
+  return instanceId || hostname();
+}
+
 /**
- * pino JSON logs. Anything that looks like a credential is redacted wherever it appears in a
+ * pino JSON logs, each line naming its service and instance. Anything that looks like a credential is redacted wherever it appears in a
  * logged object, and logged errors (message, stack, causes, driver fields) are scrubbed of
  * hashes and tokens, so a secret can't reach the logs by any error path.
  */
-export function createLogger(service: string, level: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level: string,
+  options: LoggerOptions & { instance?: string } = {},
+  destination?: DestinationStream,
+): Logger {
+  const { instance, ...rest } = options;
   const settings: LoggerOptions = {
     name: service,
     level,
-    base: { service },
+    base: { service, instance: instanceName(instance) },
     redact: {
       paths: [
         'token',
@@ -87,7 +99,7 @@ export function createLogger(service: string, level: string, options: LoggerOpti
       req: serializeRequest,
     },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...options,
+    ...rest,
   };
   return destination ? pino(settings, destination) : pino(settings);
 }

@@ -7,7 +7,7 @@ export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_
 // Runtime.
 export { createLogger, scrubSecretText } from './logger.js';
 export type { Logger } from './logger.js';
-export { createMetricsRegistry, LATENCY_BUCKETS_S } from './metrics.js';
+export { createMetricsRegistry, LATENCY_BUCKETS_S, watchNatsConnection } from './metrics.js';
 export { startTracing, injectTraceContext, extractTraceContext, inSpan, linkFromHeaders, setTracingEnabled, SpanKind } from './tracing.js';
 export type { Tracing } from './tracing.js';
 export {

@@ -40,7 +40,7 @@ type BaseEnv = Static<TObject<typeof CommonEnv>>;
 export async function runService<P extends TProperties, S extends RunnableService>(main: ServiceMain<P, S>): Promise<S> {
   const config = loadConfigOrExit(main.name, main.env, main.check);
   const base = config as unknown as BaseEnv;
-  const logger = createLogger(main.name, base.LOG_LEVEL);
+  const logger = createLogger(main.name, base.LOG_LEVEL, { instance: base.INSTANCE_ID });
   const tracing = await startTracing(main.name, base.OTEL_EXPORTER_OTLP_ENDPOINT);
   const service = await main.build(config, logger);
   const opsAddress = main.ops?.(config);

@@ -1,3 +1,4 @@
+import { register } from 'node:module';
 import {
   context,
   propagation,
@@ -29,15 +30,30 @@ export async function startTracing(service: string, otlpEndpoint: string | undef
   let sdk: { shutdown(): Promise<void> } | undefined;
   if (otlpEndpoint) {
     tracingEnabled = true;
+    // ESM imports (ioredis, pg from an ES module) reach the instrumentations only through this
+    // loader hook; CommonJS requires are patched without it. Both catch modules loaded after
+    // this point only: a service's main.ts imports its factory after runService started tracing.
+    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
     // Loaded only when exporting: the SDK alone takes about a second to import.
-    const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-    ]);
+    const [{ NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { PgInstrumentation }, { IORedisInstrumentation }] =
+      await Promise.all([
+        import('@opentelemetry/sdk-node'),
+        import('@opentelemetry/exporter-trace-otlp-http'),
+        import('@opentelemetry/instrumentation-http'),
+        import('@opentelemetry/instrumentation-pg'),
+        import('@opentelemetry/instrumentation-ioredis'),
+      ]);
     const nodeSdk = new NodeSDK({
       serviceName: service,
       traceExporter: new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
-      instrumentations: [],
+      instrumentations: [
+        new HttpInstrumentation({
+          // Probes and scrapes every second or so are noise, not traffic.
+          ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '/').split('?')[0] ?? '/'),
+        }),
+        new PgInstrumentation({ enhancedDatabaseReporting: false }),
+        new IORedisInstrumentation(),
+      ],
     });
     nodeSdk.start();
     sdk = nodeSdk;
@@ -49,6 +65,9 @@ export async function startTracing(service: string, otlpEndpoint: string | undef
     },
   };
 }
+
+/** Health probes and metrics scrapes: no spans. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 const natsHeaderSetter = {
   set(carrier: MsgHdrs, key: string, value: string) {

@@ -1,0 +1,78 @@
+import type { Message } from '@neonchat/common/contracts';
+
+export interface PendingMessage {
+  requestId: string;
+  text: string;
+  failed: boolean;
+  sentAt: number;
+}
+
+/**
+ * One chat's messages as this client knows them: confirmed ones by id in seq order (so a
+ * message that arrives twice, live and in a resume or a page, is kept once), the sends still
+ * waiting for `message_sent`, and the highest stream seq seen (what `resume` asks after).
+ */
+export class ChatTimeline {
+  private readonly byId = new Map<string, Message>();
+  private ordered: Message[] | null = [];
+  readonly pending = new Map<string, PendingMessage>();
+  /** Highest seq of any event of this chat seen (messages, edits, deletes, reads). */
+  lastSeq = 0;
+  hasPrevious = false;
+  /** Has the gateway answered `open` (history) for this chat yet. */
+  loaded = false;
+  /** Highest seq another member has read (from `read` frames). */
+  othersReadSeq = 0;
+
+  constructor(readonly chatId: string) {}
+
+  get messages(): readonly Message[] {
+    this.ordered ??= [...this.byId.values()].sort((a, b) => a.seq - b.seq);
+    return this.ordered;
+  }
+
+  get oldest(): Message | undefined {
+    return this.messages[0];
+  }
+
+  get newest(): Message | undefined {
+    return this.messages.at(-1);
+  }
+
+  /** Adds or replaces messages; true when anything changed. */
+  upsert(messages: readonly Message[]): boolean {
+    let changed = false;
+    for (const m of messages) {
+      this.seen(m.seq);
+      const known = this.byId.get(m.id);
+      if (known && known.text === m.text && known.updated_at === m.updated_at) continue;
+      this.byId.set(m.id, m);
+      changed = true;
+    }
+    if (changed) this.ordered = null;
+    return changed;
+  }
+
+  edit(messageId: string, text: string, updatedAt: string, seq: number): boolean {
+    this.seen(seq);
+    const m = this.byId.get(messageId);
+    if (!m) return false;
+    this.byId.set(messageId, { ...m, text, updated_at: updatedAt });
+    this.ordered = null;
+    return true;
+  }
+
+  remove(messageId: string, seq: number): boolean {
+    this.seen(seq);
+    this.ordered = null;
+    return this.byId.delete(messageId);
+  }
+
+  seen(seq: number): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  has(messageId: string): boolean {
+    return this.byId.has(messageId);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Message } from '@neonchat/common/contracts';
+
+/** The REST API (`/api/v1`, same origin as the page), typed by what the client reads. */
+export type ChatType = 'direct' | 'group' | 'channel';
+export type Role = 'admin' | 'member';
+
+export interface ChatListItem {
+  id: string;
+  type: ChatType;
+  name: string | null;
+  partner: { id: string; username: string; online: boolean } | null;
+  last_message: { text: string; sender_id: string; created_at: string } | null;
+  unread_count: number;
+  updated_at: string;
+}
+export interface ChatDetails {
+  id: string;
+  type: ChatType;
+  name: string | null;
+  partner: { id: string; username: string } | null;
+  members: Array<{ user_id: string; username: string; role: Role }>;
+  my_role: Role;
+}
+export interface PublicUser {
+  id: string;
+  username: string;
+  online: boolean;
+  last_seen: string | null;
+}
+export interface HistoryPage {
+  messages: Message[];
+  has_previous: boolean;
+  has_next: boolean;
+}
+export interface Session {
+  token: string;
+  user: { id: string; username: string };
+}
+
+/** A refusal in the API's shape `{error: {code, message}}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class RestClient {
+  /** Called on a 401 with a token: the session is over. */
+  onUnauthorized: () => void = () => {};
+
+  constructor(
+    private token: string | null,
+    private readonly base = '/api/v1',
+  ) {}
+
+  setToken(token: string | null): void {
+    this.token = token;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    const data = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (!res.ok) {
+      if (res.status === 401 && this.token) this.onUnauthorized();
+      throw new ApiError(res.status, data.error?.code ?? 'internal', data.error?.message ?? `HTTP ${res.status}`);
+    }
+    return data as T;
+  }
+
+  register(username: string, password: string, phone?: string): Promise<{ id: string }> {
+    return this.request('POST', '/auth/register', phone ? { username, password, phone } : { username, password });
+  }
+  /** `login` is a username, or a phone number when it looks like one. */
+  login(login: string, password: string): Promise<Session> {
+    const byPhone = /^\+?[0-9]{5,20}$/.test(login);
+    return this.request('POST', '/auth/login', byPhone ? { phone: login, password } : { username: login, password });
+  }
+  me(): Promise<{ id: string; username: string }> {
+    return this.request('GET', '/me');
+  }
+  searchUsers(query: string): Promise<{ users: PublicUser[] }> {
+    return this.request('GET', `/users?${new URLSearchParams({ query, limit: '10' })}`);
+  }
+  listChats(unreadOnly: boolean): Promise<{ chats: ChatListItem[] }> {
+    return this.request('GET', `/chats?limit=100&unread_only=${unreadOnly}`);
+  }
+  openDirect(partnerId: string): Promise<{ id: string }> {
+    return this.request('POST', '/chats', { partner_id: partnerId });
+  }
+  createGroup(type: 'group' | 'channel', name: string, memberIds: string[]): Promise<{ id: string }> {
+    return this.request('POST', '/chats', { type, name, member_ids: memberIds });
+  }
+  chat(chatId: string): Promise<ChatDetails> {
+    return this.request('GET', `/chats/${chatId}`);
+  }
+  olderMessages(chatId: string, beforeId: string, limit = 50): Promise<HistoryPage> {
+    return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ before_id: beforeId, limit: String(limit) })}`);
+  }
+  editMessage(chatId: string, messageId: string, text: string): Promise<Message> {
+    return this.request('PATCH', `/chats/${chatId}/messages/${messageId}`, { text });
+  }
+  deleteMessage(chatId: string, messageId: string): Promise<void> {
+    return this.request('DELETE', `/chats/${chatId}/messages/${messageId}`);
+  }
+  markRead(chatId: string, messageId: string): Promise<unknown> {
+    return this.request('POST', `/chats/${chatId}/read`, { message_id: messageId });
+  }
+  addMember(chatId: string, userId: string): Promise<unknown> {
+    return this.request('POST', `/chats/${chatId}/members`, { user_id: userId });
+  }
+  removeMember(chatId: string, userId: string): Promise<unknown> {
+    return this.request('DELETE', `/chats/${chatId}/members/${userId}`);
+  }
+  setRole(chatId: string, userId: string, role: Role): Promise<unknown> {
+    return this.request('PATCH', `/chats/${chatId}/members/${userId}`, { role });
+  }
+  ban(chatId: string, userId: string): Promise<unknown> {
+    return this.request('PUT', `/chats/${chatId}/bans/${userId}`);
+  }
+}
