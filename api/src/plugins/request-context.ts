@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { trace } from '@opentelemetry/api';
+import { refusalOf } from './refusal-log.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** A request id a client (or the balancer) may give: short, and only characters safe in a log line or header. */
@@ -36,7 +37,7 @@ export function requestContextOptions(trustedProxies: readonly string[]): Partia
 
 /**
  * `X-Request-Id` on every answer, the id and route on the request's trace span, and one log
- * line per request (status, time, user) at info, or at debug for health probes and scrapes.
+ * line per request (status, time, user; a refusal's code and reason) at info, or at debug for health probes and scrapes.
  */
 export function installRequestContext(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
@@ -60,6 +61,8 @@ export function installRequestContext(app: FastifyInstance): void {
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
       user_id: userIdOf(request),
+      // a 4xx's code and reason (installRefusalLog), absent otherwise
+      ...refusalOf(request),
     };
     if (route && QUIET_ROUTES.has(route)) request.log.debug(line, 'request');
     else request.log.info(line, 'request');
