@@ -31,6 +31,9 @@ Every refusal is \`{"error": {"code", "message", "field"?}}\` with a code from o
 route lists the codes it may answer. A request line or headers over Node's limit is answered 431
 \`payload_too_large\` and the connection is closed; 503 \`unavailable\` comes with \`Retry-After\`.
 
+Every answer carries \`X-Request-Id\`: the caller's own when it is 1-64 characters of
+\`A-Za-z0-9._:-\`, a fresh UUID otherwise; the api's log line for the request names it.
+
 The WebSocket protocol and the NATS subjects are described in the AsyncAPI document at
 \`/docs/asyncapi.json\` (or \`.yaml\`).`;
 
