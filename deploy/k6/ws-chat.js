@@ -4,20 +4,22 @@
 //   k6 run -e BASE_URL=http://127.0.0.1:8080/api/v1 -e WS_URL=ws://127.0.0.1:8082/ws deploy/k6/ws-chat.js
 //
 // Only k6's documented modules: k6/http, k6/ws, k6/metrics, k6.
-import http from 'k6/http';
 import ws from 'k6/ws';
 import { check } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
+import { WS_URL, directChat, registerAndLogin } from './lib/neonchat.js';
 
-const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080/api/v1';
-const WS_URL = __ENV.WS_URL || 'ws://127.0.0.1:8082/ws';
 /** Chats; each has two virtual users, one per member. */
 const PAIRS = Number(__ENV.PAIRS || 50);
 /** Each VU sends one message per interval: PAIRS × 2 × 1000 / SEND_INTERVAL_MS msg/s in all. */
 const SEND_INTERVAL_MS = Number(__ENV.SEND_INTERVAL_MS || 1000);
 /** How long each socket stays open before the VU reconnects. */
 const SESSION_S = Number(__ENV.SESSION_S || 30);
-const PASSWORD = 'k6-load-test-password';
+/**
+ * Sending stops this long before a session closes, so every message sent gets its ack before
+ * the close: one sent in the same tick as the close would otherwise count as not acked.
+ */
+const DRAIN_MS = Number(__ENV.DRAIN_MS || 2000);
 
 const deliveryMs = new Trend('chat_delivery_ms', true);
 const ackMs = new Trend('chat_ack_ms', true);
@@ -38,29 +40,13 @@ export const options = {
   },
 };
 
-function json(token) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  return { headers };
-}
-
-function registerAndLogin(username) {
-  const reg = http.post(`${BASE_URL}/auth/register`, JSON.stringify({ username, password: PASSWORD }), json());
-  check(reg, { 'register 201': (r) => r.status === 201 });
-  const login = http.post(`${BASE_URL}/auth/login`, JSON.stringify({ username, password: PASSWORD }), json());
-  check(login, { 'login 200': (r) => r.status === 200 });
-  return { id: reg.json('id'), token: login.json('token') };
-}
-
 export function setup() {
   const run = Date.now().toString(36);
   const pairs = [];
   for (let i = 0; i < PAIRS; i++) {
     const a = registerAndLogin(`k6_${run}_${i}_a`);
     const b = registerAndLogin(`k6_${run}_${i}_b`);
-    const chat = http.post(`${BASE_URL}/chats`, JSON.stringify({ partner_id: b.id }), json(a.token));
-    check(chat, { 'chat created': (r) => r.status === 201 || r.status === 200 });
-    pairs.push({ chatId: chat.json('id'), members: [a, b] });
+    pairs.push({ chatId: directChat(a, b), members: [a, b] });
   }
   return { pairs };
 }
@@ -70,6 +56,7 @@ export default function (data) {
   const me = pair.members[(__VU - 1) % 2];
   const pending = {};
   let counter = 0;
+  let draining = false;
 
   const res = ws.connect(`${WS_URL}?token=${encodeURIComponent(me.token)}`, {}, (socket) => {
     socket.on('message', (raw) => {
@@ -83,6 +70,7 @@ export default function (data) {
       if (frame.type === 'ready') {
         check(frame, { 'ready lists the chat': (f) => f.chat_ids.indexOf(pair.chatId) >= 0 });
         socket.setInterval(() => {
+          if (draining) return;
           counter += 1;
           const requestId = `${__VU}-${__ITER}-${counter}`;
           const sentAt = Date.now();
@@ -110,8 +98,14 @@ export default function (data) {
       }
     });
     socket.on('error', (e) => errorFrames.add(1, { code: `socket: ${e.error()}` }));
+    socket.setTimeout(
+      () => {
+        draining = true;
+      },
+      Math.max(0, SESSION_S * 1000 - DRAIN_MS),
+    );
     socket.setTimeout(() => {
-      // Whatever was not acked before the session ends counts as not sent.
+      // Nothing was sent in the last DRAIN_MS: what is still not acked now really was not.
       Object.keys(pending).forEach(() => messageSent.add(false));
       socket.close();
     }, SESSION_S * 1000);
