@@ -133,10 +133,12 @@ export default function (data) {
     pageMs.add(res.timings.duration);
     check(res, {
       'newest page 200': (r) => r.status === 200,
-      'a full page, newest first': (r) => {
+      'a full page, oldest first, ending with the last message': (r) => {
         if (r.status !== 200) return false;
         const m = r.json('messages');
-        return m.length === PAGE && m.every((x, i) => i === 0 || x.seq < m[i - 1].seq);
+        return (
+          m.length === PAGE && m.every((x, i) => i === 0 || x.seq > m[i - 1].seq) && m[m.length - 1].text === `history ${HISTORY_MESSAGES}`
+        );
       },
     });
   } else {
