@@ -87,7 +87,7 @@ export const fanoutSaturationScenario: Scenario = {
       const usage = session.stopSampling();
       const best = [...steps].reverse().find((s) => s.holds);
       const broke = steps.find((s) => !s.holds);
-      const cpuPer1000 = (s: Step) => (s.gatewayCpuPct * 10 * 1000) / Math.max(1, s.phase.deliveredPerSecond);
+      const cpuPer1000 = (s: Step) => (s.gatewayCpuPct * 10 * (s.phase.to - s.phase.from) * 1000) / Math.max(1, s.phase.totals.delivered);
       const errors = mergeErrors(opened.errors, ...steps.map((s) => s.phase.totals.errors));
       const stepFigures = (label: string, s: Step): Figure[] => [
         figure(`${label}: offered`, s.phase.rate, 'msg/s'),
