@@ -26,6 +26,7 @@ const socketsHeld = new Counter('sockets_held_to_end');
 const droppedEarly = new Counter('sockets_closed_early');
 const deliveryMs = new Trend('chat_delivery_ms', true);
 const errorFrames = new Counter('chat_error_frames');
+const openFailed = new Counter('sockets_open_failed');
 
 export const options = {
   setupTimeout: '10m',
@@ -41,6 +42,7 @@ export const options = {
     sockets_ready: [`count>=${SOCKETS}`],
     sockets_held_to_end: [`count>=${SOCKETS}`],
     sockets_closed_early: ['count<1'],
+    sockets_open_failed: ['count<1'],
     // The seed's latency target, measured with every socket open.
     chat_delivery_ms: ['p(95)<50'],
     chat_error_frames: ['count<1'],
@@ -98,6 +100,9 @@ export default function (data) {
         errorFrames.add(1, { code: frame.code });
       }
     });
+    socket.on('error', (e) => {
+      if (!ready) openFailed.add(1, { reason: String(e.error()).slice(0, 80) });
+    });
     socket.on('close', () => {
       if (!closing) droppedEarly.add(1);
     });
@@ -110,5 +115,7 @@ export default function (data) {
       Math.max(1000, closeAt - Date.now()),
     );
   });
-  check(res, { 'websocket upgraded (101)': (r) => r && r.status === 101 });
+  const upgraded = check(res, { 'websocket upgraded (101)': (r) => r && r.status === 101 });
+  // Why it failed, by HTTP status (0: no answer, e.g. a connect or handshake timeout).
+  if (!upgraded) openFailed.add(1, { reason: `http ${res ? res.status : 'none'}` });
 }
