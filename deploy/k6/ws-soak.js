@@ -10,6 +10,7 @@ import chat, { setup as chatSetup } from './ws-chat.js';
 import { gatewayRssBytes } from './lib/neonchat.js';
 
 const PAIRS = Number(__ENV.PAIRS || 50);
+const SESSION_S = Number(__ENV.SESSION_S || 30);
 /** Growth of the gateway's RSS over the run allowed before the soak fails. */
 const MAX_RSS_GROWTH_MIB = Number(__ENV.MAX_RSS_GROWTH_MIB || 64);
 const rssGrowth = new Trend('gateway_rss_growth_mib');
@@ -17,7 +18,7 @@ const rssGrowth = new Trend('gateway_rss_growth_mib');
 export const options = {
   setupTimeout: '5m',
   scenarios: {
-    soak: { executor: 'constant-vus', vus: PAIRS * 2, duration: __ENV.DURATION || '30m' },
+    soak: { executor: 'constant-vus', vus: PAIRS * 2, duration: __ENV.DURATION || '30m', gracefulStop: `${SESSION_S + 10}s` },
   },
   thresholds: {
     chat_delivery_ms: ['p(95)<50', 'p(99)<200'],
