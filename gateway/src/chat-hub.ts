@@ -27,17 +27,6 @@ export interface ChatHubDeps {
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
-  /** Batching window of a large chat's fan-out (0: none), see `event`. */
-  readonly fanOutBatchMs?: number;
-}
-
-/** Only chats with at least this many local receivers batch their fan-out (never a direct chat). */
-const BATCH_MIN_RECEIVERS = 64;
-
-/** A large chat that fanned out within the last window: later events wait for the window's end. */
-interface FanOutBatch {
-  events: LiveEvent[];
-  timer: NodeJS.Timeout | undefined;
 }
 
 /** Sent already (so a caught-up socket must not get it again from what was held)? */
@@ -57,18 +46,9 @@ export class ChatHub implements LiveFeedSink {
   /** chat → sockets catching up on it: the only sockets a live event is handed to one by one. */
   private readonly catchingUp = new Map<string, Set<Socket>>();
   private publishingNow = false;
-  private readonly batches = new Map<string, FanOutBatch>();
-  private readonly batchMs: number;
 
   constructor(private readonly deps: ChatHubDeps) {
     this.feed = new LiveFeed(deps.nc, this, deps.readGap, deps.logger);
-    this.batchMs = deps.fanOutBatchMs ?? 0;
-  }
-
-  /** Stops the batch timers (shutdown: the sockets are closed with a reconnect code). */
-  stop(): void {
-    for (const batch of this.batches.values()) clearTimeout(batch.timer);
-    this.batches.clear();
   }
 
   /** True during a topic publish: a socket uWS cuts then was cut for backpressure. */
@@ -99,7 +79,6 @@ export class ChatHub implements LiveFeedSink {
     state.ready = true;
     for (const chatId of state.chats.keys()) {
       if (state.catchingUp.has(chatId)) continue;
-      this.settle(chatId);
       ws.subscribe(chatTopic(chatId));
       state.liveSince.set(chatId, this.feed.liveMark(chatId));
     }
@@ -124,7 +103,6 @@ export class ChatHub implements LiveFeedSink {
   unfollow(ws: Socket, chatId: string): void {
     const state = ws.getUserData();
     if (!state.chats.delete(chatId)) return;
-    this.settle(chatId);
     ws.unsubscribe(chatTopic(chatId));
     state.liveSince.delete(chatId);
     this.deps.sockets.unfollow(ws, chatId);
@@ -174,7 +152,6 @@ export class ChatHub implements LiveFeedSink {
   holdLive(ws: Socket, chatId: string): void {
     const state = ws.getUserData();
     if (state.catchingUp.has(chatId)) throw new NeonError('conflict', 'this chat is already being opened or resumed on this socket');
-    this.settle(chatId);
     state.catchingUp.set(chatId, { events: [], bytes: 0 });
     let sockets = this.catchingUp.get(chatId);
     if (!sockets) this.catchingUp.set(chatId, (sockets = new Set()));
@@ -185,7 +162,6 @@ export class ChatHub implements LiveFeedSink {
   /** Sends what was held (minus what `alreadySent` says went out) and rejoins the topic, in one step. */
   rejoinLive(ws: Socket, chatId: string, alreadySent: AlreadySent): void {
     const state = ws.getUserData();
-    this.settle(chatId);
     const buffer = state.catchingUp.get(chatId);
     this.abandonCatchUp(ws, chatId);
     if (state.closed || !buffer) return;
@@ -211,53 +187,7 @@ export class ChatHub implements LiveFeedSink {
 
   // ── LiveFeedSink: one serialization per event, uWS topics do the rest natively ──────────
 
-  /**
-   * A stored event for the chat's sockets. A chat with many receivers here fans out at most
-   * once per `fanOutBatchMs`: an event within the window after the last fan-out waits for the
-   * window's end and goes out with the others of the window. uWS writes all the frames a socket
-   * got in one loop turn at once, so a batch of k events costs each receiver one write instead
-   * of k, on the gateway and on the client; the first event after a quiet window goes at once.
-   * Every change of who receives the chat's topic settles the waiting events first, so each
-   * socket gets exactly what it would have got without the wait.
-   */
   event(e: LiveEvent): void {
-    const batch = this.batches.get(e.chatId);
-    if (batch) {
-      batch.events.push(e);
-      return;
-    }
-    this.fanOut(e);
-    if (this.batchMs > 0 && this.deps.app.numSubscribers(chatTopic(e.chatId)) >= BATCH_MIN_RECEIVERS) {
-      this.batches.set(e.chatId, { events: [], timer: this.batchTimer(e.chatId) });
-    }
-  }
-
-  private batchTimer(chatId: string): NodeJS.Timeout {
-    return setTimeout(() => this.endWindow(chatId), this.batchMs).unref();
-  }
-
-  /** The window ended: what waited goes out and a new window starts, or the chat is quiet again. */
-  private endWindow(chatId: string): void {
-    const batch = this.batches.get(chatId);
-    if (!batch) return;
-    if (batch.events.length === 0) {
-      this.batches.delete(chatId);
-      return;
-    }
-    this.settle(chatId);
-    batch.timer = this.batchTimer(chatId);
-  }
-
-  /** Fans out now whatever of the chat is waiting (its window goes on). */
-  private settle(chatId: string): void {
-    const batch = this.batches.get(chatId);
-    if (!batch || batch.events.length === 0) return;
-    const events = batch.events;
-    batch.events = [];
-    for (const e of events) this.fanOut(e);
-  }
-
-  private fanOut(e: LiveEvent): void {
     const topic = chatTopic(e.chatId);
     const origin = e.origin ? this.deps.sockets.connection(e.origin) : undefined;
     this.hold(e, origin);
@@ -277,7 +207,6 @@ export class ChatHub implements LiveFeedSink {
   }
 
   typing(chatId: string, data: Uint8Array, originId: string | undefined): void {
-    this.settle(chatId);
     const topic = chatTopic(chatId);
     const origin = originId ? this.deps.sockets.connection(originId) : undefined;
     this.deps.metrics.framesOut.inc({ type: 'typing' });
@@ -298,7 +227,6 @@ export class ChatHub implements LiveFeedSink {
     const state = ws.getUserData();
     this.feed.acquire(chatId);
     if (subscribe) {
-      this.settle(chatId);
       ws.subscribe(chatTopic(chatId));
       state.liveSince.set(chatId, this.feed.liveMark(chatId));
     }

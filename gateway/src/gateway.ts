@@ -112,7 +112,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     outbound,
     metrics,
     logger,
-    fanOutBatchMs: config.GATEWAY_FANOUT_BATCH_MS,
   });
   const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
@@ -220,7 +219,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       listenSocket = false;
       connections.closeAll();
       typing.close();
-      hub.stop();
       outbound.stop();
       presence.stop();
       await nc.drain().catch(async (err: unknown) => {

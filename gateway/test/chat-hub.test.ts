@@ -6,10 +6,9 @@ import { Outbound } from '../src/outbound.js';
 import { PresenceIndex } from '../src/presence-index.js';
 import { SocketRegistry } from '../src/socket-registry.js';
 import { TypingTracker } from '../src/typing-tracker.js';
-import { waitFor } from '@neonchat/common/testing';
 import { FakeApp, FakeNats, FakeSocket, silentLogger, socketState, testMetrics } from './support/fakes.js';
 
-function setup(fanOutBatchMs = 0) {
+function setup() {
   const nats = new FakeNats();
   const app = new FakeApp();
   const sockets = new SocketRegistry();
@@ -32,7 +31,6 @@ function setup(fanOutBatchMs = 0) {
     outbound,
     metrics,
     logger: silentLogger,
-    fanOutBatchMs,
   });
   /** An admitted socket, as the lifecycle leaves it after `open`. */
   const connect = (userId: string, chats: Array<[string, 'direct' | 'group' | 'channel']> = []) => {
@@ -122,53 +120,6 @@ describe('gateway chat hub (no servers)', () => {
     t.live('c', 2, 'reaction', a.socket.getUserData().connectionId);
     expect(b.types()).to.deep.equal(['new_message', 'reaction']);
     expect(a.types(), 'the sender has message_sent, but sees every reaction').to.deep.equal(['reaction']);
-    t.typing.close();
-  });
-
-  it('batches a large chat: the first event at once, the rest of the window at its end, in order; a topic change settles first', async () => {
-    const t = setup(30);
-    const members = Array.from({ length: 64 }, (_, i) => t.connect(`u${i}`, [['big', 'group']]));
-    const small = [t.connect('x', [['small', 'direct']]), t.connect('y', [['small', 'direct']])];
-    const [first, catcher] = [members[0]!, members[1]!];
-    t.live('big', 1);
-    expect(
-      first.sent.map((f) => f.seq),
-      'a quiet chat fans out at once',
-    ).to.deep.equal([1]);
-    t.live('big', 2);
-    t.live('big', 3);
-    t.live('small', 1);
-    expect(
-      first.sent.map((f) => f.seq),
-      'within the window: waiting',
-    ).to.deep.equal([1]);
-    expect(
-      small[1]!.sent.map((f) => f.seq),
-      'a small chat never waits',
-    ).to.deep.equal([1]);
-    // A socket leaving the topic (catch-up) gets what was waiting first, as if nothing had waited.
-    t.hub.holdLive(catcher.socket, 'big');
-    expect(catcher.sent.map((f) => f.seq)).to.deep.equal([1, 2, 3]);
-    t.live('big', 4);
-    const late = t.connect('late', [['big', 'group']]);
-    expect(
-      first.sent.map((f) => f.seq),
-      'settled before the newcomer joined',
-    ).to.deep.equal([1, 2, 3, 4]);
-    t.live('big', 5);
-    expect(first.sent.map((f) => f.seq)).to.deep.equal([1, 2, 3, 4]);
-    await waitFor(() => first.sent.length === 5, { what: 'the window to end', timeoutMs: 2000 });
-    expect(first.sent.map((f) => f.seq)).to.deep.equal([1, 2, 3, 4, 5]);
-    expect(
-      late.sent.map((f) => f.seq),
-      'the newcomer only gets what came after it joined',
-    ).to.deep.equal([5]);
-    t.hub.rejoinLive(catcher.socket, 'big', () => false);
-    expect(
-      catcher.sent.map((f) => f.seq),
-      'held while catching up, sent on rejoin',
-    ).to.deep.equal([1, 2, 3, 4, 5]);
-    t.hub.stop();
     t.typing.close();
   });
 

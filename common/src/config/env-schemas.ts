@@ -83,8 +83,6 @@ export const GatewayEnv = Type.Object({
   GATEWAY_PRESENCE_HEARTBEAT_S: Type.Integer({ minimum: 1, default: 20 }),
   /** A message the stream has not acked within this is answered `unavailable` (the client resends, deduplicated). */
   GATEWAY_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
-  /** A chat with many receivers here fans out at most once per this many ms (0: every event at once). */
-  GATEWAY_FANOUT_BATCH_MS: Type.Integer({ minimum: 0, maximum: 100, default: 5 }),
 });
 
 export const PersisterEnv = Type.Object({
