@@ -36,13 +36,10 @@ test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and R
 lint: ## eslint and prettier --check
 	npm run lint
 
-bench: ## run the benchmark (bench workspace)
-	@if [[ -f bench/dist/main.js ]]; then \
-		node bench/dist/main.js; \
-	else \
-		echo "bench: the bench workspace is not built (bench/dist/main.js is missing): run make build" >&2; \
-		exit 1; \
-	fi
+bench: ## build, install the plot tool if missing (bench/scripts/deps.sh), run the benchmark; BENCH_ARGS="--only fanout_saturation"
+	bench/scripts/deps.sh
+	npm run build
+	node bench/dist/main.js $(BENCH_ARGS)
 
 clean: ## delete build output and coverage (keeps node_modules and .dev data)
 	rm -rf $(addsuffix /dist,$(SERVICES)) coverage .c8_output

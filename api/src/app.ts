@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { ChatEventPublisher, type Logger } from '@neonchat/common/runtime';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { installCanonicalInput } from './plugins/canonical-input.js';
@@ -110,7 +110,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   });
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
-  const publisher = new ChatEventPublisher(jetstream(deps.nats), await jetstreamManager(deps.nats));
+  const publisher = new ChatEventPublisher(deps.nats, await jetstreamManager(deps.nats));
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, {

@@ -6,6 +6,11 @@ import { openOrm, migrate } from '@neonchat/common';
 import { startNats, startPostgres, startRedis, createDatabase, freePort, waitFor, type RunningServer } from '@neonchat/common/testing';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Where the services run from: this checkout, or `BENCH_SERVICES_ROOT` (another built checkout,
+ * e.g. the main branch) to measure a before/after with the same load generator.
+ */
+const SERVICES_ROOT = process.env.BENCH_SERVICES_ROOT ?? REPO_ROOT;
 
 export interface BenchEnvironment {
   readonly natsUrl: string;
@@ -87,7 +92,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     jwtSecret,
     freshDatabase,
     async spawnService(service, env, readyPort, options = {}) {
-      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(REPO_ROOT, service, 'dist', 'main.js')], {
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(SERVICES_ROOT, service, 'dist', 'main.js')], {
         env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
         stdio: ['ignore', 'inherit', 'inherit'],
       });

@@ -14,6 +14,12 @@ describe('uuidv7', () => {
     expect([...ids].sort()).to.deep.equal(ids);
   });
 
+  it('draws fresh randomness for every id, across refills of its random pool', () => {
+    const ids = Array.from({ length: 2000 }, () => uuidv7(5000));
+    expect(new Set(ids).size).to.equal(2000);
+    expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).to.equal(true);
+  });
+
   it('reads no time from other uuid versions', () => {
     expect(uuidv7Time('6f1c2b9e-3c1a-4b7e-9b1a-2f3e4d5c6b7a')).to.equal(undefined);
     expect(uuidv7Time('short')).to.equal(undefined);

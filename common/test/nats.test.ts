@@ -20,6 +20,10 @@ describe('chat streams on nats-server @integration', () => {
     await server?.stop();
   });
 
+  it('connects without per-request async traces (their stacks cost more than the publish)', () => {
+    expect((nc as unknown as { options: { noAsyncTraces?: boolean } }).options.noAsyncTraces).to.equal(true);
+  });
+
   it('creates the streams idempotently with the configured limits', async () => {
     await provisionStreams(nc, settings);
     await provisionStreams(nc, { ...settings, maxAgeSeconds: 7200 });

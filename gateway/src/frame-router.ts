@@ -74,7 +74,7 @@ export class FrameRouter {
     const state = ws.getUserData();
     if (state.early.length >= EARLY_FRAMES_MAX) {
       this.metrics.framesIn.inc({ type: 'rate_limited' });
-      this.metrics.closes.inc({ reason: 'rate_limited' });
+      // Counted in connections_closed_total by the close handler, like every close.
       ws.end(CLOSE_CODES.rateLimited, 'too many frames before ready');
       return;
     }
@@ -86,7 +86,6 @@ export class FrameRouter {
     if (!state.bucket.take()) {
       this.metrics.framesIn.inc({ type: 'rate_limited' });
       if (state.bucket.refusedTooOften()) {
-        this.metrics.closes.inc({ reason: 'rate_limited' });
         ws.end(CLOSE_CODES.rateLimited, 'too many frames');
         return;
       }

@@ -118,7 +118,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
     createFrameHandlers({
-      publisher: new ChatEventPublisher(js, jsm),
+      publisher: new ChatEventPublisher(nc, jsm, config.GATEWAY_PUBLISH_TIMEOUT_MS),
       history,
       access: new ChatAccess(memberships, hub),
       catchUp,

@@ -35,6 +35,12 @@ export interface LiveFeedSink {
 /** Reads the chat's stored events in (after, before) from the stream, in order. */
 export type GapReader = (chatId: string, afterSeq: number, onEvent: (seq: number, event: ChatEvent) => void) => Promise<void>;
 
+/** An event as it goes out: its frame type and the frame's JSON, made once per gateway. */
+interface Rendered {
+  readonly type: string;
+  readonly data: string;
+}
+
 interface ChatEntry {
   readonly sub: Subscription;
   refs: number;
@@ -43,10 +49,38 @@ interface ChatEntry {
   /** The first sequence delivered since the subscription was made. */
   firstSeq: number | undefined;
   /** While a gap is being repaired from the stream, live events wait here in order. */
-  held: Array<{ seq: number; lastSeqHeader: number | undefined; event: ChatEvent; origin: string | undefined }> | undefined;
+  held: Array<{ seq: number; lastSeqHeader: number | undefined; frame: Rendered; origin: string | undefined }> | undefined;
 }
 
 const typingValidator = compileValidator(TypingEventFrame);
+const decoder = new TextDecoder();
+
+/** How every publisher of the stream (`ChatEventPublisher`, i.e. `JSON.stringify` of a typed event) starts a created message. */
+const CREATED_PREFIX = '{"type":"message.created",';
+
+/** The `new_message` frame of a stored event, from the event's object (the repair path and anything but a new message). */
+function renderEvent(event: ChatEvent, seq: number): Rendered {
+  const frame = frameForChatEvent(event, seq);
+  return { type: frame.type, data: JSON.stringify(frame) };
+}
+
+/**
+ * The `new_message` frame of a stored `message.created`, spliced from the stored bytes, or
+ * undefined if they are not in the shape our publishers write (then the caller parses and
+ * validates). Safe without a parse: the stream only takes events from the gateways and the
+ * api, which validated them and wrote them with `JSON.stringify` (one flat object whose string
+ * values are escaped, so `"chat_id":"…"` can only be the key itself); what is checked here is
+ * that it is that, for this chat. Most of the live path's cost per message was the
+ * parse → validate → stringify of exactly these bytes.
+ */
+export function renderCreatedFromBytes(json: string, chatId: string, seq: number): Rendered | undefined {
+  if (!json.startsWith(CREATED_PREFIX) || json.charCodeAt(json.length - 1) !== 0x7d) return undefined;
+  if (!json.includes(`"chat_id":"${chatId}"`) || json.includes('"seq":') || json.includes('"updated_at":')) return undefined;
+  return {
+    type: 'new_message',
+    data: `{"type":"new_message","message":{${json.slice(CREATED_PREFIX.length, -1)},"seq":${seq},"updated_at":null}}`,
+  };
+}
 
 /**
  * The gateway's live view of its chats: one core NATS subscription `live.{chatId}.*` per chat
@@ -136,16 +170,27 @@ export class LiveFeed {
     const seq = Number(msg.headers?.get(RepublishHeaders.Sequence));
     const lastHeader = msg.headers?.get(RepublishHeaders.LastSequence);
     const lastSeqHeader = lastHeader ? Number(lastHeader) : undefined;
-    const event = decodeChatEvent(msg.data);
-    if (!Number.isSafeInteger(seq) || seq < 1 || event === undefined || event.chat_id !== chatId) {
-      this.logger.warn({ chat_id: chatId, subject: msg.subject }, 'dropping malformed live event');
-      return this.sink.dropped(chatId, 'malformed');
-    }
+    if (!Number.isSafeInteger(seq) || seq < 1) return this.malformed(chatId, msg.subject);
+    const frame = this.render(chatId, msg.data, seq);
+    if (frame === undefined) return this.malformed(chatId, msg.subject);
     if (entry.held) {
-      entry.held.push({ seq, lastSeqHeader, event, origin });
+      entry.held.push({ seq, lastSeqHeader, frame, origin });
       return;
     }
-    this.accept(chatId, entry, seq, lastSeqHeader, event, origin);
+    this.accept(chatId, entry, seq, lastSeqHeader, frame, origin);
+  }
+
+  /** The outgoing frame of a stored event: spliced for a new message, else parsed and validated. */
+  private render(chatId: string, data: Uint8Array, seq: number): Rendered | undefined {
+    const fast = renderCreatedFromBytes(decoder.decode(data), chatId, seq);
+    if (fast) return fast;
+    const event = decodeChatEvent(data);
+    return event === undefined || event.chat_id !== chatId ? undefined : renderEvent(event, seq);
+  }
+
+  private malformed(chatId: string, subject: string): void {
+    this.logger.warn({ chat_id: chatId, subject }, 'dropping malformed live event');
+    this.sink.dropped(chatId, 'malformed');
   }
 
   private accept(
@@ -153,22 +198,21 @@ export class LiveFeed {
     entry: ChatEntry,
     seq: number,
     lastSeqHeader: number | undefined,
-    event: ChatEvent,
+    frame: Rendered,
     origin: string | undefined,
   ): void {
     if (entry.lastSeq !== undefined && seq <= entry.lastSeq) return this.sink.dropped(chatId, 'duplicate');
     if (entry.lastSeq !== undefined && lastSeqHeader !== undefined && lastSeqHeader > entry.lastSeq) {
-      this.repair(chatId, entry, entry.lastSeq, { seq, lastSeqHeader, event, origin });
+      this.repair(chatId, entry, entry.lastSeq, { seq, lastSeqHeader, frame, origin });
       return;
     }
-    this.deliver(chatId, entry, seq, event, origin);
+    this.deliver(chatId, entry, seq, frame, origin);
   }
 
-  private deliver(chatId: string, entry: ChatEntry, seq: number, event: ChatEvent, origin: string | undefined): void {
+  private deliver(chatId: string, entry: ChatEntry, seq: number, frame: Rendered, origin: string | undefined): void {
     entry.lastSeq = seq;
     entry.firstSeq ??= seq;
-    const frame = frameForChatEvent(event, seq);
-    this.sink.event({ chatId, seq, type: frame.type, data: JSON.stringify(frame), origin });
+    this.sink.event({ chatId, seq, type: frame.type, data: frame.data, origin });
   }
 
   private repair(chatId: string, entry: ChatEntry, afterSeq: number, first: NonNullable<ChatEntry['held']>[number]): void {
@@ -177,7 +221,7 @@ export class LiveFeed {
     this.readGap(chatId, afterSeq, (seq, event) => {
       if (seq >= first.seq || (entry.lastSeq !== undefined && seq <= entry.lastSeq)) return;
       repaired += 1;
-      this.deliver(chatId, entry, seq, event, undefined);
+      this.deliver(chatId, entry, seq, renderEvent(event, seq), undefined);
     })
       .catch((err: unknown) => {
         // Delivering what we hold beats holding the chat forever; clients resume over the hole.
@@ -194,7 +238,7 @@ export class LiveFeed {
             this.sink.dropped(chatId, 'duplicate');
             continue;
           }
-          this.deliver(chatId, entry, h.seq, h.event, h.origin);
+          this.deliver(chatId, entry, h.seq, h.frame, h.origin);
         }
       });
   }

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { CLOSE_CODES } from '@neonchat/common';
+import { waitFor } from '@neonchat/common/testing';
 import { GatewayHarness, type RunningGateway, type TestUser } from './support/gateway-harness.js';
+
+async function rateLimitedCloses(gw: RunningGateway): Promise<number> {
+  const metric = await gw.gateway.registry.getSingleMetric('neonchat_gateway_connections_closed_total')?.get();
+  return metric?.values.find((v) => v.labels.reason === 'rate_limited')?.value ?? 0;
+}
 
 describe('gateway frame validation and protection @integration', () => {
   let h: GatewayHarness;
@@ -76,7 +82,11 @@ describe('gateway frame validation and protection @integration', () => {
     await ws.next((f) => f.type === 'error' && f.code === 'rate_limited');
     expect(ws.ofType('pong').length).to.be.within(30, 32);
     expect(ws.closeCode).to.equal(undefined);
+    const closedBefore = await rateLimitedCloses(gw);
     for (let i = 0; i < 100; i++) ws.send({ type: 'ping' });
     expect(await ws.waitClosed()).to.equal(CLOSE_CODES.rateLimited);
+    // One close, counted once (by the close handler), not also where it was decided.
+    await waitFor(async () => (await rateLimitedCloses(gw)) > closedBefore, { what: 'the close to be counted' });
+    expect((await rateLimitedCloses(gw)) - closedBefore).to.equal(1);
   });
 });

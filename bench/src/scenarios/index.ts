@@ -3,6 +3,7 @@ import { historyScenario } from './history.js';
 import { socketsScenario } from './sockets.js';
 import { messagesScenario } from './messages.js';
 import { fanoutScenario } from './fanout.js';
+import { fanoutSaturationScenario } from './fanout-saturation.js';
 import { soakScenario } from './soak.js';
 import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
@@ -12,6 +13,7 @@ export const SCENARIOS: Scenario[] = [
   socketsScenario,
   messagesScenario,
   fanoutScenario,
+  fanoutSaturationScenario,
   soakScenario,
   presenceScenario,
   historyScenario,

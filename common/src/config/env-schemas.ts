@@ -89,6 +89,8 @@ export const GatewayEnv = Type.Object({
   GATEWAY_RESUME_MAX_EVENTS: Type.Integer({ minimum: 1, default: 1000 }),
   /** Every live connection is reported to presence in one message per interval. */
   GATEWAY_PRESENCE_HEARTBEAT_S: Type.Integer({ minimum: 1, default: 20 }),
+  /** A message the stream has not acked within this is answered `unavailable` (the client resends, deduplicated). */
+  GATEWAY_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
 });
 
 export const PersisterEnv = Type.Object({

@@ -1,9 +1,10 @@
-import { headers as natsHeaders } from '@nats-io/nats-core';
-import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { PubHeaders, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { decodeChatEvent, type ChatEvent } from '../contracts/chat-events.js';
 import { NeonError } from '../contracts/error-codes.js';
 import { ORIGIN_CONNECTION_HEADER, STREAMS, SUBJECTS } from '../contracts/subjects.js';
 import { injectTraceContext, inSpan, SpanKind } from './tracing.js';
+import { StreamPublisher } from './stream-publisher.js';
 
 /** A publish the stream has not acked within this is answered `unavailable` (the client retries). */
 export const CHAT_EVENT_PUBLISH_TIMEOUT_MS = 5000;
@@ -15,11 +16,20 @@ export const CHAT_EVENT_PUBLISH_TIMEOUT_MS = 5000;
  * event is durable: the persister will write it and gateways fan it out in stream order.
  */
 export class ChatEventPublisher {
+  private readonly stream: StreamPublisher;
+
   constructor(
-    private readonly js: JetStreamClient,
+    nc: NatsConnection,
     private readonly jsm: JetStreamManager,
-    private readonly timeoutMs = CHAT_EVENT_PUBLISH_TIMEOUT_MS,
-  ) {}
+    timeoutMs = CHAT_EVENT_PUBLISH_TIMEOUT_MS,
+  ) {
+    this.stream = new StreamPublisher(nc, { timeoutMs });
+  }
+
+  /** Publishes waiting for their ack. */
+  get inFlight(): number {
+    return this.stream.inFlight;
+  }
 
   /**
    * `dedupId` becomes `Nats-Msg-Id`: a resend with the same id inside the stream's duplicate
@@ -42,9 +52,10 @@ export class ChatEventPublisher {
       async () => {
         const headers = natsHeaders();
         if (originConnection !== undefined) headers.set(ORIGIN_CONNECTION_HEADER, originConnection);
+        if (dedupId !== undefined) headers.set(PubHeaders.MsgIdHdr, dedupId);
         injectTraceContext(headers);
         try {
-          return await this.js.publish(subject, JSON.stringify(event), { headers, timeout: this.timeoutMs, msgID: dedupId });
+          return await this.stream.publish(subject, JSON.stringify(event), headers);
         } catch (err) {
           throw new NeonError('unavailable', 'not stored, retry (with the same request_id)', { cause: err });
         }

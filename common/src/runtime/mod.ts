@@ -21,6 +21,8 @@ export {
   deadLetterStreamConfig,
 } from './nats.js';
 export { ChatEventPublisher, CHAT_EVENT_PUBLISH_TIMEOUT_MS } from './chat-event-publisher.js';
+export { StreamPublisher, StreamPublishError } from './stream-publisher.js';
+export type { StreamPublishFailure, StreamPublisherOptions } from './stream-publisher.js';
 export type { NatsOptions, StreamSettings } from './nats.js';
 export { createShutdown } from './shutdown.js';
 export { runService } from './run-service.js';

@@ -29,6 +29,10 @@ export async function connectNats({ url, name, logger }: NatsOptions): Promise<N
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
+    // Without this, nats-core builds a RequestError and a TimeoutError, each with a captured
+    // stack, for every request and every JetStream publish, and almost always throws them
+    // away: that was 23 % of the gateway's CPU per message (docs/BENCHMARKS.md).
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {
