@@ -12,7 +12,10 @@
 TTY=0
 [[ -t 1 ]] && TTY=1
 bold() { ((TTY)) && printf '\033[%sm%s\033[0m' "$1" "$2" || printf '%s' "$2"; }
-say() { printf '%s %s\n' "$(bold 1 "[$TAG]")" "$*"; }
+# A closed stdout (`make dev | tee log` with tee gone at Ctrl-C) must not stop the script
+# before it has stopped what it started: write errors are ignored, and so is SIGPIPE once
+# stopping has begun.
+say() { printf '%s %s\n' "$(bold 1 "[$TAG]")" "$*" 2>/dev/null || true; }
 die() { printf '%s %s\n' "$(bold '1;31' "[$TAG] error:")" "$*" >&2; exit 1; }
 
 # load_dotenv: the variables of .env at the root, if there is one.
@@ -80,7 +83,7 @@ STOPPING=0
 stop_all() {
   ((STOPPING == 0)) || return 0
   STOPPING=1
-  trap '' INT TERM
+  trap '' INT TERM PIPE
   local i
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     stop_one "${NAMES[i]}" "${PIDS[i]}" "${WAIT_PIDS[i]}" "${SIGNALS[i]}"
