@@ -71,19 +71,17 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
     this.expiry.close();
   }
 
-  /** Authenticates before the socket exists; refusals are plain HTTP answers with a code. */
+  /**
+   * Authenticates before the socket exists; refusals are plain HTTP answers with a code. The
+   * upgrade is synchronous, within this call: uWS 20.30 can cut a socket upgraded after an
+   * `await` inside `res.cork` (it reads an HTTP state byte from the new WebSocket's memory and
+   * may take it for "connection: close"; fixed upstream in uWebSockets PR #1929). So what needs
+   * the database (the user's chats, and whether the user still exists) is read in `open`.
+   */
   readonly upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
-    const { settings, metrics, logger } = this.deps;
-    // Headers must be read before the first await: the request object dies with this call.
-    const secKey = req.getHeader('sec-websocket-key');
-    const secExtensions = req.getHeader('sec-websocket-extensions');
+    const { settings } = this.deps;
     const query = new URLSearchParams(req.getQuery() ?? '');
     const credentials = upgradeCredentials(query, req.getHeader('authorization'), req.getHeader('sec-websocket-protocol'));
-    const openChatId = query.get('chat_id') || undefined;
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
     if (!this.acceptingSockets)
       return this.refuse(res, '503 Service Unavailable', 'unavailable', 'gateway is shutting down, reconnect shortly');
     let claims: AccessClaims;
@@ -98,31 +96,54 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
     if (this.deps.sockets.socketsOfUser(claims.user_id) >= settings.maxSocketsPerUser) {
       return this.refuse(res, '429 Too Many Requests', 'rate_limited', 'too many open sockets for this user');
     }
+    const state = newSocketState({
+      userId: claims.user_id,
+      username: claims.username,
+      connectionId: `${settings.gatewayId}:${randomUUID()}`,
+      tokenExp: claims.exp,
+      chats: new Map(),
+      openChatId: query.get('chat_id') || undefined,
+      ratePerSecond: settings.ratePerSecond,
+      rateBurst: settings.rateBurst,
+    });
+    res.upgrade(state, req.getHeader('sec-websocket-key'), credentials.protocol, req.getHeader('sec-websocket-extensions'), context);
+  };
+
+  /**
+   * The socket exists; its user's chats are read, then it is admitted. Until then it is on no
+   * topic and its frames wait (`ready` is still its first frame). An unknown user is closed with
+   * 4003, a database outage with 1013 (try again later).
+   */
+  readonly open = (ws: Socket): void => {
+    const { metrics, logger } = this.deps;
+    const state = ws.getUserData();
+    if (!this.acceptingSockets) {
+      ws.end(CLOSE_CODES.goingAway, 'server restarting, reconnect shortly');
+      return;
+    }
     this.deps.memberships
-      .activeChatsOf(claims.user_id)
+      .activeChatsOf(state.userId)
       .then((chats) => {
-        if (aborted) return;
-        if (!chats) return this.refuse(res, '401 Unauthorized', 'unauthorized', 'unknown user');
-        const state = newSocketState({
-          userId: claims.user_id,
-          username: claims.username,
-          connectionId: `${settings.gatewayId}:${randomUUID()}`,
-          tokenExp: claims.exp,
-          chats,
-          openChatId,
-          ratePerSecond: settings.ratePerSecond,
-          rateBurst: settings.rateBurst,
-        });
-        res.cork(() => res.upgrade(state, secKey, credentials.protocol, secExtensions, context));
+        if (state.closed) return;
+        if (!chats) {
+          metrics.errors.inc({ code: 'unauthorized' });
+          ws.end(CLOSE_CODES.unknownUser, 'unknown user: log in again');
+          return;
+        }
+        for (const [chatId, view] of chats) state.chats.set(chatId, view);
+        this.admit(ws);
       })
       .catch((err: unknown) => {
-        metrics.internalErrors.inc({ where: 'upgrade_memberships' });
-        logger.error({ err }, 'membership lookup failed during upgrade');
-        if (!aborted) this.refuse(res, '503 Service Unavailable', 'unavailable', 'try again shortly');
+        metrics.internalErrors.inc({ where: 'open_memberships' });
+        logger.error({ err }, 'membership lookup failed for a new socket');
+        if (!state.closed) {
+          metrics.errors.inc({ code: 'unavailable' });
+          ws.end(CLOSE_CODES.tryAgainLater, 'unavailable: try again shortly');
+        }
       });
   };
 
-  readonly open = (ws: Socket): void => {
+  private admit(ws: Socket): void {
     const { hub, sockets, metrics, logger, outbound, settings } = this.deps;
     const state = ws.getUserData();
     // Checked again here: several upgrades of one user may have passed the check together.
@@ -167,7 +188,7 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
         if (clientFrameValidators.open.check(frame)) this.deps.router.run(ws, 'open', frame);
         else outbound.error(ws, 'validation_failed', 'chat_id: must be a uuid');
       });
-  };
+  }
 
   readonly message = (ws: Socket, message: ArrayBuffer, isBinary: boolean): void => {
     this.deps.router.handle(ws, message, isBinary);

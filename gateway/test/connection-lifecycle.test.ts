@@ -11,7 +11,9 @@ import { FakeApp, FakeNats, FakeSocket, silentLogger, socketState, testMetrics }
 
 const chatId = '0190a7b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b';
 
-function setup(maxSocketsPerUser = 5) {
+type ChatsOf = (userId: string) => Promise<Map<string, { type: 'direct' | 'group' | 'channel'; role: 'member' | 'admin' }> | undefined>;
+
+function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new Map()) {
   const nats = new FakeNats();
   const app = new FakeApp();
   const sockets = new SocketRegistry();
@@ -45,7 +47,7 @@ function setup(maxSocketsPerUser = 5) {
     },
     hub,
     sockets,
-    memberships: { activeChatsOf: async () => new Map() },
+    memberships: { activeChatsOf },
     presence: {
       connected: (c, u) => reported.push(`connected ${u}`),
       disconnected: (c, u) => reported.push(`disconnected ${u}`),
@@ -74,6 +76,8 @@ describe('gateway connection lifecycle (no servers)', () => {
     t.nats.flushes = [];
     const ws = new FakeSocket(socketState('alice', [[chatId, 'group']], { openChatId: chatId }), t.app);
     t.lifecycle.open(ws.socket);
+    expect(t.sockets.size, 'admitted only once its chats are read').to.equal(0);
+    await settle();
     expect(t.sockets.size).to.equal(1);
     expect(t.hub.feed.has(chatId), 'the live subscription is made at open').to.equal(true);
     expect(ws.topics.size, 'but no topic is joined before ready').to.equal(0);
@@ -93,12 +97,13 @@ describe('gateway connection lifecycle (no servers)', () => {
     t.stop();
   });
 
-  it('refuses a socket past the per-user cap, and any while shutting down', () => {
+  it('refuses a socket past the per-user cap, and any while shutting down', async () => {
     const t = setup(1);
     const first = new FakeSocket(socketState('bob'), t.app);
     t.lifecycle.open(first.socket);
     const second = new FakeSocket(socketState('bob'), t.app);
     t.lifecycle.open(second.socket);
+    await settle();
     expect(second.ended?.code).to.equal(CLOSE_CODES.tooManyConnections);
     t.lifecycle.stopAccepting();
     const late = new FakeSocket(socketState('carol'), t.app);
@@ -124,11 +129,46 @@ describe('gateway connection lifecycle (no servers)', () => {
     t.stop();
   });
 
-  it('closeAll ends every open socket with the reconnect code', () => {
+  it('closeAll ends every open socket with the reconnect code', async () => {
     const t = setup();
     const sockets = ['u1', 'u2'].map((u) => new FakeSocket(socketState(u), t.app));
     for (const ws of sockets) t.lifecycle.open(ws.socket);
+    await settle();
     t.stop();
     expect(sockets.map((ws) => ws.ended?.code)).to.deep.equal([CLOSE_CODES.goingAway, CLOSE_CODES.goingAway]);
+  });
+
+  it('reads the chats at open: an unknown user is closed 4003, an outage 1013, neither registered', async () => {
+    const t = setup(5, async (userId) => {
+      if (userId === 'ghost') return undefined;
+      if (userId === 'outage') throw new Error('connection refused');
+      return new Map([[chatId, { type: 'group', role: 'member' }]]);
+    });
+    const ghost = new FakeSocket(socketState('ghost'), t.app);
+    const outage = new FakeSocket(socketState('outage'), t.app);
+    const fine = new FakeSocket(socketState('frank'), t.app);
+    for (const ws of [ghost, outage, fine]) t.lifecycle.open(ws.socket);
+    await settle();
+    expect(ghost.ended?.code).to.equal(CLOSE_CODES.unknownUser);
+    expect(outage.ended?.code).to.equal(CLOSE_CODES.tryAgainLater);
+    expect(fine.ended).to.equal(undefined);
+    expect([...fine.socket.getUserData().chats.keys()], 'the chats read at open').to.deep.equal([chatId]);
+    expect(t.sockets.size).to.equal(1);
+    expect(t.reported).to.deep.equal(['connected frank']);
+    t.stop();
+  });
+
+  it('lets a socket closed while its chats are read go without admitting it', async () => {
+    let release: (chats: Map<string, { type: 'group'; role: 'member' }>) => void = () => undefined;
+    const t = setup(5, () => new Promise((resolve) => (release = resolve)));
+    const ws = new FakeSocket(socketState('gina'), t.app);
+    t.lifecycle.open(ws.socket);
+    t.lifecycle.close(ws.socket, 1001);
+    release(new Map([[chatId, { type: 'group', role: 'member' }]]));
+    await settle();
+    expect(t.sockets.size).to.equal(0);
+    expect(t.hub.feed.size).to.equal(0);
+    expect(t.reported).to.deep.equal([]);
+    t.stop();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
-import { ApiEnv, GatewayEnv, migrate, openOrm } from '@neonchat/common';
+import { ApiEnv, CLOSE_CODES, GatewayEnv, migrate, openOrm } from '@neonchat/common';
 import {
   TestSocket,
   createDatabase,
@@ -78,8 +78,9 @@ describe('hostile input: outages are unavailable, not internal @integration', fu
       expect(answer.body.error?.code).to.equal('unavailable');
       expect(answer.headers.get('retry-after')).to.match(/^\d+$/);
     }
-    // A socket opening now cannot be told its chats: 503, not 401 and not 500.
-    expect(await TestSocket.refusal(`${wsUrl}?token=${bob.token}`)).to.equal(503);
+    // A socket opening now cannot be told its chats: closed with 1013 (try again later) before
+    // `ready`, not 4003 (unknown user) and not a crash.
+    expect(await TestSocket.closedBeforeReady(`${wsUrl}?token=${bob.token}`)).to.equal(CLOSE_CODES.tryAgainLater);
     // A frame needing the database on the open socket: `unavailable`, never `internal`.
     const unknownChat = '01890000-0000-7000-8000-000000000000';
     ws.send({ type: 'open', chat_id: unknownChat, request_id: 'o1' });

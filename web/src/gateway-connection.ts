@@ -7,7 +7,7 @@ export interface ConnectionEvents {
   ready(frame: ReadyFrame): void;
   frame(frame: Exclude<ServerFrame, ReadyFrame>): void;
   state(state: ConnectionState, detail: string): void;
-  /** The token expired on an open socket (4001). */
+  /** The token expired on an open socket (4001), or names no user any more (4003). */
   unauthorized(): void;
   /** The socket closed before it opened: the upgrade was refused (a bad token, a full gateway) or nothing listens. */
   refused(): void;
@@ -88,7 +88,7 @@ export class GatewayConnection {
       this.ws = null;
       this.isReady = false;
       if (this.stopped) return;
-      if (event.code === 4001) return this.events.unauthorized();
+      if (event.code === 4001 || event.code === 4003) return this.events.unauthorized();
       if (!opened) this.events.refused();
       this.scheduleReconnect(event.code);
     };

@@ -123,7 +123,10 @@ const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
   goingAway: 'server going away (deploy, shutdown): reconnect after a short random delay, then `resume`',
   messageTooBig:
     'not sent by the gateway today (a frame over GATEWAY_MAX_FRAME_BYTES is answered `payload_too_large`, one far over it is cut without a close frame, 1006); clients should treat it like 1006',
+  tryAgainLater:
+    'the database could not be read when the socket opened (its chats are read after the upgrade): reconnect after a short delay, then `resume`',
   tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
+  unknownUser: 'the token is valid but names no user (deleted, or never existed): log in again',
   slowConsumer: 'the client did not read fast enough (send buffer over GATEWAY_MAX_BACKPRESSURE_BYTES): reconnect and `resume`',
   tooManyConnections: 'too many sockets for one user (GATEWAY_MAX_SOCKETS_PER_USER)',
   rateLimited: 'too many frames refused for rate: the client is misbehaving',

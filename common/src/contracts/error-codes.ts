@@ -43,8 +43,12 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   /** A frame larger than the gateway accepts. */
   messageTooBig: 1009,
+  /** The database could not be read when the socket opened: reconnect after a short delay. */
+  tryAgainLater: 1013,
   /** The token ran out while the socket was open: log in again, then reconnect. */
   tokenExpired: 4001,
+  /** The token is valid but names no user (deleted, or never existed): log in again. */
+  unknownUser: 4003,
   /** The client could not keep up with what it was sent; reconnect and resume. */
   slowConsumer: 4008,
   /** Too many sockets for one user. */

@@ -54,6 +54,19 @@ export class TestSocket {
     });
   }
 
+  /**
+   * The close code of a socket the gateway accepted and then closed before `ready` (an unknown
+   * user, a database outage); fails if `ready` or any other frame comes first.
+   */
+  static async closedBeforeReady(url: string, timeoutMs = 10000): Promise<number> {
+    const socket = await TestSocket.open(url);
+    const timer = setTimeout(() => socket.ws.terminate(), timeoutMs);
+    const code = await socket.waitClosed();
+    clearTimeout(timer);
+    if (socket.frames.length) throw new Error(`frames came before the close: ${JSON.stringify(socket.frames.slice(0, 3))}`);
+    return code;
+  }
+
   send(frame: object | string): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
