@@ -108,7 +108,7 @@ export const fanoutScenario: Scenario = {
           }),
           `errors by code: ${errorSummary(errors)}`,
           `messages tracked: ${session.timeline.perMessage.size}, complete (all ${expected} others): ${toLast.count}`,
-          'The group is written by SQL before the sockets open (the gateway reads memberships at upgrade).',
+          'The group is written by SQL before the sockets open (the gateway reads memberships when a socket opens).',
           SERVER_PROCESSES_NOTE,
         ],
       };
