@@ -60,13 +60,7 @@ export interface EarlyFrame {
 }
 
 /** Who a new socket is and what it starts with: the rest of its state starts empty. */
-export interface NewSocket {
-  readonly userId: string;
-  readonly username: string;
-  readonly connectionId: string;
-  readonly tokenExp: number;
-  readonly chats: Map<string, ChatMembershipView>;
-  readonly openChatId: string | undefined;
+export interface NewSocket extends Pick<SocketState, 'userId' | 'username' | 'connectionId' | 'tokenExp' | 'chats' | 'openChatId'> {
   readonly ratePerSecond: number;
   readonly rateBurst: number;
 }
