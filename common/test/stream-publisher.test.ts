@@ -4,6 +4,7 @@ import { PubHeaders, jetstreamManager } from '@nats-io/jetstream';
 import {
   ChatEventPublisher,
   NeonError,
+  ORIGIN_CONNECTION_HEADER,
   STREAMS,
   SUBJECTS,
   StreamPublishError,
@@ -131,6 +132,7 @@ describe('StreamPublisher on nats-server @integration', () => {
     const ack = await publisher.publish(event, 'dedup-1', 'conn-1');
     const stored = await jsm.streams.getMessage(STREAMS.chatEvents, { seq: ack.seq });
     expect(stored?.header.get(PubHeaders.MsgIdHdr)).to.equal('dedup-1');
+    expect(stored?.header.get(ORIGIN_CONNECTION_HEADER)).to.equal('conn-1');
     expect(await publisher.stored(ack.seq)).to.deep.equal(event);
     expect((await publisher.publish(event, 'dedup-1', 'conn-1')).duplicate).to.equal(true);
 

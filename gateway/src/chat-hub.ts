@@ -206,6 +206,17 @@ export class ChatHub implements LiveFeedSink {
     this.deps.outbound.noteFanOut(e.chatId);
   }
 
+  wanted(chatId: string, originId: string | undefined, newMessage: boolean): boolean {
+    if (this.catchingUp.has(chatId)) return true;
+    const topic = chatTopic(chatId);
+    const subscribers = this.deps.app.numSubscribers(topic);
+    if (subscribers > 1) return true;
+    if (subscribers === 0) return false;
+    // One subscriber: unwanted only if it is the sender's socket and this is its new message.
+    const origin = newMessage && originId ? this.deps.sockets.connection(originId) : undefined;
+    return origin === undefined || !origin.isSubscribed(topic);
+  }
+
   typing(chatId: string, data: Uint8Array, originId: string | undefined): void {
     const topic = chatTopic(chatId);
     const origin = originId ? this.deps.sockets.connection(originId) : undefined;

@@ -2,6 +2,8 @@ import { type ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
 import {
   NeonError,
   canonicalEmoji,
+  createdMessageJson,
+  messageSentFrameJson,
   messageFromCreatedEvent,
   reactionDedupId,
   sendDedupId,
@@ -50,9 +52,16 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         text: frame.text.trim(),
         created_at: new Date().toISOString(),
       };
-      const started = process.hrtime.bigint();
-      const ack = await deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId);
-      deps.metrics.publishAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
+      const json = JSON.stringify(event);
+      const started = performance.now();
+      const ack = await deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId, json);
+      deps.metrics.publishAck.observe((performance.now() - started) / 1000);
+      const message = ack.duplicate ? undefined : createdMessageJson(json, event.chat_id, ack.seq);
+      if (message !== undefined) {
+        outbound.send(ws, messageSentFrameJson(frame.request_id, message), 'message_sent');
+        return;
+      }
       let stored = event;
       if (ack.duplicate) {
         // A resend of a request already stored: answer with the message stored the first time.

@@ -4,13 +4,16 @@ import {
   ORIGIN_CONNECTION_HEADER,
   SUBJECTS,
   TypingEventFrame,
+  CREATED_EVENT_PREFIX,
   compileValidator,
+  createdMessageJson,
+  newMessageFrameJson,
   decodeChatEvent,
   decodeJson,
   frameForChatEvent,
   type ChatEvent,
 } from '@neonchat/common/contracts';
-import { type Logger } from '@neonchat/common/runtime';
+import { HeaderView, type Logger } from '@neonchat/common/runtime';
 
 /** One stored event ready to go out: serialized once for every socket of the chat. */
 export interface LiveEvent {
@@ -26,6 +29,11 @@ export interface LiveFeedSink {
   event(event: LiveEvent): void;
   /** An ephemeral typing frame (already validated), as received. */
   typing(chatId: string, data: Uint8Array, origin: string | undefined): void;
+  /**
+   * Whether a stored event of the chat goes to any socket here: false when none follows the
+   * chat live or catches up on it, besides the origin socket of a new message.
+   */
+  wanted(chatId: string, origin: string | undefined, newMessage: boolean): boolean;
   /** An event that could not be used. */
   dropped(chatId: string, reason: 'malformed' | 'duplicate' | 'gap_unrepaired'): void;
   /** Events missed on core NATS were fetched from the stream. */
@@ -54,9 +62,15 @@ interface ChatEntry {
 
 const typingValidator = compileValidator(TypingEventFrame);
 const decoder = new TextDecoder();
+const CREATED_PREFIX_BYTES = Buffer.from(CREATED_EVENT_PREFIX);
 
-/** How every publisher of the stream (`ChatEventPublisher`, i.e. `JSON.stringify` of a typed event) starts a created message. */
-const CREATED_PREFIX = '{"type":"message.created",';
+/** Does the stored event start as our publishers write a `message.created`? (The bytes, unparsed.) */
+function isCreated(data: Uint8Array): boolean {
+  return (
+    data.byteLength > CREATED_PREFIX_BYTES.byteLength &&
+    Buffer.from(data.buffer, data.byteOffset, CREATED_PREFIX_BYTES.byteLength).equals(CREATED_PREFIX_BYTES)
+  );
+}
 
 /** The `new_message` frame of a stored event, from the event's object (the repair path and anything but a new message). */
 function renderEvent(event: ChatEvent, seq: number): Rendered {
@@ -65,21 +79,14 @@ function renderEvent(event: ChatEvent, seq: number): Rendered {
 }
 
 /**
- * The `new_message` frame of a stored `message.created`, spliced from the stored bytes, or
- * undefined if they are not in the shape our publishers write (then the caller parses and
- * validates). Safe without a parse: the stream only takes events from the gateways and the
- * api, which validated them and wrote them with `JSON.stringify` (one flat object whose string
- * values are escaped, so `"chat_id":"…"` can only be the key itself); what is checked here is
- * that it is that, for this chat. Most of the live path's cost per message was the
- * parse → validate → stringify of exactly these bytes.
+ * The `new_message` frame of a stored `message.created`, spliced from the stored bytes
+ * (`createdMessageJson`), or undefined if they are not in the shape our publishers write (then
+ * the caller parses and validates). Safe without a parse: the stream only takes events from the
+ * gateways and the api, which validated them and wrote them with `JSON.stringify`.
  */
 export function renderCreatedFromBytes(json: string, chatId: string, seq: number): Rendered | undefined {
-  if (!json.startsWith(CREATED_PREFIX) || json.charCodeAt(json.length - 1) !== 0x7d) return undefined;
-  if (!json.includes(`"chat_id":"${chatId}"`) || json.includes('"seq":') || json.includes('"updated_at":')) return undefined;
-  return {
-    type: 'new_message',
-    data: `{"type":"new_message","message":{${json.slice(CREATED_PREFIX.length, -1)},"seq":${seq},"updated_at":null}}`,
-  };
+  const message = createdMessageJson(json, chatId, seq);
+  return message === undefined ? undefined : { type: 'new_message', data: newMessageFrameJson(message) };
 }
 
 /**
@@ -161,16 +168,22 @@ export class LiveFeed {
   private receive(chatId: string, msg: Msg): void {
     const entry = this.chats.get(chatId);
     if (!entry) return;
-    const origin = msg.headers?.get(ORIGIN_CONNECTION_HEADER) || undefined;
+    const headers = HeaderView.of(msg);
+    const origin = headers.get(ORIGIN_CONNECTION_HEADER);
     if (msg.subject.endsWith('.typing')) {
       const frame = decodeJson(msg.data);
       if (!typingValidator.check(frame) || frame.chat_id !== chatId) return this.sink.dropped(chatId, 'malformed');
       return this.sink.typing(chatId, msg.data, origin);
     }
-    const seq = Number(msg.headers?.get(RepublishHeaders.Sequence));
-    const lastHeader = msg.headers?.get(RepublishHeaders.LastSequence);
+    const seq = Number(headers.get(RepublishHeaders.Sequence));
+    const lastHeader = headers.get(RepublishHeaders.LastSequence);
     const lastSeqHeader = lastHeader ? Number(lastHeader) : undefined;
     if (!Number.isSafeInteger(seq) || seq < 1) return this.malformed(chatId, msg.subject);
+    if (!entry.held && this.inOrder(entry, seq, lastSeqHeader) && !this.sink.wanted(chatId, origin, isCreated(msg.data))) {
+      // Nobody here takes it (typically the sender's own message, whose socket has its
+      // `message_sent`): only the chat's place in the stream moves on, no frame is made.
+      return this.advance(entry, seq);
+    }
     const frame = this.render(chatId, msg.data, seq);
     if (frame === undefined) return this.malformed(chatId, msg.subject);
     if (entry.held) {
@@ -178,6 +191,17 @@ export class LiveFeed {
       return;
     }
     this.accept(chatId, entry, seq, lastSeqHeader, frame, origin);
+  }
+
+  /** The event follows the last one delivered, with nothing lost in between (what `accept` delivers at once). */
+  private inOrder(entry: ChatEntry, seq: number, lastSeqHeader: number | undefined): boolean {
+    if (entry.lastSeq === undefined) return true;
+    return seq > entry.lastSeq && (lastSeqHeader === undefined || lastSeqHeader <= entry.lastSeq);
+  }
+
+  private advance(entry: ChatEntry, seq: number): void {
+    entry.lastSeq = seq;
+    entry.firstSeq ??= seq;
   }
 
   /** The outgoing frame of a stored event: spliced for a new message, else parsed and validated. */
@@ -210,8 +234,7 @@ export class LiveFeed {
   }
 
   private deliver(chatId: string, entry: ChatEntry, seq: number, frame: Rendered, origin: string | undefined): void {
-    entry.lastSeq = seq;
-    entry.firstSeq ??= seq;
+    this.advance(entry, seq);
     this.sink.event({ chatId, seq, type: frame.type, data: frame.data, origin });
   }
 

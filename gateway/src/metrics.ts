@@ -1,13 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LATENCY_BUCKETS_S } from '@neonchat/common/runtime';
+import { LATENCY_BUCKETS_S, TallyCounter } from '@neonchat/common/runtime';
 
 export interface GatewayMetrics {
   readonly connections: Gauge;
   readonly connectionsOpened: Counter;
   readonly closes: Counter<'reason'>;
-  readonly framesIn: Counter<'type'>;
-  readonly framesOut: Counter<'type'>;
-  readonly deliveries: Counter<'type'>;
+  readonly framesIn: TallyCounter<'type'>;
+  readonly framesOut: TallyCounter<'type'>;
+  readonly deliveries: TallyCounter<'type'>;
   readonly publishAck: Histogram;
   readonly errors: Counter<'code'>;
   readonly drops: Counter<'reason'>;
@@ -22,13 +22,15 @@ export interface GatewayMetrics {
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name: `neonchat_gateway_${name}`, help, labelNames, registers: [registry] });
+  const tally = (name: string, help: string) => new TallyCounter({ name: `neonchat_gateway_${name}`, help, label: 'type', registry });
   return {
     connections: new Gauge({ name: 'neonchat_gateway_connections', help: 'Open WebSocket connections', registers: [registry] }),
     connectionsOpened: counter('connections_opened_total', 'WebSocket connections accepted'),
     closes: counter('connections_closed_total', 'Connections closed, by reason', ['reason']),
-    framesIn: counter('frames_in_total', 'Frames received, by type', ['type']),
-    framesOut: counter('frames_out_total', 'Frames serialized to go out, by type (a fanned-out event counts once)', ['type']),
-    deliveries: counter('deliveries_total', 'Event frames handed to sockets by fan-out, by type (one per receiving socket)', ['type']),
+    // Counted on every frame: tallied, and added to the counters when they are scraped.
+    framesIn: tally('frames_in_total', 'Frames received, by type'),
+    framesOut: tally('frames_out_total', 'Frames serialized to go out, by type (a fanned-out event counts once)'),
+    deliveries: tally('deliveries_total', 'Event frames handed to sockets by fan-out, by type (one per receiving socket)'),
     publishAck: new Histogram({
       name: 'neonchat_gateway_publish_ack_seconds',
       help: 'From publishing a message to JetStream to its ack',

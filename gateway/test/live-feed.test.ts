@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { SUBJECTS, createLogger, type ChatEvent } from '@neonchat/common';
+import { ORIGIN_CONNECTION_HEADER, SUBJECTS, createLogger, type ChatEvent } from '@neonchat/common';
 import { waitFor } from '@neonchat/common/testing';
 import { LiveFeed, type LiveEvent } from '../src/live-feed.js';
 import { readChatEvents } from '../src/stream-reader.js';
@@ -32,6 +32,7 @@ describe('live feed ordering and gap repair @integration', () => {
       h.nc,
       {
         event: (e) => events.push(e),
+        wanted: () => true,
         typing: () => undefined,
         dropped: (_chat, reason) => dropped.push(reason),
         repaired: (_chat, n) => repaired.push(n),
@@ -68,5 +69,68 @@ describe('live feed ordering and gap repair @integration', () => {
     await waitFor(() => dropped.includes('duplicate'));
     feed.release(chatId);
     expect(feed.size).to.equal(0);
+  });
+
+  it('makes no frame for an event nobody here takes, yet moves the chat on (no repair, no duplicate)', async () => {
+    const [alice, bob] = [await h.user(), await h.user()];
+    const chatId = await h.chat('group', [alice, bob]);
+    const stored = await h.storeMessages(chatId, alice, 3, (i) => `w${i}`);
+    const events: LiveEvent[] = [];
+    const asked: Array<{ origin: string | undefined; created: boolean }> = [];
+    const dropped: string[] = [];
+    let repairs = 0;
+    const feed = new LiveFeed(
+      h.nc,
+      {
+        event: (e) => events.push(e),
+        // Only the sender's own new messages are unwanted here.
+        wanted: (_chat, origin, created) => {
+          asked.push({ origin, created });
+          return !(origin === 'conn-alice' && created);
+        },
+        typing: () => undefined,
+        dropped: (_chat, reason) => dropped.push(reason),
+        repaired: () => (repairs += 1),
+      },
+      async () => {
+        repairs += 100;
+      },
+      createLogger('test', 'silent'),
+    );
+    feed.acquire(chatId);
+    await feed.flush();
+    const republish = (i: number, last: number, origin: string) => {
+      const headers = natsHeaders();
+      headers.set('Nats-Sequence', String(stored[i]!.seq));
+      headers.set('Nats-Last-Sequence', String(last));
+      headers.set(ORIGIN_CONNECTION_HEADER, origin);
+      const event: ChatEvent = {
+        type: 'message.created',
+        id: stored[i]!.id,
+        chat_id: chatId,
+        sender_id: alice.id,
+        text: `w${i}`,
+        created_at: new Date().toISOString(),
+      };
+      h.nc.publish(SUBJECTS.liveEvents(chatId), JSON.stringify(event), { headers });
+    };
+    republish(0, 0, 'conn-bob');
+    republish(1, stored[0]!.seq, 'conn-alice');
+    republish(2, stored[1]!.seq, 'conn-bob');
+    await waitFor(() => events.length === 2, { what: 'the two wanted events out' });
+    await h.nc.flush();
+    expect(events.map((e) => e.seq)).to.deep.equal([stored[0]!.seq, stored[2]!.seq]);
+    expect(asked).to.deep.equal([
+      { origin: 'conn-bob', created: true },
+      { origin: 'conn-alice', created: true },
+      { origin: 'conn-bob', created: true },
+    ]);
+    expect(feed.lastSeq(chatId)).to.equal(stored[2]!.seq);
+    expect(repairs, 'the skipped event is no hole').to.equal(0);
+    // A replay of the skipped one is now behind the chat's place: a duplicate, not delivered.
+    republish(1, stored[0]!.seq, 'conn-bob');
+    await waitFor(() => dropped.includes('duplicate'), { what: 'the replay dropped' });
+    expect(events).to.have.length(2);
+    feed.release(chatId);
   });
 });

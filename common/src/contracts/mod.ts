@@ -11,6 +11,7 @@ export { UUID_PATTERN, canonicalId, requireCanonicalId, canonicalize, unstorable
 export { decodeJson, unhandled } from './json.js';
 export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp, withReaction } from './message-mapping.js';
 export type { MessageRowLike } from './message-mapping.js';
+export { CREATED_EVENT_PREFIX, createdMessageJson, messageSentFrameJson, newMessageFrameJson } from './created-json.js';
 export type { Validator, FieldError } from './validation.js';
 export * from './model.js';
 export * from './chat-events.js';

@@ -1,9 +1,10 @@
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { PubHeaders, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { decodeChatEvent, type ChatEvent } from '../contracts/chat-events.js';
 import { NeonError } from '../contracts/error-codes.js';
 import { ORIGIN_CONNECTION_HEADER, STREAMS, SUBJECTS } from '../contracts/subjects.js';
-import { injectTraceContext, inSpan, SpanKind } from './tracing.js';
+import { EncodedHeaders } from './encoded-headers.js';
+import { injectTraceContext, inSpan, isTracingEnabled, SpanKind } from './tracing.js';
 import { StreamPublisher } from './stream-publisher.js';
 
 /** A publish the stream has not acked within this is answered `unavailable` (the client retries). */
@@ -35,10 +36,15 @@ export class ChatEventPublisher {
    * `dedupId` becomes `Nats-Msg-Id`: a resend with the same id inside the stream's duplicate
    * window is stored once, and its ack says `duplicate` with the first copy's sequence.
    * `originConnection` names the gateway connection it came from, so fan-out can leave that
-   * socket out. Positional, not an options object: this is every message's path.
+   * socket out. `json`, if given, is `JSON.stringify(event)` made by a caller that needs it
+   * too. Positional, not an options object: this is every message's path.
    */
-  publish(event: ChatEvent, dedupId?: string, originConnection?: string): Promise<PubAck> {
+  publish(event: ChatEvent, dedupId?: string, originConnection?: string, json?: string): Promise<PubAck> {
     const subject = SUBJECTS.chatEvents(event.chat_id);
+    const data = json ?? JSON.stringify(event);
+    // Without an exporter there is no span to make or context to carry: the message path skips
+    // the span machinery and writes its headers in wire form at once.
+    if (!isTracingEnabled()) return this.store(subject, data, this.untracedHeaders(dedupId, originConnection));
     return inSpan(
       'chat.event publish',
       {
@@ -49,18 +55,33 @@ export class ChatEventPublisher {
           'neonchat.chat_id': event.chat_id,
         },
       },
-      async () => {
+      () => {
         const headers = natsHeaders();
         if (originConnection !== undefined) headers.set(ORIGIN_CONNECTION_HEADER, originConnection);
         if (dedupId !== undefined) headers.set(PubHeaders.MsgIdHdr, dedupId);
         injectTraceContext(headers);
-        try {
-          return await this.stream.publish(subject, JSON.stringify(event), headers);
-        } catch (err) {
-          throw new NeonError('unavailable', 'not stored, retry (with the same request_id)', { cause: err });
-        }
+        return this.store(subject, data, headers);
       },
     );
+  }
+
+  private async store(subject: string, data: string, headers: MsgHdrs): Promise<PubAck> {
+    try {
+      return await this.stream.publish(subject, data, headers);
+    } catch (err) {
+      throw new NeonError('unavailable', 'not stored, retry (with the same request_id)', { cause: err });
+    }
+  }
+
+  private untracedHeaders(dedupId: string | undefined, originConnection: string | undefined): MsgHdrs {
+    const pairs: Array<[string, string]> = [];
+    if (originConnection !== undefined) pairs.push([ORIGIN_CONNECTION_HEADER, originConnection]);
+    if (dedupId !== undefined) pairs.push([PubHeaders.MsgIdHdr, dedupId]);
+    const encoded = EncodedHeaders.of(pairs);
+    if (encoded) return encoded.asMsgHdrs();
+    const headers = natsHeaders();
+    for (const [name, value] of pairs) headers.set(name, value);
+    return headers;
   }
 
   /**

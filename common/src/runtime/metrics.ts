@@ -45,3 +45,36 @@ export function watchNatsConnection(registry: Registry, nc: NatsConnection): voi
     connected = false;
   });
 }
+
+/**
+ * A counter with one label for the message path: `inc` adds to a plain tally, and the tallies
+ * go into the prom-client counter when it is collected (a scrape, or `get()`). prom-client's
+ * own `inc` with labels hashes and validates the labels on every call, which was about 5 % of
+ * the gateway's CPU per message at a few thousand frames a second.
+ */
+export class TallyCounter<L extends string> {
+  private readonly pending = new Map<string, number>();
+  private readonly label: L;
+  readonly counter: Counter<L>;
+
+  constructor(config: { name: string; help: string; label: L; registry: Registry }) {
+    const pending = this.pending;
+    const label = config.label;
+    this.counter = new Counter<L>({
+      name: config.name,
+      help: config.help,
+      labelNames: [label],
+      registers: [config.registry],
+      collect() {
+        for (const [value, n] of pending) this.inc({ [label]: value } as Partial<Record<L, string>>, n);
+        pending.clear();
+      },
+    });
+    this.label = label;
+  }
+
+  inc(labels: Readonly<Record<L, string>>, value = 1): void {
+    const key = labels[this.label];
+    this.pending.set(key, (this.pending.get(key) ?? 0) + value);
+  }
+}

@@ -7,8 +7,17 @@ export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_
 // Runtime.
 export { createLogger, scrubSecretText } from './logger.js';
 export type { Logger } from './logger.js';
-export { createMetricsRegistry, LATENCY_BUCKETS_S, watchNatsConnection } from './metrics.js';
-export { startTracing, injectTraceContext, extractTraceContext, inSpan, linkFromHeaders, setTracingEnabled, SpanKind } from './tracing.js';
+export { createMetricsRegistry, LATENCY_BUCKETS_S, TallyCounter, watchNatsConnection } from './metrics.js';
+export {
+  startTracing,
+  injectTraceContext,
+  extractTraceContext,
+  inSpan,
+  linkFromHeaders,
+  setTracingEnabled,
+  isTracingEnabled,
+  SpanKind,
+} from './tracing.js';
 export type { Tracing } from './tracing.js';
 export {
   connectNats,
@@ -36,3 +45,5 @@ export { isOutageError } from './outage.js';
 // Auth.
 export { signAccessToken, verifyAccessToken, bearerToken } from '../auth/access-token.js';
 export type { AccessClaims } from '../auth/access-token.js';
+export { EncodedHeaders } from './encoded-headers.js';
+export { HeaderView } from './header-view.js';

@@ -102,6 +102,11 @@ const neonTracer = trace.getTracer('neonchat');
 // still cost the gateway a large share of its CPU per message (bench profile): skip it all.
 let tracingEnabled = false;
 
+/** Whether spans are made and trace context injected (an exporter runs). */
+export function isTracingEnabled(): boolean {
+  return tracingEnabled;
+}
+
 /** Turns span creation and header injection on; `startTracing` does it when it exports. */
 export function setTracingEnabled(enabled: boolean): void {
   tracingEnabled = enabled;
