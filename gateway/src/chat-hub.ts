@@ -208,13 +208,13 @@ export class ChatHub implements LiveFeedSink {
 
   wanted(chatId: string, originId: string | undefined, newMessage: boolean): boolean {
     if (this.catchingUp.has(chatId)) return true;
-    const topic = chatTopic(chatId);
-    const subscribers = this.deps.app.numSubscribers(topic);
-    if (subscribers > 1) return true;
-    if (subscribers === 0) return false;
-    // One subscriber: unwanted only if it is the sender's socket and this is its new message.
+    // The followers (plain JS sets) rather than uWS's topic: asking uWS costs a native call,
+    // and a follower not on the topic (not ready yet) only makes this say yes for nothing.
+    const followers = this.deps.sockets.followersOf(chatId);
+    if (followers.size !== 1) return followers.size > 1;
+    // One follower: unwanted only if it is the sender's socket and this is its new message.
     const origin = newMessage && originId ? this.deps.sockets.connection(originId) : undefined;
-    return origin === undefined || !origin.isSubscribed(topic);
+    return origin === undefined || !followers.has(origin);
   }
 
   typing(chatId: string, data: Uint8Array, originId: string | undefined): void {

@@ -123,6 +123,23 @@ describe('gateway chat hub (no servers)', () => {
     t.typing.close();
   });
 
+  it('wants an event only if some socket here takes it: not the sender’s own new message alone, not a chat nobody follows', () => {
+    const t = setup();
+    const a = t.connect('alice', [['c', 'direct']]);
+    const origin = a.socket.getUserData().connectionId;
+    expect(t.hub.wanted('c', origin, true), 'only the sender follows: its new message is unwanted').to.equal(false);
+    expect(t.hub.wanted('c', origin, false), 'its reaction goes back to it').to.equal(true);
+    expect(t.hub.wanted('c', 'another-connection', true)).to.equal(true);
+    expect(t.hub.wanted('c', undefined, true), 'from the api: the follower takes it').to.equal(true);
+    expect(t.hub.wanted('nobody', undefined, false)).to.equal(false);
+    const b = t.connect('bob', [['c', 'direct']]);
+    expect(t.hub.wanted('c', origin, true), 'another follower').to.equal(true);
+    t.hub.unfollow(b.socket, 'c');
+    t.hub.holdLive(a.socket, 'c');
+    expect(t.hub.wanted('c', origin, true), 'a socket catching up holds what comes meanwhile').to.equal(true);
+    t.typing.close();
+  });
+
   it('holds live events while a socket catches up, then sends what it lacks and rejoins the topic in one step', () => {
     const t = setup();
     const a = t.connect('alice', [['c', 'group']]);
