@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { uuidv7, uuidv7Time } from '@neonchat/common';
+import { isoTimestamp, uuidv7, uuidv7Time } from '@neonchat/common';
 
 describe('uuidv7', () => {
   it('makes RFC 9562 version 7 ids that carry their time', () => {
@@ -23,5 +23,14 @@ describe('uuidv7', () => {
   it('reads no time from other uuid versions', () => {
     expect(uuidv7Time('6f1c2b9e-3c1a-4b7e-9b1a-2f3e4d5c6b7a')).to.equal(undefined);
     expect(uuidv7Time('short')).to.equal(undefined);
+  });
+
+  it('isoTimestamp is Date#toISOString, across seconds, milliseconds and the edges of its cache', () => {
+    const start = Date.UTC(2026, 11, 1, 23, 59, 58, 990);
+    for (let t = start; t < start + 2100; t += 7) expect(isoTimestamp(t), String(t)).to.equal(new Date(t).toISOString());
+    for (const t of [0, 5, 99, 100, 999, 1000, 1_700_000_000_001, 253402300799999, 253402300800000, 1.5, -1]) {
+      expect(isoTimestamp(t), String(t)).to.equal(new Date(t).toISOString());
+    }
+    expect(Date.parse(isoTimestamp())).to.be.closeTo(Date.now(), 1000);
   });
 });

@@ -1,4 +1,4 @@
-import { type ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
+import { type ChatEventPublisher, isoTimestamp, uuidv7 } from '@neonchat/common/runtime';
 import {
   NeonError,
   canonicalEmoji,
@@ -44,13 +44,14 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       await deps.access.require(ws, frame.chat_id, 'post');
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
+      const now = Date.now();
       const event: MessageCreatedEvent = {
         type: 'message.created',
-        id: uuidv7(),
+        id: uuidv7(now),
         chat_id: frame.chat_id,
         sender_id: state.userId,
         text: frame.text.trim(),
-        created_at: new Date().toISOString(),
+        created_at: isoTimestamp(now),
       };
       // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
       const json = JSON.stringify(event);

@@ -9,7 +9,7 @@ export interface StackOptions {
   readonly gatewayEnv?: Record<string, string>;
   /** Start the presence service too (default true). */
   readonly presence?: boolean;
-  /** Write a V8 CPU profile of each gateway into this directory when it exits. */
+  /** Write a V8 CPU profile of each gateway and the persister into this directory when it exits. */
   readonly profileDir?: string;
 }
 
@@ -37,13 +37,17 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     // The bench's users come from fixtures with signed tokens; keep the api's limit out of the way.
     RATE_LIMIT_PER_MINUTE: '1000000',
   };
+  const profiled = (name: string) =>
+    options.profileDir
+      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] }
+      : {};
   try {
     const apiPort = await freePort();
     const persisterPort = await freePort();
     const presencePort = await freePort();
     const starts: Array<Promise<ServiceProcess>> = [
       env.spawnService('api', { ...common, API_PORT: String(apiPort) }, apiPort),
-      env.spawnService('persister', { ...common, PERSISTER_METRICS_PORT: String(persisterPort) }, persisterPort),
+      env.spawnService('persister', { ...common, PERSISTER_METRICS_PORT: String(persisterPort) }, persisterPort, profiled('persister')),
     ];
     if (options.presence !== false) {
       starts.push(env.spawnService('presence', { ...common, PRESENCE_METRICS_PORT: String(presencePort) }, presencePort));
@@ -64,15 +68,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
             ...options.gatewayEnv,
           },
           metricsPort,
-          options.profileDir
-            ? {
-                nodeArgs: [
-                  '--cpu-prof',
-                  `--cpu-prof-dir=${options.profileDir}`,
-                  `--cpu-prof-name=gateway-${i + 1}-${Date.now()}.cpuprofile`,
-                ],
-              }
-            : {},
+          profiled(`gateway-${i + 1}`),
         ),
       );
     }

@@ -39,7 +39,7 @@ export type { RunnableService, ServiceMain } from './run-service.js';
 export type { Shutdown, ShutdownStep } from './shutdown.js';
 export { startOpsServer } from './ops-server.js';
 export type { OpsServer, OpsServerOptions } from './ops-server.js';
-export { uuidv7, uuidv7Time } from './ids.js';
+export { isoTimestamp, uuidv7, uuidv7Time } from './ids.js';
 export { isOutageError } from './outage.js';
 
 // Auth.
