@@ -15,6 +15,7 @@ import {
   JS_API_CODES,
   streamSettingsOf,
   inSpan,
+  isTracingEnabled,
   linkFromHeaders,
   SpanKind,
   type Logger,
@@ -263,10 +264,13 @@ export async function createPersister(config: PersisterConfig, options: { logger
     const out: Isolated = { committed: [], rejected: [], retry: [], unavailable: [] };
     // One span per batch, linked to the spans that published its events (the trace crosses
     // NATS in the message headers); links are capped so a large batch stays a small span.
-    const links = msgs
-      .slice(0, MAX_SPAN_LINKS)
-      .map((m) => linkFromHeaders(m.headers))
-      .filter((l) => l !== undefined);
+    // Without an exporter there is no span to link: the headers are not even decoded.
+    const links = isTracingEnabled()
+      ? msgs
+          .slice(0, MAX_SPAN_LINKS)
+          .map((m) => linkFromHeaders(m.headers))
+          .filter((l) => l !== undefined)
+      : [];
     await inSpan(
       'chat.events persist',
       { kind: SpanKind.CONSUMER, links, attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': msgs.length } },
