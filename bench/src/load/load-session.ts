@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ScenarioContext } from '../scenario.js';
 import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
-import { ProcessSampler, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
+import { BackgroundPriority } from './priority.js';
+import { ProcessSampler, childrenOf, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
 import { startServiceStack, type ServiceStack, type StackOptions } from './service-stack.js';
 import { WorkerPool, type OpenResult } from './worker-pool.js';
 import { nowMs, type ClientSpec } from './worker-protocol.js';
@@ -40,6 +41,8 @@ export class LoadSession {
   private usage: ProcessUsage[] | undefined;
   /** When the service processes were spawned: CPU profiles count their time from there. */
   stackStartedMs = 0;
+  /** `--set background_nice=N`: the persister and PostgreSQL below the message path. */
+  readonly background: BackgroundPriority;
 
   private constructor(
     readonly ctx: ScenarioContext,
@@ -47,7 +50,9 @@ export class LoadSession {
     readonly stack: ServiceStack,
     readonly pool: WorkerPool,
     readonly sampler: ProcessSampler,
-  ) {}
+  ) {
+    this.background = new BackgroundPriority(Number(ctx.params.background_nice ?? 0));
+  }
 
   static async start(ctx: ScenarioContext, options: SessionOptions): Promise<LoadSession> {
     const databaseUrl = await ctx.env.freshDatabase();
@@ -67,6 +72,7 @@ export class LoadSession {
       const sampler = new ProcessSampler(sampled, pool.timeline, nowMs);
       const session = new LoadSession(ctx, fixtures, stack, pool, sampler);
       session.stackStartedMs = stackStartedMs;
+      session.lowerBackground(ctx);
       sampler.start();
       session.startPersistedCounter();
       return session;
@@ -75,6 +81,16 @@ export class LoadSession {
       await fixtures.close();
       throw err;
     }
+  }
+
+  /** The persister and the PostgreSQL server with its backends, at `background_nice`. */
+  private lowerBackground(ctx: ScenarioContext): void {
+    if (!this.background.nice) return;
+    const postgres = findPid('postgres', `-p ${new URL(ctx.env.databaseUrl).port} `);
+    const pids = this.stack.processes.filter((p) => p.name === 'persister').map((p) => p.pid);
+    if (postgres) pids.push(postgres, ...childrenOf(postgres));
+    this.background.apply(pids);
+    ctx.log(this.background.note());
   }
 
   get timeline() {
@@ -174,6 +190,7 @@ export class LoadSession {
 
   async close(): Promise<ProcessUsage[]> {
     const usage = this.stopSampling();
+    this.background.restore();
     await this.pool.close().catch((err: unknown) => this.ctx.log(`closing clients failed: ${String(err)}`));
     await this.stack.stop();
     await this.fixtures.close();

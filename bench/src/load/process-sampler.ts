@@ -59,13 +59,18 @@ export function findPid(...parts: string[]): number | undefined {
  * A server and its direct children as one process (PostgreSQL runs a backend per connection):
  * CPU summed; RSS summed too, which over-counts memory the children share with the parent.
  */
+/** The direct children of a process, as /proc lists them now. */
+export function childrenOf(pid: number): number[] {
+  return allPids().filter((child) => parentOf(child) === pid);
+}
+
 export function processTree(name: string, rootPid: number): SampledProcess {
   let children: number[] = [];
   let refreshedAt = 0;
   const members = () => {
     // Backends come and go with connections; re-list them at most once a second.
     if (Date.now() - refreshedAt > 1000) {
-      children = allPids().filter((pid) => parentOf(pid) === rootPid);
+      children = childrenOf(rootPid);
       refreshedAt = Date.now();
     }
     return [rootPid, ...children];

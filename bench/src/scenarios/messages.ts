@@ -163,6 +163,7 @@ export const messagesScenario: Scenario = {
           `client-side sends skipped by the pacer (clients behind): ${sustained.send.skipped + stepped.reduce((a, s) => a + s.send.skipped, 0)}`,
           `connect: p50 ${opened.connect.p50.toFixed(1)} ms, p99 ${opened.connect.p99.toFixed(1)} ms; open failures: ${errorSummary(opened.errors)}`,
           'Load generator and services share the same 2 cores: client CPU is listed with the services.',
+          session.background.note(),
           SERVER_PROCESSES_NOTE,
         ],
       };
