@@ -257,6 +257,28 @@ describe('raw WebSocket client against a hand-made server (load generator)', () 
     await c.closed;
   });
 
+  it('reads a 101 whose head comes in several packets', async () => {
+    behave = (socket, request) => {
+      const head = Buffer.from(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(keyOf(request))}\r\n\r\n`,
+      );
+      const whole = Buffer.concat([head, Buffer.from([0x81, 2, 0x6f, 0x6b])]);
+      let at = 0;
+      const next = () => {
+        if (at >= whole.length) return;
+        socket.write(whole.subarray(at, at + 7));
+        at += 7;
+        setTimeout(next, 2);
+      };
+      next();
+    };
+    const c = client(`ws://127.0.0.1:${port}/ws`);
+    await c.waitMessages(1);
+    expect(c.seen.messages.map((m) => m.toString())).to.deep.equal(['ok']);
+    c.ws.terminate();
+    await c.closed;
+  });
+
   it('answers a masked server frame with close 1002 and reports ws_masked_frame', async () => {
     const received: Buffer[] = [];
     behave = (socket, request) => {

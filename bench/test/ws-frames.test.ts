@@ -151,6 +151,32 @@ describe('ws frames: server frame parser (load generator)', () => {
     }
   });
 
+  it('keeps nothing that points into a chunk after push returns (the reader reuses its buffer)', () => {
+    const stream = Buffer.concat([
+      serverFrame(OPCODE.text, 'first|', { fin: false }),
+      serverFrame(OPCODE.continuation, 'second|', { fin: false }),
+      serverFrame(OPCODE.continuation, 'third'),
+      serverFrame(OPCODE.binary, pattern(300)),
+    ]);
+    for (let i = 1; i < stream.length; i++) {
+      const { parser, events } = recorder();
+      // One read buffer, overwritten with garbage after each push, as the socket reader does.
+      const readBuffer = Buffer.alloc(stream.length);
+      for (const [from, to] of [
+        [0, i],
+        [i, stream.length],
+      ] as const) {
+        stream.copy(readBuffer, 0, from, to);
+        parser.push(readBuffer.subarray(0, to - from));
+        readBuffer.fill(0xee);
+      }
+      expect(events, `split at ${i}`).to.deep.equal([
+        { kind: 'message', binary: false, data: 'first|second|third' },
+        { kind: 'message', binary: true, data: pattern(300).toString('latin1') },
+      ]);
+    }
+  });
+
   it('assembles a 64 KiB frame fed one byte at a time', () => {
     const payload = pattern(65536, 3);
     const { parser, events } = recorder();

@@ -30,7 +30,10 @@ const MAX_RESPONSE_HEAD = 16 * 1024;
 export interface RawWsHandlers {
   /** The upgrade was accepted (101, key and headers checked). */
   open?(): void;
-  /** A whole message; `data` may be a view into a chunk read from the socket. */
+  /**
+   * A whole message. `data` is valid during the call only (it may be a view into the read
+   * buffer, which the next read overwrites): copy what is kept.
+   */
   message(data: Buffer, binary: boolean): void;
   /** The server answered the upgrade with another status; the socket is then destroyed. */
   unexpectedResponse?(status: number): void;
@@ -59,6 +62,12 @@ export interface RawWsOptions {
 
 /** Mask keys are shared by every client of the process (one random refill per 1,024 frames). */
 const masks = new MaskKeys();
+/**
+ * Where every client of the process reads its socket: handlers run synchronously within the
+ * read, so one buffer serves all; what must outlive a read (a frame cut by the chunk's end, a
+ * fragment) is copied by the parser.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class RawWsClient {
   private state: ReadyState = READY_STATE.connecting;
@@ -96,7 +105,14 @@ export class RawWsClient {
     const port = Number(target.port || 80);
     // URL keeps IPv6 hosts in brackets; net.connect wants them bare.
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.socket = connect({ host, port, localAddress: options.localAddress });
+    this.socket = connect({
+      host,
+      port,
+      localAddress: options.localAddress,
+      // Reads land in one buffer shared by every client of the process and reach the parser
+      // straight from the read, without a Buffer allocated per read nor the stream's 'data' path.
+      onread: { buffer: READ_BUFFER, callback: (nread: number, buf: Uint8Array) => this.read(buf as Buffer, nread) },
+    });
     this.socket.setNoDelay(true);
     const request = [
       `GET ${target.pathname}${target.search} HTTP/1.1`,
@@ -116,7 +132,6 @@ export class RawWsClient {
         this.fail(Object.assign(new Error('opening handshake timed out'), { code: 'open_timeout' }));
       }, options.handshakeTimeoutMs);
     }
-    this.socket.on('data', (chunk: Buffer) => (this.responseHead ? this.readResponse(chunk) : this.parser.push(chunk)));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     this.socket.on('close', () => this.closed());
   }
@@ -193,12 +208,20 @@ export class RawWsClient {
     this.socket.write(frame);
   }
 
+  /** Returns true: reading goes on (false would pause the socket). */
+  private read(buf: Buffer, nread: number): boolean {
+    const chunk = buf.subarray(0, nread);
+    if (this.responseHead) this.readResponse(chunk);
+    else this.parser.push(chunk);
+    return true;
+  }
+
   private readResponse(chunk: Buffer): void {
     const head = this.responseHead!.length === 0 ? chunk : Buffer.concat([this.responseHead!, chunk]);
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) {
       if (head.length > MAX_RESPONSE_HEAD) return this.fail(new Error('upgrade response head too long'));
-      this.responseHead = head;
+      this.responseHead = head === chunk ? Buffer.from(chunk) : head; // the read buffer is reused
       return;
     }
     this.responseHead = undefined;

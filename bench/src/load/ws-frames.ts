@@ -2,7 +2,8 @@
  * RFC 6455 framing for the load generator's own WebSocket client (`raw-ws-client.ts`): an
  * incremental parser of server frames and a framer of masked client frames. Built for cost
  * per received frame: a frame that lies whole in one chunk is handed on as a `subarray` of
- * that chunk (no copy); only a frame that spans chunks is assembled. No extensions are ever
+ * that chunk (no copy); only a frame that spans chunks is assembled. Nothing is kept that
+ * points into a chunk after `push` returns (the reader may reuse its buffer). No extensions are ever
  * negotiated, so every reserved bit must be 0.
  */
 import { randomFillSync } from 'node:crypto';
@@ -182,11 +183,12 @@ export class FrameParser {
       case OPCODE.binary:
         if (fin) return this.sink.message(payload, opcode === OPCODE.binary);
         this.fragmentOpcode = opcode;
-        this.fragments = [payload];
+        // Fragments outlive the chunk they came in, which the reader may reuse: copied.
+        this.fragments = [Buffer.from(payload)];
         this.fragmentBytes = payload.length;
         return;
       case OPCODE.continuation: {
-        this.fragments.push(payload);
+        this.fragments.push(Buffer.from(payload));
         this.fragmentBytes += payload.length;
         if (!fin) return;
         const message = Buffer.concat(this.fragments, this.fragmentBytes);
