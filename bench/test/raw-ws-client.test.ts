@@ -296,6 +296,17 @@ describe('raw WebSocket client against a hand-made server (load generator)', () 
     expect(code).to.equal(1002);
   });
 
+  it('reports a connection reset after the upgrade only by its close (1006), as ws did', async () => {
+    behave = (socket, request) => {
+      upgrade(socket, request, undefined, Buffer.from([0x81, 0]));
+      setTimeout(() => socket.resetAndDestroy(), 20);
+    };
+    const c = client(`ws://127.0.0.1:${port}/ws`);
+    await c.waitMessages(1);
+    expect(await c.closed).to.equal(1006);
+    expect(c.seen.errors).to.deep.equal([]);
+  });
+
   it('times the handshake out when no answer comes', async () => {
     behave = () => undefined;
     const c = client(`ws://127.0.0.1:${port}/ws`, { handshakeTimeoutMs: 100 });

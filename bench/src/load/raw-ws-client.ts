@@ -38,8 +38,9 @@ export interface RawWsHandlers {
   /** The server answered the upgrade with another status; the socket is then destroyed. */
   unexpectedResponse?(status: number): void;
   /**
-   * A socket error (with its errno `code`), a refused handshake (no code), a handshake timeout
-   * (`open_timeout`) or a server frame refused (`ws_*`, see `FrameRefusal`). `close` follows.
+   * A socket error while connecting (with its errno `code`), a refused handshake (no code), a
+   * handshake timeout (`open_timeout`) or a server frame refused (`ws_*`, see `FrameRefusal`).
+   * `close` follows.
    */
   error?(err: Error & { code?: string }): void;
   /**
@@ -132,7 +133,9 @@ export class RawWsClient {
         this.fail(Object.assign(new Error('opening handshake timed out'), { code: 'open_timeout' }));
       }, options.handshakeTimeoutMs);
     }
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
+    // A socket error before the upgrade is reported with its errno code; after it, only the
+    // close (1006) that follows, as with `ws`, so the bench's error counts keep their meaning.
+    this.socket.on('error', (err: NodeJS.ErrnoException) => (this.state === READY_STATE.connecting ? this.fail(err) : this.terminate()));
     this.socket.on('close', () => this.closed());
   }
 
