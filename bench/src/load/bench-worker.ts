@@ -2,7 +2,7 @@
  * A client worker process (forked by WorkerPool): holds its share of the WebSocket clients,
  * sends at its share of the rate, and reports one tick per second to the coordinator.
  */
-import WebSocket from 'ws';
+import { RawWsClient, READY_STATE } from './raw-ws-client.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { peekFrame } from './frame-peek.js';
 import { RateController } from './rate-controller.js';
@@ -16,9 +16,11 @@ const OPEN_TIMEOUT_MS = 30000;
 const CLIENT_BUFFER_LIMIT = 1024 * 1024;
 
 interface Client {
-  readonly ws: WebSocket;
+  readonly ws: RawWsClient;
   readonly spec: ClientSpec;
   ready: boolean;
+  /** Called once the socket is gone (closeAll waits on it). */
+  onClosed?: () => void;
 }
 
 const clients: Client[] = [];
@@ -39,7 +41,7 @@ function post(message: WorkerMessage): void {
 
 function held(): number {
   let n = 0;
-  for (const c of clients) if (c.ready && c.ws.readyState === WebSocket.OPEN) n += 1;
+  for (const c of clients) if (c.ready && c.ws.readyState === READY_STATE.open) n += 1;
   return n;
 }
 
@@ -50,11 +52,11 @@ function flushTick(force = false, at = nowMs()): void {
   if (tick) post(tick);
 }
 
-function onFrame(client: Client, data: WebSocket.RawData): void {
+function onFrame(client: Client, data: Buffer): void {
   const at = nowMs();
   flushTick(false, at);
   // Only what is measured is read: the type, a delivery's send time and key, an ack's request id.
-  const frame = peekFrame(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
+  const frame = peekFrame(data);
   switch (frame.type) {
     case undefined:
       recorder?.error('bad_frame');
@@ -87,15 +89,6 @@ function onFrame(client: Client, data: WebSocket.RawData): void {
 function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Record<string, number>): Promise<boolean> {
   const started = nowMs();
   return new Promise((resolve) => {
-    const ws = new WebSocket(spec.url, {
-      localAddress: spec.localAddress,
-      perMessageDeflate: false,
-      handshakeTimeout: OPEN_TIMEOUT_MS,
-      // The load generator reads a few ASCII fields of each frame; validating every byte of
-      // 200,000 frames/s as UTF-8 would be most of its CPU.
-      skipUTF8Validation: true,
-    });
-    const client: Client = { ws, spec, ready: false };
     let settled = false;
     let opened = false;
     const settle = (ok: boolean, code?: string) => {
@@ -112,21 +105,31 @@ function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Rec
       }
       resolve(ok);
     };
+    // The load generator reads a few ASCII fields of each frame (frame-peek.ts): text frames
+    // are not checked as UTF-8, and no extension is offered.
+    const ws = new RawWsClient(
+      spec.url,
+      {
+        message: (data) => {
+          onFrame(client, data);
+          if (client.ready) settle(true);
+        },
+        unexpectedResponse: (status) => settle(false, `http_${status}`),
+        // After a failed open only the failure counts, not the close that follows it.
+        error: (err) => {
+          if (!settled) settle(false, err.code ?? 'socket_error');
+          else if (opened) recorder?.error(err.code ?? 'socket_error');
+        },
+        close: (code) => {
+          if (!settled) settle(false, `closed_${code}`);
+          else if (opened && !closing) recorder?.error(`closed_${code}`);
+          client.onClosed?.();
+        },
+      },
+      { localAddress: spec.localAddress, handshakeTimeoutMs: OPEN_TIMEOUT_MS },
+    );
+    const client: Client = { ws, spec, ready: false };
     const timer = setTimeout(() => settle(false, 'open_timeout'), OPEN_TIMEOUT_MS);
-    ws.on('message', (data) => {
-      onFrame(client, data);
-      if (client.ready) settle(true);
-    });
-    ws.on('unexpected-response', (_req, res) => settle(false, `http_${res.statusCode ?? 0}`));
-    // After a failed open only the failure counts, not the close that follows it.
-    ws.on('error', (err: NodeJS.ErrnoException) => {
-      if (!settled) settle(false, err.code ?? 'socket_error');
-      else if (opened) recorder?.error(err.code ?? 'socket_error');
-    });
-    ws.on('close', (code) => {
-      if (!settled) settle(false, `closed_${code}`);
-      else if (opened && !closing) recorder?.error(`closed_${code}`);
-    });
   });
 }
 
@@ -149,7 +152,7 @@ async function open(specs: ClientSpec[], concurrency: number): Promise<void> {
 function sendOne(): void {
   if (!recorder || senders.length === 0) return;
   const client = senders[nextSender++ % senders.length]!;
-  if (client.ws.readyState !== WebSocket.OPEN) return recorder.error('sender_closed');
+  if (client.ws.readyState !== READY_STATE.open) return recorder.error('sender_closed');
   if (client.ws.bufferedAmount > CLIENT_BUFFER_LIMIT) return recorder.error('client_backpressure');
   counter += 1;
   const key = `${WORKER}.${counter}`;
@@ -205,15 +208,15 @@ async function closeAll(): Promise<void> {
     clients.map(
       (c) =>
         new Promise<void>((resolve) => {
-          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          if (c.ws.readyState === READY_STATE.closed) return resolve();
           const timer = setTimeout(() => {
             c.ws.terminate();
             resolve();
           }, 3000);
-          c.ws.once('close', () => {
+          c.onClosed = () => {
             clearTimeout(timer);
             resolve();
-          });
+          };
           c.ws.close(1000, 'bench done');
         }),
     ),
