@@ -8,8 +8,20 @@ describe('frame peek (load generator)', () => {
   it('reads the type and the bench prefix of a new_message text without a full parse', () => {
     const text = messageText(1234.5, '3.17', 100);
     const peeked = peekFrame(frame({ type: 'new_message', message: { id: 'x', text, seq: 5 } }));
-    expect(peeked.type).to.equal('new_message');
-    expect(parseMessageText(peeked.textHead ?? '')).to.deep.equal({ sentAtMs: 1234.5, key: '3.17' });
+    expect(peeked).to.deep.equal({ type: 'new_message', sentAtMs: 1234.5, key: '3.17' });
+    // As the gateway writes it: ids first, the text after them; a key value in another field is no key.
+    const spliced = Buffer.from(
+      `{"type":"new_message","message":{"id":"a\\"text\\":\\"9|k|","chat_id":"c","text":"${messageText(1796000000123.456, 'w2-77', 60)}","seq":9,"updated_at":null}}`,
+    );
+    expect(JSON.parse(spliced.toString()).message.id).to.equal('a"text":"9|k|');
+    const fast = peekFrame(spliced);
+    expect(fast.key).to.equal('w2-77');
+    expect(fast.sentAtMs).to.be.closeTo(1796000000123.456, 1e-3);
+    // Not the bench's prefix: the general path reads it.
+    const plain = peekFrame(frame({ type: 'new_message', message: { text: 'hello|there|x' } }));
+    expect(plain).to.deep.equal({ type: 'new_message', textHead: 'hello|there|' });
+    expect(parseMessageText(plain.textHead ?? '')).to.equal(undefined);
+    expect(peekFrame(frame({ type: 'new_message', message: { text: '12|no-end' } })).sentAtMs).to.equal(undefined);
   });
 
   it("reads message_sent's request_id, and error frames in full", () => {

@@ -62,6 +62,7 @@ function onFrame(client: Client, data: Buffer): void {
       recorder?.error('bad_frame');
       return;
     case 'new_message': {
+      if (frame.sentAtMs !== undefined && frame.key !== undefined) return recorder?.recordDelivery(frame.key, at - frame.sentAtMs);
       const parsed = parseMessageText(frame.textHead ?? '');
       if (parsed) recorder?.recordDelivery(parsed.key, at - parsed.sentAtMs);
       return;

@@ -14,6 +14,9 @@ export interface PeekedFrame {
   readonly type: string | undefined;
   /** `message.text` of a `new_message` (up to its second `|`: the bench's own prefix), or undefined. */
   readonly textHead?: string;
+  /** A delivery read on the fast path: the send time and key of the bench's prefix (then no `textHead`). */
+  readonly sentAtMs?: number;
+  readonly key?: string;
   readonly requestId?: string;
   readonly code?: string;
 }
@@ -42,7 +45,51 @@ function parsed(buf: Buffer): PeekedFrame {
   }
 }
 
+const NEW_MESSAGE_PREFIX = Buffer.from('{"type":"new_message",');
+const BAR = 0x7c;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
+  if (at + bytes.length > buf.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+/**
+ * A `new_message` as the gateway writes it, read with plain byte reads in JS: one call into C++
+ * per delivery (the key's string) instead of five (compare, indexOf, toString …), which were
+ * about 40 % of a client process's time at 200,000 deliveries/s. Anything unexpected: undefined,
+ * and the general path reads it.
+ */
+function peekDelivery(buf: Buffer): PeekedFrame | undefined {
+  if (!bytesAt(buf, 0, NEW_MESSAGE_PREFIX)) return undefined;
+  let i = NEW_MESSAGE_PREFIX.length;
+  // In JSON a quote inside a string is escaped, so `"text":"` only occurs as the key itself.
+  while (i < buf.length && !(buf[i] === QUOTE && bytesAt(buf, i, TEXT_KEY))) i++;
+  if (i >= buf.length) return undefined;
+  i += TEXT_KEY.length;
+  let whole = 0;
+  let digits = 0;
+  for (; i < buf.length && buf[i]! >= ZERO && buf[i]! <= ZERO + 9; i++, digits++) whole = whole * 10 + (buf[i]! - ZERO);
+  let fraction = 0;
+  let scale = 1;
+  if (buf[i] === DOT) {
+    for (i++; i < buf.length && buf[i]! >= ZERO && buf[i]! <= ZERO + 9; i++) {
+      fraction = fraction * 10 + (buf[i]! - ZERO);
+      scale *= 10;
+    }
+  }
+  if (digits === 0 || buf[i] !== BAR) return undefined;
+  const start = ++i;
+  for (; i < buf.length && buf[i] !== BAR; i++) if (buf[i] === QUOTE || buf[i] === BACKSLASH) return undefined;
+  if (i >= buf.length) return undefined;
+  return { type: 'new_message', sentAtMs: whole + fraction / scale, key: buf.toString('latin1', start, i) };
+}
+
 export function peekFrame(buf: Buffer): PeekedFrame {
+  const delivery = peekDelivery(buf);
+  if (delivery) return delivery;
   if (buf.length < TYPE_PREFIX.length || buf.compare(TYPE_PREFIX, 0, TYPE_PREFIX.length, 0, TYPE_PREFIX.length) !== 0) return parsed(buf);
   const end = buf.indexOf(QUOTE, TYPE_PREFIX.length);
   if (end < 0) return parsed(buf);
