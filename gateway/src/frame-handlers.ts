@@ -14,6 +14,7 @@ import type { ChatAccess } from './chat-access.js';
 import type { HistoryReader } from './history-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
+import type { OverloadGuard } from './overload-guard.js';
 import type { PresenceReporter } from './presence-reporter.js';
 import type { Socket, SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
@@ -28,6 +29,8 @@ export interface FrameHandlerDeps {
   readonly registry: SocketRegistry;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
+  /** Refuses a publish while the gateway is behind (before it is made), counts those in flight. */
+  readonly overload: Pick<OverloadGuard, 'admitPublish' | 'track'>;
 }
 
 /** One handler per client frame type: a frame type without one does not compile. */
@@ -50,8 +53,11 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         text: frame.text.trim(),
         created_at: new Date().toISOString(),
       };
+      deps.overload.admitPublish();
       const started = process.hrtime.bigint();
-      const ack = await deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId);
+      const ack = await deps.overload.track(
+        deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId),
+      );
       deps.metrics.publishAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
       let stored = event;
       if (ack.duplicate) {
@@ -75,6 +81,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {
         throw new NeonError('not_found', 'message_id: no such message in this chat', { details: { field: 'message_id' } });
       }
+      deps.overload.admitPublish();
       const ack = await deps.publisher.publish(
         {
           type: frame.op === 'add' ? 'reaction.added' : 'reaction.removed',
