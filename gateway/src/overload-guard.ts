@@ -59,6 +59,7 @@ export class OverloadGuard {
   private timer: NodeJS.Timeout | undefined;
   private tokenCounter = 0;
   private lastTotal = 0;
+  private lastTickAt: number | undefined;
 
   constructor(
     private readonly settings: OverloadSettings,
@@ -110,12 +111,16 @@ export class OverloadGuard {
     this.loopDelay.reset();
     this.metrics.publishesInFlight.set(this.admission.size);
     const chats = this.outbound.takeActiveChats();
-    this.probeSockets(chats, now);
+    // A round that comes late found the gateway itself stalled: pongs may be waiting unread in
+    // the kernel (timers run before socket reads), so it sends probes but closes nobody.
+    const onTime = this.lastTickAt === undefined || now - this.lastTickAt <= 2 * this.settings.probeIntervalMs;
+    this.lastTickAt = now;
+    this.probeSockets(chats, now, onTime);
     // A gateway that fanned nothing out since the last round and had nothing buffered skips the scan.
     if (chats.size > 0 || this.lastTotal > 0) this.boundBufferedTotal();
   }
 
-  private probeSockets(chats: ReadonlySet<string>, now: number): void {
+  private probeSockets(chats: ReadonlySet<string>, now: number, mayClose: boolean): void {
     const due = new Set<Socket>(this.probes.keys());
     for (const chatId of chats) for (const ws of this.registry.followersOf(chatId)) due.add(ws);
     if (due.size === 0) return;
@@ -128,7 +133,7 @@ export class OverloadGuard {
       }
       if (!state.ready) continue;
       const action = probeAction(this.probes.get(ws)?.sentAt, now, this.settings.slowSocketMs);
-      if (action === 'close') {
+      if (action === 'close' && mayClose) {
         this.probes.delete(ws);
         this.outbound.closeSlow(ws, 'lagging');
       } else if (action === 'ping' && this.settings.slowSocketMs > 0) {

@@ -151,16 +151,29 @@ describe('overload guard', () => {
     guard.pong(stalled.socket, new ArrayBuffer(0));
     guard.pong(quick.socket, new TextEncoder().encode(quick.pings[0]).buffer);
     outbound.noteFanOut('c1');
-    guard.tick(600);
+    guard.tick(100);
     expect(quick.pings, 'answered: probed again').to.have.length(2);
     expect(stalled.pings, 'still unanswered: not probed twice').to.have.length(1);
+    for (const at of [200, 300, 400, 500, 600, 700, 800, 900, 1000]) guard.tick(at);
     expect(stalled.ended).to.equal(undefined);
 
     // No fan-out any more: the unanswered probe is still watched, and runs out.
-    guard.tick(1001);
+    guard.tick(1100);
     expect(stalled.ended?.code).to.equal(4008);
-    expect(quick.ended).to.equal(undefined);
+    expect(quick.ended, 'its probe of 100 is unanswered for 1000 ms, not more').to.equal(undefined);
     expect(elsewhere.ended).to.equal(undefined);
+    expect(await closes('lagging')).to.equal(1);
+  });
+
+  it('closes nobody in a round that comes late (the gateway itself stalled, pongs unread)', async () => {
+    const { guard, outbound, connect, closes } = setup();
+    const stalled = connect('u1', 'c1');
+    outbound.noteFanOut('c1');
+    guard.tick(0);
+    guard.tick(5000);
+    expect(stalled.ended, 'late round: its pong may be waiting in the kernel').to.equal(undefined);
+    guard.tick(5100);
+    expect(stalled.ended?.code).to.equal(4008);
     expect(await closes('lagging')).to.equal(1);
   });
 
