@@ -59,13 +59,15 @@ export class OverloadGuard {
   private timer: NodeJS.Timeout | undefined;
   private tokenCounter = 0;
   private lastTotal = 0;
-  private lastTickAt: number | undefined;
+  private readonly decideLagging = (): void => this.closeLagging(this.clock());
 
   constructor(
     private readonly settings: OverloadSettings,
     private readonly registry: SocketRegistry,
     private readonly outbound: Outbound,
     private readonly metrics: GatewayMetrics,
+    /** performance.now(); the unit tests pass their own. */
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.admission = new PublishAdmission(settings);
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
@@ -73,7 +75,7 @@ export class OverloadGuard {
 
   start(): void {
     this.loopDelay.enable();
-    this.timer = setInterval(() => this.tick(performance.now()), this.settings.probeIntervalMs);
+    this.timer = setInterval(() => this.tick(this.clock()), this.settings.probeIntervalMs);
     this.timer.unref();
   }
 
@@ -85,7 +87,7 @@ export class OverloadGuard {
 
   /** Throws `unavailable` (counted by reason) if a new publish must not be made now. */
   admitPublish(): void {
-    const reason = this.admission.shedReason(performance.now());
+    const reason = this.admission.shedReason(this.clock());
     if (reason === undefined) return;
     this.metrics.sendsShed.inc({ reason });
     throw new NeonError('unavailable', 'the gateway is overloaded: resend shortly with the same request_id');
@@ -93,7 +95,7 @@ export class OverloadGuard {
 
   /** Counts a publish as in flight until the stream answered it. */
   track<T>(publish: Promise<T>): Promise<T> {
-    return this.admission.track(publish, performance.now());
+    return this.admission.track(publish, this.clock());
   }
 
   /** uWS `pong`: the socket has read everything sent before the probe. */
@@ -102,41 +104,45 @@ export class OverloadGuard {
     // uWS's own idle pings carry no payload; only our token answers our probe.
     if (!probe || message.byteLength !== probe.token.length || Buffer.from(message).toString('latin1') !== probe.token) return;
     this.probes.delete(ws);
-    this.metrics.socketLag.observe((performance.now() - probe.sentAt) / 1000);
+    this.metrics.socketLag.observe((this.clock() - probe.sentAt) / 1000);
   }
 
-  /** One probe round (public for the tests, which drive it with their own clock). */
+  /** One probe round: pings out, the buffered total checked, lagging sockets decided right after. */
   tick(now: number): void {
     this.admission.loopDelay = this.loopDelay.percentile(99) / 1e6;
     this.loopDelay.reset();
     this.metrics.publishesInFlight.set(this.admission.size);
     const chats = this.outbound.takeActiveChats();
-    // A round that comes late found the gateway itself stalled: pongs may be waiting unread in
-    // the kernel (timers run before socket reads), so it sends probes but closes nobody.
-    const onTime = this.lastTickAt === undefined || now - this.lastTickAt <= 2 * this.settings.probeIntervalMs;
-    this.lastTickAt = now;
-    this.probeSockets(chats, now, onTime);
+    this.probe(chats, now);
     // A gateway that fanned nothing out since the last round and had nothing buffered skips the scan.
     if (chats.size > 0 || this.lastTotal > 0) this.boundBufferedTotal();
+    // Timers run before socket reads in a loop turn: after a stall, pongs may be waiting in the
+    // kernel. Deciding after this turn's reads (setImmediate) never cuts a socket whose answer
+    // was there; and unlike skipping late rounds, a gateway that is always late still decides.
+    setImmediate(this.decideLagging);
   }
 
-  private probeSockets(chats: ReadonlySet<string>, now: number, mayClose: boolean): void {
-    const due = new Set<Socket>(this.probes.keys());
-    for (const chatId of chats) for (const ws of this.registry.followersOf(chatId)) due.add(ws);
-    if (due.size === 0) return;
-    const token = `lag${(this.tokenCounter++).toString(36)}`;
-    for (const ws of due) {
-      const state = ws.getUserData();
-      if (state.closed) {
+  /** Closes the sockets whose probe is unanswered for longer than GATEWAY_SLOW_SOCKET_MS. */
+  closeLagging(now: number): void {
+    for (const [ws, probe] of this.probes) {
+      if (ws.getUserData().closed) {
         this.probes.delete(ws);
         continue;
       }
-      if (!state.ready) continue;
-      const action = probeAction(this.probes.get(ws)?.sentAt, now, this.settings.slowSocketMs);
-      if (action === 'close' && mayClose) {
-        this.probes.delete(ws);
-        this.outbound.closeSlow(ws, 'lagging');
-      } else if (action === 'ping' && this.settings.slowSocketMs > 0) {
+      if (probeAction(probe.sentAt, now, this.settings.slowSocketMs) !== 'close') continue;
+      this.probes.delete(ws);
+      this.outbound.closeSlow(ws, 'lagging');
+    }
+  }
+
+  /** Pings each socket that got fan-out and has no probe unanswered. */
+  private probe(chats: ReadonlySet<string>, now: number): void {
+    if (chats.size === 0 || this.settings.slowSocketMs === 0) return;
+    const token = `lag${(this.tokenCounter++).toString(36)}`;
+    for (const chatId of chats) {
+      for (const ws of this.registry.followersOf(chatId)) {
+        const state = ws.getUserData();
+        if (state.closed || !state.ready || this.probes.has(ws)) continue;
         let status = 0;
         ws.cork(() => {
           status = ws.ping(token);
