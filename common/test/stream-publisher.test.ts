@@ -97,12 +97,19 @@ describe('StreamPublisher on nats-server @integration', () => {
     const silent = nc.subscribe(subject);
     await nc.flush();
     const publisher = new StreamPublisher(nc, { timeoutMs: 200 });
+    expect(publisher.oldestInFlightAt()).to.equal(undefined);
     const started = performance.now();
-    const errs = await Promise.all([rejection(publisher.publish(subject, 'a')), rejection(publisher.publish(subject, 'b'))]);
+    const first = rejection(publisher.publish(subject, 'a'));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = rejection(publisher.publish(subject, 'b'));
+    // The oldest waiting publish is the first, made at `started` (give or take the clock's grain).
+    expect(publisher.oldestInFlightAt()).to.be.within(started - 1, started + 5);
+    const errs = await Promise.all([first, second]);
     const took = performance.now() - started;
     expect(errs.map((e) => e.reason)).to.deep.equal(['timeout', 'timeout']);
     expect(took).to.be.at.least(195);
     expect(publisher.inFlight).to.equal(0);
+    expect(publisher.oldestInFlightAt()).to.equal(undefined);
     silent.unsubscribe();
   });
 

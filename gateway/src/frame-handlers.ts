@@ -16,6 +16,7 @@ import type { ChatAccess } from './chat-access.js';
 import type { HistoryReader } from './history-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
+import type { OverloadGuard } from './overload-guard.js';
 import type { PresenceReporter } from './presence-reporter.js';
 import type { Socket, SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
@@ -30,6 +31,8 @@ export interface FrameHandlerDeps {
   readonly registry: SocketRegistry;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
+  /** Refuses a publish while the gateway is behind (before it is made). */
+  readonly overload: Pick<OverloadGuard, 'admitPublish'>;
 }
 
 /** One handler per client frame type: a frame type without one does not compile. */
@@ -53,6 +56,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         text: frame.text.trim(),
         created_at: isoTimestamp(now),
       };
+      deps.overload.admitPublish();
       // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
       const json = JSON.stringify(event);
       const started = performance.now();
@@ -85,6 +89,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {
         throw new NeonError('not_found', 'message_id: no such message in this chat', { details: { field: 'message_id' } });
       }
+      deps.overload.admitPublish();
       const ack = await deps.publisher.publish(
         {
           type: frame.op === 'add' ? 'reaction.added' : 'reaction.removed',

@@ -25,6 +25,7 @@ import { PresenceReporter } from './presence-reporter.js';
 import { PresenceIndex } from './presence-index.js';
 import { SocketRegistry } from './socket-registry.js';
 import { Outbound } from './outbound.js';
+import { OverloadGuard, overloadSettingsOf } from './overload-guard.js';
 import { CatchUp } from './catch-up.js';
 import { ChatAccess } from './chat-access.js';
 import { ChatHub } from './chat-hub.js';
@@ -93,6 +94,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
   const outbound = new Outbound(sockets, config.GATEWAY_MAX_BACKPRESSURE_BYTES, metrics, logger);
+  const publisher = new ChatEventPublisher(nc, jsm, config.GATEWAY_PUBLISH_TIMEOUT_MS);
+  const overload = new OverloadGuard(overloadSettingsOf(config), sockets, outbound, metrics, publisher);
   const presence = new PresenceReporter(nc, gatewayId, logger, () => metrics.internalErrors.inc({ where: 'presence_report' }));
   const presenceIndex = new PresenceIndex(
     (chatIds) => memberships.membersOf(chatIds),
@@ -118,7 +121,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
     createFrameHandlers({
-      publisher: new ChatEventPublisher(nc, jsm, config.GATEWAY_PUBLISH_TIMEOUT_MS),
+      publisher,
       history,
       access: new ChatAccess(memberships, hub),
       catchUp,
@@ -127,6 +130,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       registry: sockets,
       outbound,
       metrics,
+      overload,
     }),
     outbound,
     metrics,
@@ -159,6 +163,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     }),
   );
   outbound.startSweeps(BACKPRESSURE_SWEEP_MS);
+  overload.start();
 
   app.ws<SocketState>('/ws', {
     maxPayloadLength: config.GATEWAY_MAX_FRAME_BYTES * UWS_PAYLOAD_FACTOR,
@@ -171,6 +176,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     message: connections.message,
     drain: connections.drain,
     close: connections.close,
+    pong: (ws, message) => overload.pong(ws, message),
   });
 
   let listenSocket: us_listen_socket | false = false;
@@ -222,6 +228,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       connections.closeAll();
       typing.close();
       outbound.stop();
+      overload.stop();
       presence.stop();
       await nc.drain().catch(async (err: unknown) => {
         // NATS is away: close for good, or its reconnect timers keep the process alive.

@@ -17,6 +17,10 @@ export interface GatewayMetrics {
   readonly catchUps: Counter<'kind' | 'outcome'>;
   readonly presenceDeliveries: Counter;
   readonly internalErrors: Counter<'where'>;
+  readonly sendsShed: Counter<'reason'>;
+  readonly bufferedBytes: Gauge;
+  readonly socketLag: Histogram;
+  readonly publishesInFlight: Gauge;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -49,5 +53,24 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     catchUps: counter('catch_ups_total', 'History opens and resumes, by outcome', ['kind', 'outcome']),
     presenceDeliveries: counter('presence_frames_total', 'Presence frames published to local users'),
     internalErrors: counter('internal_errors_total', 'Unexpected failures, by where they happened', ['where']),
+    sendsShed: counter('sends_shed_total', 'Sends answered `unavailable` before publishing because the gateway is behind, by reason', [
+      'reason',
+    ]),
+    bufferedBytes: new Gauge({
+      name: 'neonchat_gateway_buffered_bytes',
+      help: 'Bytes uWS buffers for all sockets together (at the last overload check)',
+      registers: [registry],
+    }),
+    socketLag: new Histogram({
+      name: 'neonchat_gateway_socket_lag_seconds',
+      help: 'From a lag probe (ping) to its pong: how far behind the sockets that get fan-out read',
+      buckets: LATENCY_BUCKETS_S,
+      registers: [registry],
+    }),
+    publishesInFlight: new Gauge({
+      name: 'neonchat_gateway_publishes_in_flight',
+      help: 'Sends published and waiting for the stream ack (at the last overload check)',
+      registers: [registry],
+    }),
   };
 }

@@ -9,7 +9,16 @@ const DIRTY_SWEEP_MIN_MS = 10;
 /** uWS `send` results. */
 const SEND_DROPPED = 2;
 
-export type SlowReason = 'send_dropped' | 'send_backpressure' | 'publish_backpressure' | 'catch_up_overflow' | 'uws_limit';
+export type SlowReason =
+  | 'send_dropped'
+  | 'send_backpressure'
+  | 'publish_backpressure'
+  | 'catch_up_overflow'
+  | 'uws_limit'
+  /** Did not answer a lag probe within GATEWAY_SLOW_SOCKET_MS (overload-guard.ts). */
+  | 'lagging'
+  /** Held the most when the gateway's buffered total passed GATEWAY_MAX_BUFFERED_TOTAL_BYTES. */
+  | 'gateway_buffer';
 
 /**
  * Everything that leaves a socket goes through here: `send`'s result and the socket's buffered
@@ -24,6 +33,8 @@ export class Outbound {
   /** Fan-outs outside chats since the last full sweep: an idle gateway skips it. */
   private publishedSinceSweep = 0;
   private readonly dirtyChats = new Set<string>();
+  /** Chats fanned out to since the overload guard last looked (its lag probes go to their followers). */
+  private activeChats = new Set<string>();
   private sweepScheduled = false;
   private lastDirtySweep = 0;
 
@@ -109,6 +120,7 @@ export class Outbound {
    */
   noteFanOut(chatId: string): void {
     this.dirtyChats.add(chatId);
+    this.activeChats.add(chatId);
     if (this.sweepScheduled) return;
     this.sweepScheduled = true;
     // At most one check per socket per DIRTY_SWEEP_MIN_MS however fast messages come: the
@@ -116,6 +128,13 @@ export class Outbound {
     const wait = this.lastDirtySweep + DIRTY_SWEEP_MIN_MS - performance.now();
     if (wait <= 0) setImmediate(() => this.sweepDirty());
     else setTimeout(() => this.sweepDirty(), wait).unref();
+  }
+
+  /** The chats fanned out to since the last call. */
+  takeActiveChats(): ReadonlySet<string> {
+    const chats = this.activeChats;
+    this.activeChats = new Set();
+    return chats;
   }
 
   /** Frames published outside chats (presence): the slower full sweep covers those. */

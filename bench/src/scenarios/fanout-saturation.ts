@@ -14,6 +14,25 @@ const PLOT = [
 const HOLD_P99_MS = 100;
 /** Senders per step's rate: the gateway allows each socket 20 frames/s sustained. */
 const PER_SENDER_PER_S = 15;
+/** Pause before the overload step and before the recovery step: what queued before drains. */
+const SETTLE_MS = 3000;
+/** The recovery step: a normal rate after the overload, on the sockets still open. */
+const RECOVERY_S = 5;
+
+/** The overload step (`overload_rate`) and the normal rate run after it. */
+interface Overload {
+  readonly phase: PhaseResult;
+  readonly gatewayRssMiB: number;
+  readonly gatewayCpuPct: number;
+  readonly unavailable: number;
+  readonly closed4008: number;
+  readonly otherCloses: number;
+  readonly recovery: PhaseResult;
+  /** Sockets open when the recovery step started. */
+  readonly openAfter: number;
+  readonly recoveryMissed: number;
+  readonly recovered: boolean;
+}
 
 interface Step {
   readonly phase: PhaseResult;
@@ -42,7 +61,10 @@ export const fanoutSaturationScenario: Scenario = {
       .split(',')
       .map(Number);
     const stepS = Number(ctx.params.saturation_seconds ?? (ctx.quick ? 5 : 10));
-    const senders = Math.min(members, Math.max(10, Math.ceil(Math.max(...rates) / PER_SENDER_PER_S)));
+    // After the stepped search: this rate for overload_seconds (0 skips it), then a normal rate.
+    const overloadRate = Number(ctx.params.overload_rate ?? 1000);
+    const overloadS = Number(ctx.params.overload_seconds ?? 12);
+    const senders = Math.min(members, Math.max(10, Math.ceil(Math.max(...rates, overloadRate) / PER_SENDER_PER_S)));
     const expected = members - 1;
     const session = await LoadSession.start(ctx, { gateways: 1, workers: 2 });
     try {
@@ -84,11 +106,17 @@ export const fanoutSaturationScenario: Scenario = {
         );
         if (!holds) break;
       }
-      const usage = session.stopSampling();
       const best = [...steps].reverse().find((s) => s.holds);
+      const overload = overloadRate > 0 ? await runOverload(session, overloadRate, overloadS, best?.phase.rate ?? rates[0]!) : undefined;
+      if (overload) ctx.log(overloadLine(overload));
+      const usage = session.stopSampling();
       const broke = steps.find((s) => !s.holds);
       const cpuPer1000 = (s: Step) => (s.gatewayCpuPct * 10 * (s.phase.to - s.phase.from) * 1000) / Math.max(1, s.phase.totals.delivered);
-      const errors = mergeErrors(opened.errors, ...steps.map((s) => s.phase.totals.errors));
+      const errors = mergeErrors(
+        opened.errors,
+        ...steps.map((s) => s.phase.totals.errors),
+        ...(overload ? [overload.phase.totals.errors, overload.recovery.totals.errors] : []),
+      );
       const stepFigures = (label: string, s: Step): Figure[] => [
         figure(`${label}: offered`, s.phase.rate, 'msg/s'),
         figure(`${label}: deliveries`, s.phase.deliveredPerSecond, 'deliveries/s', atLeast(200_000, '≥ 200,000/s (ours)')),
@@ -106,12 +134,22 @@ export const fanoutSaturationScenario: Scenario = {
         figure('highest step that holds', best?.phase.rate ?? 0, 'msg/s', atLeast(200, '≥ 200 msg/s = 200,000 deliveries/s (ours)')),
         ...(best ? stepFigures('highest holding step', best) : []),
         ...(broke ? stepFigures('first step that breaks', broke) : []),
+        ...(overload ? overloadFigures(overload) : []),
         figure('errors', errorCount(errors), 'errors'),
       ];
       return {
         scenario: 'fanout_saturation',
         description: fanoutSaturationScenario.description,
-        parameters: { members, senders, rates: rates.join(','), step_s: stepS, gateways: 1, hold_p99_ms: HOLD_P99_MS },
+        parameters: {
+          members,
+          senders,
+          rates: rates.join(','),
+          step_s: stepS,
+          gateways: 1,
+          hold_p99_ms: HOLD_P99_MS,
+          overload_rate: overloadRate,
+          overload_s: overloadS,
+        },
         figures,
         timeline: session.timeline.rows(steps[0]!.phase.from - 1),
         processes: processRows(usage),
@@ -121,8 +159,10 @@ export const fanoutSaturationScenario: Scenario = {
             (s) =>
               `${s.phase.rate} msg/s: ${Math.round(s.phase.deliveredPerSecond)} deliveries/s, p50 / p99 / max ${s.phase.totals.delivery.p50.toFixed(1)} / ${s.phase.totals.delivery.p99.toFixed(1)} / ${s.phase.totals.delivery.max.toFixed(1)} ms, missed ${s.missed}, closed ${s.closes}; CPU ${session.cpuLine(s.phase.from, s.phase.to)}`,
           ),
+          ...(overload ? [overloadLine(overload)] : []),
           `errors by code: ${errorSummary(errors)}`,
           'A step holds when every acked message reached all other members within the step (plus 1.3 s) and p99 per delivery ≤ 100 ms; the run stops at the first step that does not.',
+          'The overload step then offers overload_rate for overload_seconds; the recovery step after it offers the highest holding rate for 5 s to the sockets still open (closed ones are not reopened by the load generator) and holds by the same rule.',
           SERVER_PROCESSES_NOTE,
         ],
       };
@@ -131,3 +171,86 @@ export const fanoutSaturationScenario: Scenario = {
     }
   },
 };
+
+/** Messages acked in the phase that did not reach `expected` receivers. */
+function missedIn(session: LoadSession, phase: PhaseResult, expected: number): number {
+  let complete = 0;
+  for (const [count] of session.timeline.perMessage.values()) if (count >= expected) complete += 1;
+  return Math.max(0, phase.totals.acked - complete);
+}
+
+/** Sockets the workers held at the latest second. */
+function socketsHeld(session: LoadSession): number {
+  const rows = session.timeline.rows(session.second() - 3, session.second() + 1);
+  return Math.max(
+    0,
+    ...rows
+      .map((r) => r.sockets ?? 0)
+      .filter((n) => n > 0)
+      .slice(-1),
+  );
+}
+
+/**
+ * Well past capacity for `seconds`, then `normalRate` on the sockets still open: how the
+ * gateway degrades (unavailable answers, 4008 closes, memory) and whether it serves normally
+ * afterwards.
+ */
+async function runOverload(session: LoadSession, rate: number, seconds: number, normalRate: number): Promise<Overload> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  session.timeline.perMessage.clear();
+  const phase = await runSendPhase(session, rate, seconds);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const rows = session.timeline.rows(phase.from, session.second());
+  const cpu = session.cpuDuring(phase.from, phase.to);
+  const openAfter = socketsHeld(session);
+  session.timeline.perMessage.clear();
+  const recovery = await runSendPhase(session, normalRate, RECOVERY_S);
+  const recoveryMissed = missedIn(session, recovery, Math.max(1, openAfter - 1));
+  const closes = Object.entries(phase.totals.errors).filter(([code]) => code.startsWith('closed_'));
+  const closed4008 = closes.filter(([code]) => code === 'closed_4008').reduce((a, [, n]) => a + n, 0);
+  const recoveryCloses = Object.keys(recovery.totals.errors).filter((code) => code.startsWith('closed_')).length;
+  return {
+    phase,
+    gatewayRssMiB: Math.max(0, ...rows.map((r) => r['gateway-1_rss_mib'] ?? 0)),
+    gatewayCpuPct: cpu.find((c) => c.name === 'gateway-1')?.percent ?? 0,
+    unavailable: phase.totals.errors.unavailable ?? 0,
+    closed4008,
+    otherCloses: closes.reduce((a, [, n]) => a + n, 0) - closed4008,
+    recovery,
+    openAfter,
+    recoveryMissed,
+    recovered: recovery.totals.acked > 0 && recoveryMissed === 0 && recoveryCloses === 0 && recovery.totals.delivery.p99 <= HOLD_P99_MS,
+  };
+}
+
+function overloadFigures(o: Overload): Figure[] {
+  const label = `overload ${o.phase.rate} msg/s`;
+  return [
+    figure(`${label}: deliveries`, o.phase.deliveredPerSecond, 'deliveries/s'),
+    figure(`${label}: per delivery p50`, o.phase.totals.delivery.p50, 'ms'),
+    figure(`${label}: per delivery p99`, o.phase.totals.delivery.p99, 'ms'),
+    figure(`${label}: send → ack p50`, o.phase.totals.ack.p50, 'ms'),
+    figure(`${label}: send → ack p99`, o.phase.totals.ack.p99, 'ms'),
+    figure(`${label}: acked`, o.phase.ackedPerSecond, 'msg/s'),
+    figure(`${label}: answered unavailable`, o.unavailable, 'sends'),
+    figure(`${label}: sockets closed with 4008`, o.closed4008, 'sockets'),
+    figure(`${label}: sockets closed otherwise`, o.otherCloses, 'sockets'),
+    figure(`${label}: gateway RSS (max, drain included)`, o.gatewayRssMiB, 'MiB'),
+    figure(`${label}: gateway CPU`, o.gatewayCpuPct, '% of a core'),
+    figure(`after the overload: sockets still open`, o.openAfter, 'sockets'),
+    figure(`after the overload: ${o.recovery.rate} msg/s per delivery p99`, o.recovery.totals.delivery.p99, 'ms'),
+    figure(`after the overload: ${o.recovery.rate} msg/s holds again (1 = yes)`, o.recovered ? 1 : 0, '', atLeast(1, 'yes')),
+  ];
+}
+
+function overloadLine(o: Overload): string {
+  const t = o.phase.totals;
+  return (
+    `overload ${o.phase.rate} msg/s for ${o.phase.durationS} s: ${Math.round(o.phase.deliveredPerSecond)} deliveries/s, ` +
+    `delivery p50 / p99 ${t.delivery.p50.toFixed(1)} / ${t.delivery.p99.toFixed(1)} ms, send → ack p50 / p99 ${t.ack.p50.toFixed(1)} / ${t.ack.p99.toFixed(1)} ms, ` +
+    `${t.sent} sent, ${t.acked} acked, ${o.unavailable} unavailable, ${o.closed4008} closed 4008, ${o.otherCloses} closed otherwise, ` +
+    `gateway max RSS ${o.gatewayRssMiB} MiB, CPU ${o.gatewayCpuPct} %; then ${o.recovery.rate} msg/s on ${o.openAfter} sockets: ` +
+    `p99 ${o.recovery.totals.delivery.p99.toFixed(1)} ms, missed ${o.recoveryMissed}, ${o.recovered ? 'holds' : 'does not hold'}`
+  );
+}

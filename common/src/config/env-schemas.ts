@@ -91,6 +91,18 @@ export const GatewayEnv = Type.Object({
   GATEWAY_PRESENCE_HEARTBEAT_S: Type.Integer({ minimum: 1, default: 20 }),
   /** A message the stream has not acked within this is answered `unavailable` (the client resends, deduplicated). */
   GATEWAY_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
+  /** A socket that got fan-out and has not answered a lag probe (ping) within this is closed with 4008; 0: off. */
+  GATEWAY_SLOW_SOCKET_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
+  /** How often sockets that got fan-out are probed, the buffered total checked and the event-loop delay read. */
+  GATEWAY_LAG_PROBE_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
+  /** Bytes uWS may buffer for all sockets together; past it the sockets holding the most are closed with 4008; 0: off. */
+  GATEWAY_MAX_BUFFERED_TOTAL_BYTES: Type.Integer({ minimum: 0, default: 256 * 1024 * 1024 }),
+  /** New sends are answered `unavailable` while the oldest publish in flight is older than this (below GATEWAY_PUBLISH_TIMEOUT_MS); 0: off. */
+  GATEWAY_SHED_ACK_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  /** New sends are answered `unavailable` while the event loop's delay p99 over the last probe interval is above this; 0: off. */
+  GATEWAY_SHED_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  /** New sends are answered `unavailable` while this many publishes wait for their ack; 0: off. */
+  GATEWAY_MAX_PUBLISHES_IN_FLIGHT: Type.Integer({ minimum: 0, default: 10_000 }),
 });
 
 export const PersisterEnv = Type.Object({

@@ -32,6 +32,11 @@ export class ChatEventPublisher {
     return this.stream.inFlight;
   }
 
+  /** When the oldest publish waiting for its ack was made (performance.now() ms), undefined if none. */
+  oldestInFlightAt(): number | undefined {
+    return this.stream.oldestInFlightAt();
+  }
+
   /**
    * `dedupId` becomes `Nats-Msg-Id`: a resend with the same id inside the stream's duplicate
    * window is stored once, and its ack says `duplicate` with the first copy's sequence.

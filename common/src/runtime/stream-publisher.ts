@@ -86,6 +86,13 @@ export class StreamPublisher {
     return this.pending.size;
   }
 
+  /** When the oldest publish not answered yet was made (performance.now() ms), undefined if none. */
+  oldestInFlightAt(): number | undefined {
+    // Insertion order is publish order, and every deadline is the same timeout after it.
+    for (const pending of this.pending.values()) return pending.deadline - this.options.timeoutMs;
+    return undefined;
+  }
+
   /** `headers` carries `Nats-Msg-Id` (dedup) and whatever else the caller sets. */
   publish(subject: string, data: string | Uint8Array, headers?: MsgHdrs): Promise<PubAck> {
     if (this.closed) return Promise.reject(new StreamPublishError('the NATS connection is closed', 'closed'));
