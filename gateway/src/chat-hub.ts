@@ -203,7 +203,7 @@ export class ChatHub implements LiveFeedSink {
       this.publishingNow = false;
     }
     if (receivers > 0) this.deps.metrics.deliveries.inc({ type: e.type }, receivers);
-    this.deps.outbound.noteFanOut(e.chatId);
+    this.deps.outbound.noteFanOut(e.chatId, e.data.length);
   }
 
   wanted(chatId: string, originId: string | undefined, newMessage: boolean): boolean {
@@ -223,7 +223,7 @@ export class ChatHub implements LiveFeedSink {
     this.deps.metrics.framesOut.inc({ type: 'typing' });
     if (origin) origin.publish(topic, data, false);
     else this.deps.app.publish(topic, data, false);
-    this.deps.outbound.noteFanOut(chatId);
+    this.deps.outbound.noteFanOut(chatId, data.byteLength);
   }
 
   dropped(_chatId: string, reason: 'malformed' | 'duplicate' | 'gap_unrepaired'): void {

@@ -33,8 +33,9 @@ export class Outbound {
   /** Fan-outs outside chats since the last full sweep: an idle gateway skips it. */
   private publishedSinceSweep = 0;
   private readonly dirtyChats = new Set<string>();
-  /** Chats fanned out to since the overload guard last looked (its lag probes go to their followers). */
-  private activeChats = new Set<string>();
+  /** Bytes fanned out per chat since the overload guard last looked (its lag probes go to the busy chats' followers). */
+  private activeChats = new Map<string, number>();
+  private fannedOut = false;
   private sweepScheduled = false;
   private lastDirtySweep = 0;
 
@@ -118,9 +119,10 @@ export class Outbound {
    * messages is handled (setImmediate), so a socket is cut at our bound, long before uWS's own
    * limit would make it skip messages.
    */
-  noteFanOut(chatId: string): void {
+  noteFanOut(chatId: string, bytes: number): void {
     this.dirtyChats.add(chatId);
-    this.activeChats.add(chatId);
+    this.activeChats.set(chatId, (this.activeChats.get(chatId) ?? 0) + bytes);
+    this.fannedOut = true;
     if (this.sweepScheduled) return;
     this.sweepScheduled = true;
     // At most one check per socket per DIRTY_SWEEP_MIN_MS however fast messages come: the
@@ -130,11 +132,19 @@ export class Outbound {
     else setTimeout(() => this.sweepDirty(), wait).unref();
   }
 
-  /** The chats fanned out to since the last call. */
-  takeActiveChats(): ReadonlySet<string> {
-    const chats = this.activeChats;
-    this.activeChats = new Set();
-    return chats;
+  /** The chats that fanned out at least `minBytes` since the last call (with 0: every chat fanned out to). */
+  takeActiveChats(minBytes: number): ReadonlySet<string> {
+    const busy = new Set<string>();
+    for (const [chatId, bytes] of this.activeChats) if (bytes >= minBytes) busy.add(chatId);
+    this.activeChats.clear();
+    return busy;
+  }
+
+  /** Whether anything was fanned out since the last call. */
+  fannedOutSinceCheck(): boolean {
+    const any = this.fannedOut;
+    this.fannedOut = false;
+    return any;
   }
 
   /** Frames published outside chats (presence): the slower full sweep covers those. */

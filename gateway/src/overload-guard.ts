@@ -17,6 +17,8 @@ import type { Socket, SocketRegistry } from './socket-registry.js';
 export interface OverloadSettings extends OverloadLimits {
   /** How often sockets that got fan-out are probed, and the buffered total checked. */
   readonly probeIntervalMs: number;
+  /** A chat's followers are probed only if it fanned out at least this many bytes in the round. */
+  readonly probeMinBytes: number;
 }
 
 /** The settings from the gateway's validated environment; throws (naming the variables) on a bad combination. */
@@ -25,6 +27,7 @@ export function overloadSettingsOf(config: Static<typeof GatewayEnv>): OverloadS
   return {
     slowSocketMs: config.GATEWAY_SLOW_SOCKET_MS,
     probeIntervalMs: config.GATEWAY_LAG_PROBE_MS,
+    probeMinBytes: config.GATEWAY_LAG_PROBE_MIN_BYTES,
     maxBufferedTotalBytes: config.GATEWAY_MAX_BUFFERED_TOTAL_BYTES,
     shedAckAgeMs: config.GATEWAY_SHED_ACK_AGE_MS,
     shedLoopDelayMs: config.GATEWAY_SHED_LOOP_DELAY_MS,
@@ -116,10 +119,10 @@ export class OverloadGuard {
     this.admission.loopDelay = this.loopDelay.percentile(99) / 1e6;
     this.loopDelay.reset();
     this.metrics.publishesInFlight.set(this.admission.size);
-    const chats = this.outbound.takeActiveChats();
+    const chats = this.outbound.takeActiveChats(this.settings.probeMinBytes);
     this.probe(chats, now);
     // A gateway that fanned nothing out since the last round and had nothing buffered skips the scan.
-    if (chats.size > 0 || this.lastTotal > 0) this.boundBufferedTotal();
+    if (this.outbound.fannedOutSinceCheck() || this.lastTotal > 0) this.boundBufferedTotal();
     // Timers run before socket reads in a loop turn: after a stall, pongs may be waiting in the
     // kernel. Deciding after this turn's reads (setImmediate) never cuts a socket whose answer
     // was there; and unlike skipping late rounds, a gateway that is always late still decides.
@@ -139,7 +142,12 @@ export class OverloadGuard {
     }
   }
 
-  /** Pings each socket that got fan-out and has no probe unanswered. */
+  /**
+   * Pings each follower of the busy chats that has no probe unanswered. Quiet chats are left
+   * out: a socket can only fall seconds behind on volume, and one that stops reading a quiet
+   * chat is caught by the per-socket bound and the idle timeout; probing every socket that got
+   * anything would add a ping and a pong per socket per round to a gateway of direct chats.
+   */
   private probe(chats: ReadonlySet<string>, now: number): void {
     if (chats.size === 0 || this.settings.slowSocketMs === 0) return;
     const token = `lag${(this.tokenCounter++).toString(36)}`;

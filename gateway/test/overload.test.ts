@@ -106,6 +106,7 @@ describe('overload guard', () => {
   const settings: OverloadSettings = {
     slowSocketMs: 1000,
     probeIntervalMs: 100,
+    probeMinBytes: 500,
     maxBufferedTotalBytes: 1000,
     shedAckAgeMs: 0,
     shedLoopDelayMs: 0,
@@ -142,16 +143,21 @@ describe('overload guard', () => {
     const quick = connect('u1', 'c1');
     const stalled = connect('u2', 'c1');
     const elsewhere = connect('u3', 'c2');
-    outbound.noteFanOut('c1');
+    outbound.noteFanOut('c1', 500);
     await round(0);
     expect(quick.pings).to.have.length(1);
     expect(stalled.pings).to.have.length(1);
     expect(elsewhere.pings, 'no fan-out in its chat: not probed').to.have.length(0);
+    // A quiet chat (under probeMinBytes in the round, however many frames) is not probed.
+    outbound.noteFanOut('c2', 200);
+    outbound.noteFanOut('c2', 200);
+    await round(50);
+    expect(elsewhere.pings, 'under probeMinBytes').to.have.length(0);
 
     // The quick one answers with the token; an empty pong (uWS's idle ping) answers nothing.
     guard.pong(stalled.socket, new ArrayBuffer(0));
     guard.pong(quick.socket, new TextEncoder().encode(quick.pings[0]).buffer);
-    outbound.noteFanOut('c1');
+    outbound.noteFanOut('c1', 500);
     await round(100);
     expect(quick.pings, 'answered: probed again').to.have.length(2);
     expect(stalled.pings, 'still unanswered: not probed twice').to.have.length(1);
@@ -170,7 +176,7 @@ describe('overload guard', () => {
     const { guard, outbound, connect, closes } = setup();
     const late = connect('u1', 'c1');
     const silent = connect('u2', 'c1');
-    outbound.noteFanOut('c1');
+    outbound.noteFanOut('c1', 500);
     guard.tick(0);
     await settle();
     // The gateway stalls 5 s; its next round runs before the pong waiting in the kernel is read.
@@ -191,7 +197,7 @@ describe('overload guard', () => {
     small.buffered = 100;
     big.buffered = 600;
     middle.buffered = 400;
-    outbound.noteFanOut('c1');
+    outbound.noteFanOut('c1', 500);
     guard.tick(0);
     expect(big.ended?.code).to.equal(4008);
     expect(small.ended).to.equal(undefined);

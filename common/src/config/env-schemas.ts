@@ -95,6 +95,8 @@ export const GatewayEnv = Type.Object({
   GATEWAY_SLOW_SOCKET_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 2000 }),
   /** How often sockets that got fan-out are probed, the buffered total checked and the event-loop delay read. */
   GATEWAY_LAG_PROBE_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
+  /** Only followers of a chat that fanned out at least this many bytes in a probe round are probed; 0: every chat with any. */
+  GATEWAY_LAG_PROBE_MIN_BYTES: Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024, default: 16 * 1024 }),
   /** Bytes uWS may buffer for all sockets together; past it the sockets holding the most are closed with 4008; 0: off. */
   GATEWAY_MAX_BUFFERED_TOTAL_BYTES: Type.Integer({ minimum: 0, default: 256 * 1024 * 1024 }),
   /** New sends are answered `unavailable` while the oldest publish in flight is older than this (below GATEWAY_PUBLISH_TIMEOUT_MS); 0: off. */
