@@ -7,6 +7,31 @@ import { LiveFeed, type LiveEvent } from '../src/live-feed.js';
 import { readChatEvents } from '../src/stream-reader.js';
 import { GatewayHarness } from './support/gateway-harness.js';
 
+/** A stored message as the stream republishes it: its sequence, the chat's previous one, and the origin connection if any. */
+function republishAs(
+  h: GatewayHarness,
+  chatId: string,
+  senderId: string,
+  stored: { seq: number; id: string },
+  text: string,
+  lastSeq: number,
+  origin?: string,
+): void {
+  const headers = natsHeaders();
+  headers.set('Nats-Sequence', String(stored.seq));
+  headers.set('Nats-Last-Sequence', String(lastSeq));
+  if (origin !== undefined) headers.set(ORIGIN_CONNECTION_HEADER, origin);
+  const event: ChatEvent = {
+    type: 'message.created',
+    id: stored.id,
+    chat_id: chatId,
+    sender_id: senderId,
+    text,
+    created_at: new Date().toISOString(),
+  };
+  h.nc.publish(SUBJECTS.liveEvents(chatId), JSON.stringify(event), { headers });
+}
+
 describe('live feed ordering and gap repair @integration', () => {
   let h: GatewayHarness;
 
@@ -44,20 +69,7 @@ describe('live feed ordering and gap repair @integration', () => {
     );
     feed.acquire(chatId);
     await feed.flush();
-    const republish = (i: number, last: number) => {
-      const headers = natsHeaders();
-      headers.set('Nats-Sequence', String(stored[i]!.seq));
-      headers.set('Nats-Last-Sequence', String(last));
-      const event: ChatEvent = {
-        type: 'message.created',
-        id: stored[i]!.id,
-        chat_id: chatId,
-        sender_id: alice.id,
-        text: `s${i}`,
-        created_at: new Date().toISOString(),
-      };
-      h.nc.publish(SUBJECTS.liveEvents(chatId), JSON.stringify(event), { headers });
-    };
+    const republish = (i: number, last: number) => republishAs(h, chatId, alice.id, stored[i]!, `s${i}`, last);
     republish(0, 0);
     // The second one is "lost" on the way: the third names it as its predecessor.
     republish(2, stored[1]!.seq);
@@ -99,21 +111,7 @@ describe('live feed ordering and gap repair @integration', () => {
     );
     feed.acquire(chatId);
     await feed.flush();
-    const republish = (i: number, last: number, origin: string) => {
-      const headers = natsHeaders();
-      headers.set('Nats-Sequence', String(stored[i]!.seq));
-      headers.set('Nats-Last-Sequence', String(last));
-      headers.set(ORIGIN_CONNECTION_HEADER, origin);
-      const event: ChatEvent = {
-        type: 'message.created',
-        id: stored[i]!.id,
-        chat_id: chatId,
-        sender_id: alice.id,
-        text: `w${i}`,
-        created_at: new Date().toISOString(),
-      };
-      h.nc.publish(SUBJECTS.liveEvents(chatId), JSON.stringify(event), { headers });
-    };
+    const republish = (i: number, last: number, origin: string) => republishAs(h, chatId, alice.id, stored[i]!, `w${i}`, last, origin);
     republish(0, 0, 'conn-bob');
     republish(1, stored[0]!.seq, 'conn-alice');
     republish(2, stored[1]!.seq, 'conn-bob');
