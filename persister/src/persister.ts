@@ -15,7 +15,6 @@ import {
   JS_API_CODES,
   streamSettingsOf,
   inSpan,
-  isTracingEnabled,
   linkFromHeaders,
   SpanKind,
   type Logger,
@@ -263,18 +262,23 @@ export async function createPersister(config: PersisterConfig, options: { logger
     const { items, malformed } = parse(msgs);
     const out: Isolated = { committed: [], rejected: [], retry: [], unavailable: [] };
     // One span per batch, linked to the spans that published its events (the trace crosses
-    // NATS in the message headers); links are capped so a large batch stays a small span.
-    // Without an exporter there is no span to link: the headers are not even decoded.
-    const links = isTracingEnabled()
-      ? msgs
-          .slice(0, MAX_SPAN_LINKS)
-          .map((m) => linkFromHeaders(m.headers))
-          .filter((l) => l !== undefined)
-      : [];
+    // NATS in the message headers); links are capped so a large batch stays a small span. The
+    // headers are decoded only for a span that records: not while nothing exports, and not for
+    // a batch the sampler left out.
     await inSpan(
       'chat.events persist',
-      { kind: SpanKind.CONSUMER, links, attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': msgs.length } },
-      () => writeIsolating(items, out),
+      { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': msgs.length } },
+      (span) => {
+        if (span.isRecording()) {
+          span.addLinks(
+            msgs
+              .slice(0, MAX_SPAN_LINKS)
+              .map((m) => linkFromHeaders(m.headers))
+              .filter((l) => l !== undefined),
+          );
+        }
+        return writeIsolating(items, out);
+      },
     );
 
     let count = 0;
