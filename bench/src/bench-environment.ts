@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openOrm, migrate } from '@neonchat/common';
-import { startNats, startPostgres, startRedis, createDatabase, freePort, waitFor, type RunningServer } from '@neonchat/common/testing';
+import { startNats, startPostgres, startRedis, createDatabase, freePort, type RunningServer } from '@neonchat/common/testing';
+import { endChild, waitChildReady } from './load/child-ready.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -11,6 +12,10 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * e.g. the main branch) to measure a before/after with the same load generator.
  */
 const SERVICES_ROOT = process.env.BENCH_SERVICES_ROOT ?? REPO_ROOT;
+/** A service not ready within this fails the run (and is ended). */
+const SERVICE_READY_TIMEOUT_MS = 30_000;
+/** A service asked to stop that has not exited within this is killed. */
+const STOP_GRACE_MS = 15_000;
 
 export interface BenchEnvironment {
   readonly natsUrl: string;
@@ -100,14 +105,17 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, procStat(pid).rssMiB)), 500);
       sampler.unref();
-      await waitFor(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-          const res = await fetch(`http://127.0.0.1:${readyPort}/readyz`).catch(() => undefined);
-          return res?.ok;
-        },
-        { timeoutMs: 30000, what: `${service} ready` },
-      );
+      try {
+        await waitChildReady(
+          child,
+          service,
+          async () => (await fetch(`http://127.0.0.1:${readyPort}/readyz`).catch(() => undefined))?.ok,
+          SERVICE_READY_TIMEOUT_MS,
+        );
+      } catch (err) {
+        clearInterval(sampler);
+        throw err;
+      }
       const proc: ServiceProcess = {
         name: service,
         pid,
@@ -117,11 +125,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
         peakRssMiB: () => Math.max(peak, procStat(pid).rssMiB),
         async stop() {
           clearInterval(sampler);
-          if (child.exitCode !== null) return;
-          await new Promise<void>((resolve) => {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          });
+          // Past the services' own shutdown deadline (10 s): a CPU profile is written at exit.
+          await endChild(child, STOP_GRACE_MS);
         },
       };
       children.push(proc);
