@@ -11,6 +11,7 @@ import {
   createLogger,
   createMetricsRegistry,
   provisionStreams,
+  whileJetStreamSettles,
   isJetStreamApiError,
   JS_API_CODES,
   streamSettingsOf,
@@ -40,9 +41,12 @@ export interface Persister {
 const NANOS_PER_MS = 1_000_000;
 const LAG_INTERVAL_MS = 1000;
 
-/** An event of a batch with the delivery (or deliveries, if redelivered while held) it came in. */
+/** Links of one batch span to the spans that published its events, at most. */
 const MAX_SPAN_LINKS = 128;
+/** How long start-up waits for a settling JetStream cluster before giving up. */
+const STARTUP_SETTLE_TIMEOUT_MS = 30_000;
 
+/** An event of a batch with the delivery (or deliveries, if redelivered while held) it came in. */
 interface Item {
   readonly seq: number;
   readonly event: ChatEvent;
@@ -137,7 +141,10 @@ export async function createPersister(config: PersisterConfig, options: { logger
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection lost'));
   const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister', logger });
   watchNatsConnection(registry, nc);
-  await provisionStreams(nc, streamSettingsOf(config));
+  // Replicas often start together with freshly started NATS nodes: while the JetStream cluster
+  // settles (no meta leader yet, requests timing out) the set-up is tried again, not given up.
+  const settle = { timeoutMs: STARTUP_SETTLE_TIMEOUT_MS, logger };
+  await whileJetStreamSettles('provisioning the streams', () => provisionStreams(nc, streamSettingsOf(config)), settle);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   // Unlimited deliveries on the server: when it gives up on an event it drops it silently, so
@@ -148,26 +155,33 @@ export async function createPersister(config: PersisterConfig, options: { logger
     max_ack_pending: config.PERSISTER_MAX_ACK_PENDING,
     max_deliver: -1,
   };
-  try {
-    await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
-    await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
-  } catch (err) {
-    if (!isJetStreamApiError(err, JS_API_CODES.ConsumerNotFound)) throw err;
-    await jsm.consumers
-      .add(STREAMS.chatEvents, {
-        durable_name: CONSUMERS.persister,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: SUBJECTS.chatEventsWildcard,
-        ...tuning,
-      })
-      .catch(async (addErr: unknown) => {
-        // Another replica created it between our info and add: adopt its settings.
-        if (!isJetStreamApiError(addErr, JS_API_CODES.ConsumerAlreadyExists, JS_API_CODES.ConsumerNameInUse)) throw addErr;
-        await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
-      });
-  }
-  const consumer = await js.consumers.get(STREAMS.chatEvents, CONSUMERS.persister);
+  const ensureConsumer = async (): Promise<void> => {
+    try {
+      await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
+      await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
+    } catch (err) {
+      if (!isJetStreamApiError(err, JS_API_CODES.ConsumerNotFound)) throw err;
+      await jsm.consumers
+        .add(STREAMS.chatEvents, {
+          durable_name: CONSUMERS.persister,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: SUBJECTS.chatEventsWildcard,
+          ...tuning,
+        })
+        .catch(async (addErr: unknown) => {
+          // Another replica created it between our info and add: adopt its settings.
+          if (!isJetStreamApiError(addErr, JS_API_CODES.ConsumerAlreadyExists, JS_API_CODES.ConsumerNameInUse)) throw addErr;
+          await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
+        });
+    }
+  };
+  await whileJetStreamSettles('setting up the persister consumer', ensureConsumer, settle);
+  const consumer = await whileJetStreamSettles(
+    'reading the persister consumer',
+    () => js.consumers.get(STREAMS.chatEvents, CONSUMERS.persister),
+    settle,
+  );
 
   let messages: ConsumerMessages | undefined;
   let unavailableInARow = 0;

@@ -23,6 +23,7 @@ export {
   connectNats,
   provisionStreams,
   verifyStreams,
+  whileJetStreamSettles,
   streamSettingsOf,
   isJetStreamApiError,
   JS_API_CODES,

@@ -11,6 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import { STREAMS, SUBJECTS } from '../contracts/subjects.js';
 import type { Logger } from './logger.js';
+import { isOutageError } from './outage.js';
 
 export interface NatsOptions {
   readonly url: string;
@@ -135,6 +136,36 @@ export async function provisionStreams(nc: NatsConnection, settings: StreamSetti
         if (!isJetStreamApiError(addErr, JS_API_CODES.StreamNameInUse)) throw addErr;
         await jsm.streams.update(config.name, config);
       }
+    }
+  }
+}
+
+/** JSClusterNotAvail (10008): the JetStream cluster has no meta leader yet (it is electing one). */
+const JS_CLUSTER_NOT_AVAILABLE = 10008;
+const SETTLE_FIRST_DELAY_MS = 250;
+const SETTLE_MAX_DELAY_MS = 2000;
+
+/**
+ * Runs a JetStream administration step (provisioning, a consumer's settings) again while the
+ * JetStream cluster is still settling: a request timing out, no responders, or no meta leader
+ * yet, as when several replicas start together with freshly started NATS nodes. Any other
+ * error, or the same past `timeoutMs`, is thrown. A deadline loop around one call, not a
+ * retry library: the classification is the part that matters, and it is ours.
+ */
+export async function whileJetStreamSettles<T>(
+  what: string,
+  step: () => Promise<T>,
+  options: { timeoutMs: number; logger: Logger },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let attempt = 1, delay = SETTLE_FIRST_DELAY_MS; ; attempt++, delay = Math.min(delay * 2, SETTLE_MAX_DELAY_MS)) {
+    try {
+      return await step();
+    } catch (err) {
+      const settling = isOutageError(err) || isJetStreamApiError(err, JS_CLUSTER_NOT_AVAILABLE);
+      if (!settling || Date.now() + delay >= deadline) throw err;
+      options.logger.warn({ err, attempt, retry_in_ms: delay }, `${what}: JetStream not ready yet, trying again`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
