@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openOrm, migrate } from '@neonchat/common';
-import { startNats, startPostgres, startRedis, createDatabase, freePort, type RunningServer } from '@neonchat/common/testing';
-import { endChild, waitChildReady } from './load/child-ready.js';
+import { startNats, startPostgres, startRedis, createDatabase, freePort, stopChild, type RunningServer } from '@neonchat/common/testing';
+import { waitChildReady } from './load/child-ready.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -126,7 +126,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
         async stop() {
           clearInterval(sampler);
           // Past the services' own shutdown deadline (10 s): a CPU profile is written at exit.
-          await endChild(child, STOP_GRACE_MS);
+          await stopChild(child, { graceMs: STOP_GRACE_MS });
         },
       };
       children.push(proc);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { endChild, waitChildReady } from '../src/load/child-ready.js';
+import { stopChild } from '@neonchat/common/testing';
+import { waitChildReady } from '../src/load/child-ready.js';
 
 const forever = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 
@@ -30,7 +31,7 @@ describe('bench: a service child that does not become ready', () => {
     let polls = 0;
     await waitChildReady(ready, 'gateway', async () => ++polls >= 2, 5000);
     expect(ready.exitCode).to.equal(null);
-    await endChild(ready);
+    await stopChild(ready);
     expect(ready.signalCode).to.equal('SIGTERM');
   });
 
@@ -43,7 +44,7 @@ describe('bench: a service child that does not become ready', () => {
       },
     );
     await new Promise((resolve) => stubborn.stdout.once('data', resolve));
-    await endChild(stubborn, 200);
+    await stopChild(stubborn, { graceMs: 200 });
     expect(stubborn.signalCode).to.equal('SIGKILL');
   });
 });

@@ -35,7 +35,6 @@ export class Outbound {
   private readonly dirtyChats = new Set<string>();
   /** Bytes fanned out per chat since the overload guard last looked (its lag probes go to the busy chats' followers). */
   private activeChats = new Map<string, number>();
-  private fannedOut = false;
   private sweepScheduled = false;
   private lastDirtySweep = 0;
 
@@ -122,7 +121,6 @@ export class Outbound {
   noteFanOut(chatId: string, bytes: number): void {
     this.dirtyChats.add(chatId);
     this.activeChats.set(chatId, (this.activeChats.get(chatId) ?? 0) + bytes);
-    this.fannedOut = true;
     if (this.sweepScheduled) return;
     this.sweepScheduled = true;
     // At most one check per socket per DIRTY_SWEEP_MIN_MS however fast messages come: the
@@ -132,19 +130,16 @@ export class Outbound {
     else setTimeout(() => this.sweepDirty(), wait).unref();
   }
 
-  /** The chats that fanned out at least `minBytes` since the last call (with 0: every chat fanned out to). */
-  takeActiveChats(minBytes: number): ReadonlySet<string> {
+  /**
+   * Since the last call: the chats that fanned out at least `minBytes` (with 0: every chat
+   * fanned out to), and whether any chat was fanned out to at all.
+   */
+  takeActiveChats(minBytes: number): { busy: ReadonlySet<string>; any: boolean } {
     const busy = new Set<string>();
     for (const [chatId, bytes] of this.activeChats) if (bytes >= minBytes) busy.add(chatId);
+    const any = this.activeChats.size > 0;
     this.activeChats.clear();
-    return busy;
-  }
-
-  /** Whether anything was fanned out since the last call. */
-  fannedOutSinceCheck(): boolean {
-    const any = this.fannedOut;
-    this.fannedOut = false;
-    return any;
+    return { busy, any };
   }
 
   /** Frames published outside chats (presence): the slower full sweep covers those. */

@@ -120,9 +120,9 @@ export class OverloadGuard {
     this.loopDelay.reset();
     this.metrics.publishesInFlight.set(this.admission.size);
     const chats = this.outbound.takeActiveChats(this.settings.probeMinBytes);
-    this.probe(chats, now);
+    this.probe(chats.busy, now);
     // A gateway that fanned nothing out since the last round and had nothing buffered skips the scan.
-    if (this.outbound.fannedOutSinceCheck() || this.lastTotal > 0) this.boundBufferedTotal();
+    if (chats.any || this.lastTotal > 0) this.boundBufferedTotal();
     // Timers run before socket reads in a loop turn: after a stall, pongs may be waiting in the
     // kernel. Deciding after this turn's reads (setImmediate) never cuts a socket whose answer
     // was there; and unlike skipping late rounds, a gateway that is always late still decides.

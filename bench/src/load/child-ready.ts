@@ -1,21 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { waitFor } from '@neonchat/common/testing';
+import { stopChild, waitFor } from '@neonchat/common/testing';
 
 /** How long a child that did not become ready gets to exit on SIGTERM before SIGKILL. */
 const TERM_GRACE_MS = 3000;
-
-/** Ends a child process: SIGTERM, then SIGKILL if it is still there after the grace time. */
-export async function endChild(child: ChildProcess, graceMs = TERM_GRACE_MS): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 /**
  * Waits until `ready()` says so; if the child exits first or the time runs out, the child is
@@ -38,7 +25,7 @@ export async function waitChildReady(
     // An exit ends the wait at once (waitFor alone would retry until its timeout).
     await Promise.race([waitFor(async () => ready(), { timeoutMs, what: `${name} ready` }), exited]);
   } catch (err) {
-    await endChild(child);
+    await stopChild(child, { graceMs: TERM_GRACE_MS });
     throw err;
   } finally {
     if (onExit) child.off('exit', onExit);

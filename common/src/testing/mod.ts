@@ -1,4 +1,13 @@
-export { startNats, startPostgres, startRedis, freePort, provisionTestStreams, TEST_STREAM_SETTINGS, TEST_DB_USER } from './servers.js';
+export {
+  startNats,
+  startPostgres,
+  startRedis,
+  freePort,
+  provisionTestStreams,
+  stopChild,
+  TEST_STREAM_SETTINGS,
+  TEST_DB_USER,
+} from './servers.js';
 export type { RunningServer } from './servers.js';
 export { createDatabase, withDatabase } from './database.js';
 export { testEnvironment, type TestEnvironment } from './environment.js';

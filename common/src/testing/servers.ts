@@ -95,10 +95,14 @@ async function spawnUntilReady(spec: SpawnSpec): Promise<ChildProcess> {
   return child;
 }
 
-async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/** Ends a child process: `signal` (SIGTERM), then SIGKILL if it is still there after `graceMs`. */
+export async function stopChild(
+  child: ChildProcess | undefined,
+  { signal = 'SIGTERM', graceMs = 10000 }: { signal?: NodeJS.Signals; graceMs?: number } = {},
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10000);
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(force);
       resolve();
@@ -119,7 +123,7 @@ function managedServer(url: string, port: number, dataDir: string, start: () => 
       if (!options?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill(signal = 'SIGTERM') {
-      await stopChild(child, signal);
+      await stopChild(child, { signal });
       child = undefined;
     },
     async restart() {
