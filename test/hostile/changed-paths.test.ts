@@ -8,12 +8,9 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import { TestSocket } from '@neonchat/common/testing';
 import { startSystem, registerAndLogin, type RunningSystem } from '../support/system.js';
-import { DOCUMENTED_CODES, groupChat, json, raw } from './support.js';
+import { DEEP, DOCUMENTED_CODES, MIB, groupChat, json, raw } from './support.js';
 
 type User = Awaited<ReturnType<typeof registerAndLogin>>;
-
-const DEEP = '['.repeat(10_000) + ']'.repeat(10_000);
-const MIB = 'a'.repeat(1024 * 1024);
 
 describe('hostile input on the paths changed by issues 12-15 @integration', () => {
   let system: RunningSystem;

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
 import { startSystem, registerAndLogin, type RunningSystem } from '../support/system.js';
-import { DOCUMENTED_CODES, groupChat, raw } from './support.js';
+import { DEEP, DOCUMENTED_CODES, MIB, groupChat, raw } from './support.js';
 
 type User = Awaited<ReturnType<typeof registerAndLogin>>;
 interface Stored {
@@ -20,9 +20,6 @@ interface Stored {
   created_at: string;
   updated_at: string | null;
 }
-
-const DEEP = '['.repeat(10_000) + ']'.repeat(10_000);
-const MIB = 'a'.repeat(1024 * 1024);
 
 describe('hostile input on the message path changed by issue 15 (session 4) @integration', () => {
   let system: RunningSystem;

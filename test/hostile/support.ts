@@ -34,6 +34,11 @@ export function json(method: string, url: string, body: unknown, token?: string)
   });
 }
 
+/** JSON nested 10,000 deep (20,000 bytes). */
+export const DEEP = '['.repeat(10_000) + ']'.repeat(10_000);
+/** A 1 MiB string. */
+export const MIB = 'a'.repeat(1024 * 1024);
+
 export const DOCUMENTED_CODES = new Set(Object.keys(ERROR_CODES));
 
 /** A token signed with the test secret carrying any claims. */
