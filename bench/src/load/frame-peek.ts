@@ -50,7 +50,12 @@ const BAR = 0x7c;
 const DOT = 0x2e;
 const ZERO = 0x30;
 /** Keys longer than this are not remembered (the bench's are `<worker>.<counter>`, < 20 bytes). */
-const MAX_REMEMBERED_KEY = 64;
+const MAX_REMEMBERED_KEY = 32;
+/**
+ * Keys remembered, by a hash of their bytes: a reader sees each message once per member it holds,
+ * but not always in a row (a socket read behind the server holds the next message too).
+ */
+const KEY_SLOTS = 64;
 
 /**
  * How far a Horspool search for `"text":"` may move on when the byte under the pattern's last
@@ -82,17 +87,18 @@ function startsWith(buf: Buffer, at: number, end: number, bytes: Buffer): boolea
 /**
  * A `new_message` as the gateway writes it, read in place with plain byte reads in JS (no call
  * into C++ per field, no object per frame): the load generator's path for every delivery. At
- * most one string per frame (its key), and none when the key is the previous frame's, as it is
- * for the hundreds of members a fan-out delivers one message to in a row. Anything unexpected:
- * `read` says false, and `peekFrame`'s general path reads the frame.
+ * most one string per frame (its key), and none when the key was read recently, as it is for
+ * the hundreds of members a fan-out delivers one message to. Anything unexpected: `read` says
+ * false, and `peekFrame`'s general path reads the frame.
  */
 export class DeliveryReader {
   /** What the last `read` that said true found; the next one overwrites it. */
   sentAtMs = 0;
   key = '';
-  private readonly rememberedBytes = Buffer.alloc(MAX_REMEMBERED_KEY);
-  private rememberedLength = -1;
-  private remembered = '';
+  /** Slot s holds the bytes of a key (`slotLength[s]` of them, -1: empty) and its string. */
+  private readonly slotBytes = new Uint8Array(KEY_SLOTS * MAX_REMEMBERED_KEY);
+  private readonly slotLength = new Int32Array(KEY_SLOTS).fill(-1);
+  private readonly slotKey: string[] = new Array<string>(KEY_SLOTS).fill('');
 
   /** True when `buf[start, end)` is a delivery with the bench's text prefix (then see `sentAtMs`, `key`). */
   read(buf: Buffer, start: number, end: number): boolean {
@@ -114,27 +120,34 @@ export class DeliveryReader {
     }
     if (digits === 0 || i >= end || buf[i] !== BAR) return false;
     const keyStart = ++i;
-    for (; i < end && buf[i] !== BAR; i++) if (buf[i] === QUOTE || buf[i] === BACKSLASH) return false;
+    let hash = 0;
+    for (; i < end && buf[i] !== BAR; i++) {
+      const c = buf[i]!;
+      if (c === QUOTE || c === BACKSLASH) return false;
+      hash = (Math.imul(hash, 31) + c) | 0;
+    }
     if (i >= end) return false;
     this.sentAtMs = whole + fraction / scale;
-    this.key = this.keyOf(buf, keyStart, i);
+    this.key = this.keyOf(buf, keyStart, i, hash & (KEY_SLOTS - 1));
     return true;
   }
 
-  /** The key's string: the remembered one when the bytes are the same, else a new one (remembered). */
-  private keyOf(buf: Buffer, start: number, end: number): string {
+  /** The key's string: the one remembered in `slot` when its bytes are the same, else a new one (then remembered there). */
+  private keyOf(buf: Buffer, start: number, end: number, slot: number): string {
     const length = end - start;
-    if (length === this.rememberedLength) {
+    const at = slot * MAX_REMEMBERED_KEY;
+    const bytes = this.slotBytes;
+    if (length === this.slotLength[slot]) {
       let i = 0;
-      while (i < length && buf[start + i] === this.rememberedBytes[i]) i++;
-      if (i === length) return this.remembered;
+      while (i < length && buf[start + i] === bytes[at + i]) i++;
+      if (i === length) return this.slotKey[slot]!;
     }
     const key = buf.toString('latin1', start, end);
     if (length <= MAX_REMEMBERED_KEY) {
-      buf.copy(this.rememberedBytes, 0, start, end);
-      this.rememberedLength = length;
-      this.remembered = key;
-    } else this.rememberedLength = -1;
+      for (let i = 0; i < length; i++) bytes[at + i] = buf[start + i]!;
+      this.slotLength[slot] = length;
+      this.slotKey[slot] = key;
+    }
     return key;
   }
 }
