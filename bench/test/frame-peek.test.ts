@@ -80,6 +80,10 @@ const candidates = fc.oneof(
   bodies,
 );
 
+/** A delivery as the gateway writes it (ids first, the text after them). */
+const delivery = (key: string) =>
+  `{"type":"new_message","message":{"id":"0190c0de-0000-7000-8000-000000000009","chat_id":"0190c0de-0000-7000-8000-000000000001","sender_id":"0190c0de-0000-7000-8000-000000000002","text":"${messageText(1796000000123.456, key, 100)}","created_at":"2026-12-01T12:00:00.000Z","seq":3,"updated_at":null}}`;
+
 describe('DeliveryReader (the load generator read of every delivery)', () => {
   it('finds the first "text":" exactly as indexOf does, at any start', () => {
     fc.assert(
@@ -145,6 +149,24 @@ describe('DeliveryReader (the load generator read of every delivery)', () => {
         expect(reader.read(buf, 0, buf.length)).to.equal(true);
         expect(reader.key).to.equal(key);
       }
+  });
+
+  it('makes one string per key of the messages in flight, however their deliveries interleave', () => {
+    const reader = new DeliveryReader();
+    // Two workers' keys (`<worker>.<counter>`), 40 messages in flight, each delivered to 50
+    // members in an order that mixes them; then the next 40.
+    for (const base of [1, 41, 1_000_001]) {
+      const keys = Array.from({ length: 40 }, (_, i) => `${i % 2}.${base + i}`);
+      const frames = keys.map((key) => Buffer.from(delivery(key)));
+      const before = reader.keysMade;
+      for (let member = 0; member < 50; member++)
+        for (let i = 0; i < frames.length; i++) {
+          const at = (i * 7 + member) % frames.length;
+          expect(reader.read(frames[at]!, 0, frames[at]!.length)).to.equal(true);
+          expect(reader.key).to.equal(keys[at]);
+        }
+      expect(reader.keysMade - before, `keys from ${base}`).to.be.at.most(44);
+    }
   });
 
   it('declines a frame whose text runs past the bounds it was given', () => {

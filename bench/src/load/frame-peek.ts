@@ -53,9 +53,11 @@ const ZERO = 0x30;
 const MAX_REMEMBERED_KEY = 32;
 /**
  * Keys remembered, by a hash of their bytes: a reader sees each message once per member it holds,
- * but not always in a row (a socket read behind the server holds the next message too).
+ * but not in a row (tens of messages are in flight at once, and a socket read behind the server
+ * holds the next ones too). 2^10 slots keep collisions between the keys in flight rare.
  */
-const KEY_SLOTS = 64;
+const KEY_SLOT_BITS = 10;
+const KEY_SLOTS = 1 << KEY_SLOT_BITS;
 
 /**
  * How far a Horspool search for `"text":"` may move on when the byte under the pattern's last
@@ -99,6 +101,8 @@ export class DeliveryReader {
   private readonly slotBytes = new Uint8Array(KEY_SLOTS * MAX_REMEMBERED_KEY);
   private readonly slotLength = new Int32Array(KEY_SLOTS).fill(-1);
   private readonly slotKey: string[] = new Array<string>(KEY_SLOTS).fill('');
+  /** Key strings made so far (a key not remembered); the rest were found in their slot. */
+  keysMade = 0;
 
   /** True when `buf[start, end)` is a delivery with the bench's text prefix (then see `sentAtMs`, `key`). */
   read(buf: Buffer, start: number, end: number): boolean {
@@ -128,7 +132,8 @@ export class DeliveryReader {
     }
     if (i >= end) return false;
     this.sentAtMs = whole + fraction / scale;
-    this.key = this.keyOf(buf, keyStart, i, hash & (KEY_SLOTS - 1));
+    // Fibonacci hashing: the top bits of the product spread keys that differ in one digit.
+    this.key = this.keyOf(buf, keyStart, i, Math.imul(hash, 0x9e3779b1) >>> (32 - KEY_SLOT_BITS));
     return true;
   }
 
@@ -143,6 +148,7 @@ export class DeliveryReader {
       if (i === length) return this.slotKey[slot]!;
     }
     const key = buf.toString('latin1', start, end);
+    this.keysMade += 1;
     if (length <= MAX_REMEMBERED_KEY) {
       for (let i = 0; i < length; i++) bytes[at + i] = buf[start + i]!;
       this.slotLength[slot] = length;
