@@ -10,6 +10,21 @@ describe('LatencyHistogram', () => {
     }
   });
 
+  it('puts a value in the bucket of the definition (2^shift sub-buckets), below and past 2^32 µs', () => {
+    const byDefinition = (us: number) => {
+      const v = Math.max(0, Math.floor(us));
+      if (v < 128) return v;
+      const shift = Math.floor(Math.log2(v)) - 7;
+      return 128 + shift * 128 + (Math.floor(v / 2 ** shift) - 128);
+    };
+    const values = [0, 0.4, 127.99, 128, 255, 256, 257, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1];
+    for (let us = 1; us < 2 ** 32; us = us * 1.37 + 1) values.push(us, Math.floor(us) - 1, Math.floor(us) + 1);
+    for (const us of values) expect(bucketOf(us), `${us} µs`).to.equal(byDefinition(us));
+    // Past 2^32 µs (71 minutes) the bucket is what it has always been (clz32 reads the low 32 bits).
+    const wide = (v: number) => 128 + (31 - Math.clz32(v) - 7) * 128 + (Math.floor(v / 2 ** (31 - Math.clz32(v) - 7)) - 128);
+    for (const us of [2 ** 32, 2 ** 32 + 5, 1e12, 2 ** 52]) expect(bucketOf(us)).to.equal(wide(us));
+  });
+
   it('puts consecutive values in non-decreasing buckets', () => {
     let last = -1;
     for (let us = 0; us < 70_000; us += 7) {

@@ -28,8 +28,8 @@ function client(url: string, options: ConstructorParameters<typeof RawWsClient>[
       seen.opened = true;
       onOpen();
     },
-    message: (data) => {
-      seen.messages.push(Buffer.from(data));
+    message: (buf, start, end) => {
+      seen.messages.push(Buffer.from(buf.subarray(start, end)));
       if (waiter && seen.messages.length >= waiter.n) waiter.resolve();
     },
     unexpectedResponse: (status) => (seen.status = status),

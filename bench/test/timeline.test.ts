@@ -47,6 +47,30 @@ describe('bench timeline', () => {
     expect(t.perMessage.get('0.2')).to.deep.equal([10, 1]);
   });
 
+  it('counts each message of interleaved runs of deliveries, and starts afresh each second and when tracking is switched', () => {
+    const r = new SecondRecorder(0, 0, 0);
+    r.perMessage = new Map();
+    const keys = ['0.1', '0.1', '0.2', '0.1', '0.1', '0.1', '0.2', '0.3', '0.3'];
+    keys.forEach((key, i) => r.recordDelivery(key, i));
+    // Equal keys that are not the same string object count together.
+    r.recordDelivery(['0', '3'].join('.'), 0.5);
+    expect(Object.fromEntries(r.perMessage)).to.deep.equal({ '0.1': [5, 5], '0.2': [2, 6], '0.3': [3, 8] });
+    const tick = r.roll(1000, () => 1)!;
+    expect(tick.perMessage).to.deep.equal({ '0.1': [5, 5], '0.2': [2, 6], '0.3': [3, 8] });
+    expect(tick.delivered).to.equal(10);
+    // The next second starts empty: the last key's entry of the old second is not reused.
+    r.recordDelivery('0.3', 1);
+    expect(Object.fromEntries(r.perMessage)).to.deep.equal({ '0.3': [1, 1] });
+    const replaced = new Map<string, [number, number]>();
+    r.perMessage = replaced;
+    r.recordDelivery('0.3', 2);
+    expect(Object.fromEntries(replaced)).to.deep.equal({ '0.3': [1, 2] });
+    r.perMessage = undefined;
+    r.recordDelivery('0.3', 3);
+    expect(Object.fromEntries(replaced)).to.deep.equal({ '0.3': [1, 2] });
+    expect(r.roll(2000, () => 1)).to.not.have.property('perMessage');
+  });
+
   it('adds coordinator samples to the rows', () => {
     const t = new Timeline(1000);
     t.sample(t.secondAt(2500), 'gateway-1_cpu_pct', 42);

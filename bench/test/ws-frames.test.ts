@@ -13,7 +13,10 @@ function recorder(maxPayload?: number): { parser: FrameParser; events: Event[]; 
   const views: Buffer[] = [];
   const parser = new FrameParser(
     {
-      message: (data, binary) => {
+      message: (buf, start, end, binary) => {
+        expect(start).to.be.within(0, end);
+        expect(end).to.be.at.most(buf.length);
+        const data = buf.subarray(start, end);
         views.push(data);
         events.push({ kind: 'message', binary, data: data.toString('latin1') });
       },
@@ -110,6 +113,20 @@ describe('ws frames: server frame parser (load generator)', () => {
     // The unfragmented messages share the chunk's memory; the fragmented one was assembled.
     for (const view of views.slice(0, 4)) expect(view.buffer).to.equal(smallStream.buffer);
     expect(views[4]!.buffer).not.to.equal(smallStream.buffer);
+  });
+
+  it('parses only chunk[start, end) when given bounds, as from a read buffer with stale bytes around them', () => {
+    for (let i = 0; i <= smallStream.length; i++) {
+      const { parser, events } = recorder();
+      // A read buffer bigger than the read, garbage before and after what was read.
+      const readBuffer = Buffer.alloc(smallStream.length + 64, 0xee);
+      smallStream.copy(readBuffer, 10, 0, i);
+      parser.push(readBuffer, 10, 10 + i);
+      readBuffer.fill(0xee);
+      smallStream.copy(readBuffer, 5, i);
+      parser.push(readBuffer, 5, 5 + smallStream.length - i);
+      expect(events, `split at ${i}`).to.deep.equal(smallExpected);
+    }
   });
 
   it('gives the same events for a split at every byte position, and for three-way splits', () => {

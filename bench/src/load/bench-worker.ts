@@ -4,7 +4,7 @@
  */
 import { RawWsClient, READY_STATE } from './raw-ws-client.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { peekFrame } from './frame-peek.js';
+import { DeliveryReader, peekFrame } from './frame-peek.js';
 import { RateController } from './rate-controller.js';
 import { SecondRecorder } from './second-recorder.js';
 import { messageText, nowMs, parseMessageText, type ClientSpec, type CoordinatorMessage, type WorkerMessage } from './worker-protocol.js';
@@ -52,11 +52,16 @@ function flushTick(force = false, at = nowMs()): void {
   if (tick) post(tick);
 }
 
-function onFrame(client: Client, data: Buffer): void {
+const deliveries = new DeliveryReader();
+
+/** A frame, `buf[start, end)` (valid during the call only). */
+function onFrame(client: Client, buf: Buffer, start: number, end: number): void {
   const at = nowMs();
   flushTick(false, at);
   // Only what is measured is read: the type, a delivery's send time and key, an ack's request id.
-  const frame = peekFrame(data);
+  // A delivery as the gateway writes it is read in place, with no object made for it.
+  if (deliveries.read(buf, start, end)) return recorder?.recordDelivery(deliveries.key, at - deliveries.sentAtMs);
+  const frame = peekFrame(buf.subarray(start, end));
   switch (frame.type) {
     case undefined:
       recorder?.error('bad_frame');
@@ -111,9 +116,9 @@ function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Rec
     const ws = new RawWsClient(
       spec.url,
       {
-        message: (data) => {
-          onFrame(client, data);
-          if (client.ready) settle(true);
+        message: (buf, start, end) => {
+          onFrame(client, buf, start, end);
+          if (client.ready && !settled) settle(true);
         },
         unexpectedResponse: (status) => settle(false, `http_${status}`),
         // After a failed open only the failure counts, not the close that follows it.

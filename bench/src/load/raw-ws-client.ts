@@ -31,10 +31,11 @@ export interface RawWsHandlers {
   /** The upgrade was accepted (101, key and headers checked). */
   open?(): void;
   /**
-   * A whole message. `data` is valid during the call only (it may be a view into the read
-   * buffer, which the next read overwrites): copy what is kept.
+   * A whole message: `buf[start, end)`. Valid during the call only (`buf` is often the read
+   * buffer, which the next read overwrites): copy what is kept. Bounds rather than a view, so
+   * that a frame costs no Buffer object (`buf.subarray(start, end)` makes one when wanted).
    */
-  message(data: Buffer, binary: boolean): void;
+  message(buf: Buffer, start: number, end: number, binary: boolean): void;
   /** The server answered the upgrade with another status; the socket is then destroyed. */
   unexpectedResponse?(status: number): void;
   /**
@@ -95,7 +96,7 @@ export class RawWsClient {
     this.protocols = options.protocols ?? [];
     const sink: FrameSink = {
       // Delivered while closing too: the server may send until it reads our close frame.
-      message: (data, binary) => handlers.message(data, binary),
+      message: (buf, start, end, binary) => handlers.message(buf, start, end, binary),
       ping: (payload) => this.onPing(payload),
       // Unsolicited pongs are allowed (RFC 6455 §5.5.3) and mean nothing here.
       pong: () => undefined,
@@ -213,9 +214,8 @@ export class RawWsClient {
 
   /** Returns true: reading goes on (false would pause the socket). */
   private read(buf: Buffer, nread: number): boolean {
-    const chunk = buf.subarray(0, nread);
-    if (this.responseHead) this.readResponse(chunk);
-    else this.parser.push(chunk);
+    if (this.responseHead) this.readResponse(buf.subarray(0, nread));
+    else this.parser.push(buf, 0, nread);
     return true;
   }
 

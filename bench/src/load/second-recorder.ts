@@ -13,7 +13,10 @@ export class SecondRecorder {
   errors: Record<string, number> = {};
   readonly ack = new LatencyHistogram();
   readonly delivery = new LatencyHistogram();
-  perMessage: Map<string, [number, number]> | undefined;
+  private tracked: Map<string, [number, number]> | undefined;
+  /** The entry of the last key recorded: a fan-out delivers one message to many members in a row. */
+  private lastKey: string | undefined;
+  private lastSeen: [number, number] | undefined;
   private second: number;
 
   constructor(
@@ -22,6 +25,16 @@ export class SecondRecorder {
     nowMs: number,
   ) {
     this.second = this.secondAt(nowMs);
+  }
+
+  /** Per-message delivery counts and largest latency (fan-out), when on. */
+  get perMessage(): Map<string, [number, number]> | undefined {
+    return this.tracked;
+  }
+
+  set perMessage(map: Map<string, [number, number]> | undefined) {
+    this.tracked = map;
+    this.lastKey = this.lastSeen = undefined;
   }
 
   secondAt(nowMs: number): number {
@@ -35,12 +48,14 @@ export class SecondRecorder {
   recordDelivery(key: string, latencyMs: number): void {
     this.delivered += 1;
     this.delivery.recordMs(latencyMs);
-    if (this.perMessage) {
-      const seen = this.perMessage.get(key);
+    if (this.tracked) {
+      const seen = key === this.lastKey ? this.lastSeen : this.tracked.get(key);
       if (seen) {
         seen[0] += 1;
         if (latencyMs > seen[1]) seen[1] = latencyMs;
-      } else this.perMessage.set(key, [1, latencyMs]);
+        this.lastSeen = seen;
+      } else this.tracked.set(key, (this.lastSeen = [1, latencyMs]));
+      this.lastKey = key;
     }
   }
 

@@ -1,10 +1,10 @@
 /**
  * RFC 6455 framing for the load generator's own WebSocket client (`raw-ws-client.ts`): an
  * incremental parser of server frames and a framer of masked client frames. Built for cost
- * per received frame: a frame that lies whole in one chunk is handed on as a `subarray` of
- * that chunk (no copy); only a frame that spans chunks is assembled. Nothing is kept that
- * points into a chunk after `push` returns (the reader may reuse its buffer). No extensions are ever
- * negotiated, so every reserved bit must be 0.
+ * per received frame: a frame that lies whole in one chunk is handed on as its bounds in that
+ * chunk (no copy, and no view object either); only a frame that spans chunks is assembled.
+ * Nothing is kept that points into a chunk after `push` returns (the reader may reuse its
+ * buffer). No extensions are ever negotiated, so every reserved bit must be 0.
  */
 import { randomFillSync } from 'node:crypto';
 
@@ -31,8 +31,11 @@ export type FrameRefusal =
   | 'ws_frame_too_big';
 
 export interface FrameSink {
-  /** A whole message (text or binary). `data` may be a view into a chunk the socket read. */
-  message(data: Buffer, binary: boolean): void;
+  /**
+   * A whole message (text or binary): `buf[start, end)`. `buf` is the chunk the socket read
+   * when the message lay whole in it, else a buffer of its own; valid during the call only.
+   */
+  message(buf: Buffer, start: number, end: number, binary: boolean): void;
   ping(payload: Buffer): void;
   pong(payload: Buffer): void;
   /** The server's close frame: its code (1005 when it carried none) and reason bytes. */
@@ -67,12 +70,12 @@ export class FrameParser {
     return this.failed;
   }
 
-  push(chunk: Buffer): void {
-    let at = 0;
-    const end = chunk.length;
+  /** Parses `chunk[start, end)` (all of it by default). */
+  push(chunk: Buffer, start = 0, end = chunk.length): void {
+    let at = start;
     while (at < end && !this.failed) {
       if (this.assembling) {
-        at = this.fill(chunk, at);
+        at = this.fill(chunk, at, end);
         continue;
       }
       let fin: boolean;
@@ -109,7 +112,10 @@ export class FrameParser {
       }
       if (!this.checkFrame(fin, opcode, length)) return;
       if (end - at >= length) {
-        this.frame(fin, opcode, chunk.subarray(at, at + length));
+        // The hot path: a data frame whole in this chunk goes on as its bounds, no view made.
+        if (fin && (opcode === OPCODE.text || opcode === OPCODE.binary))
+          this.sink.message(chunk, at, at + length, opcode === OPCODE.binary);
+        else this.frame(fin, opcode, chunk.subarray(at, at + length));
         at += length;
       } else {
         this.assembling = Buffer.allocUnsafe(length);
@@ -121,9 +127,9 @@ export class FrameParser {
   }
 
   /** Copies what `chunk` holds of the frame being assembled; hands the frame on when whole. */
-  private fill(chunk: Buffer, at: number): number {
+  private fill(chunk: Buffer, at: number, end: number): number {
     const target = this.assembling!;
-    const n = Math.min(target.length - this.assembled, chunk.length - at);
+    const n = Math.min(target.length - this.assembled, end - at);
     chunk.copy(target, this.assembled, at, at + n);
     this.assembled += n;
     if (this.assembled === target.length) {
@@ -181,7 +187,7 @@ export class FrameParser {
     switch (opcode) {
       case OPCODE.text:
       case OPCODE.binary:
-        if (fin) return this.sink.message(payload, opcode === OPCODE.binary);
+        if (fin) return this.sink.message(payload, 0, payload.length, opcode === OPCODE.binary);
         this.fragmentOpcode = opcode;
         // Fragments outlive the chunk they came in, which the reader may reuse: copied.
         this.fragments = [Buffer.from(payload)];
@@ -196,7 +202,7 @@ export class FrameParser {
         this.fragmentOpcode = -1;
         this.fragments = [];
         this.fragmentBytes = 0;
-        return this.sink.message(message, binary);
+        return this.sink.message(message, 0, message.length, binary);
       }
       case OPCODE.ping:
         return this.sink.ping(payload);
