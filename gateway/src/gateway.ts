@@ -28,6 +28,7 @@ import { Outbound } from './outbound.js';
 import { OverloadGuard, overloadSettingsOf } from './overload-guard.js';
 import { CatchUp } from './catch-up.js';
 import { ChatAccess } from './chat-access.js';
+import { NatsWriteBatch } from './nats-write-batch.js';
 import { ChatHub } from './chat-hub.js';
 import { ConnectionLifecycle } from './connection-lifecycle.js';
 import { subscribeBus } from './bus-subscriptions.js';
@@ -117,6 +118,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     outbound,
     metrics,
     logger,
+    pacing: { intervalMs: config.GATEWAY_FANOUT_BATCH_MS, minFollowers: config.GATEWAY_FANOUT_BATCH_MIN_FOLLOWERS },
   });
   const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
@@ -151,6 +153,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     memberships,
     presence,
     router,
+    natsWrites: new NatsWriteBatch(nc),
     outbound,
     metrics,
     logger,
@@ -225,6 +228,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       connections.stopAccepting();
       if (listenSocket) uws.us_listen_socket_close(listenSocket);
       listenSocket = false;
+      // What waits for a busy chat's interval is stored already: it goes out before the sockets close.
+      hub.flushPaced();
       connections.closeAll();
       typing.close();
       outbound.stop();
