@@ -183,6 +183,29 @@ describe('event writer @integration', function () {
     expect(Number(pending.rows[0]!.n)).to.equal(0);
   });
 
+  it('leaves its connection fit for the next batch after a refused one (statements prepared on it, nothing of the refused batch)', async () => {
+    const one = new pg.Pool({ connectionString: (db.options as { connectionString: string }).connectionString, max: 1 });
+    try {
+      const chatId = chatIds[0]!;
+      const first = at(seq(), created(chatId, userId, 'prepares the statements'));
+      await writeBatch(one, [first]);
+      const bad = at(seq(), created(chatId, userId, 'nul \u0000 byte'));
+      const error = await writeBatch(one, [at(seq(), created(chatId, userId, 'same batch as the bad one')), bad]).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect((error as { code?: string } | undefined)?.code, 'PostgreSQL refuses a NUL in text').to.match(/^22/);
+      expect((await chat(chatId)).last_message_id, 'the refused batch moved nothing').to.equal(first.event.id);
+      const next = Array.from({ length: 3 }, (_, i) => at(seq(), created(chatId, userId, `after ${i}`)));
+      await writeBatch(one, next);
+      expect((await chat(chatId)).last_message_id).to.equal(next[2]!.event.id);
+      for (const e of next) expect((await message(e.event.id))?.text).to.equal(e.event.text);
+      expect(await message(bad.event.id)).to.equal(undefined);
+    } finally {
+      await one.end();
+    }
+  });
+
   it('reports events of chats that do not exist and writes the rest', async () => {
     const chatId = chatIds[6]!;
     const ghost = randomUUID();
