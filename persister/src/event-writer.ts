@@ -87,8 +87,7 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
     // Nested loops over the sorted chat ids, so rows are locked in that order; the statement
     // that takes the locks turns the other join methods back on for the statements after it.
     await client.query('begin; set local enable_hashjoin = off; set local enable_mergejoin = off');
-    const existing = await touchChats(client, newest);
-    const missingChats = new Set([...newest.keys()].filter((id) => !existing.has(id)));
+    const missingChats = await touchChats(client, newest);
     const keep = <T extends { event: { chat_id: string } }>(list: T[]): T[] =>
       missingChats.size ? list.filter((x) => !missingChats.has(x.event.chat_id)) : list;
     const createdHere = keep(created);
@@ -131,7 +130,8 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
 /**
  * Updates each chat of the batch once, in chat id order: the pointer moves to the batch's
  * newest message if that is newer than the pointer; a chat with no new message is rewritten
- * as it is, which only locks it. Returns the chats that exist.
+ * as it is, which only locks it. Returns the chats that do not exist (as a rule none: only
+ * they are sent back and parsed).
  */
 async function touchChats(
   client: pg.PoolClient,
@@ -148,12 +148,16 @@ async function touchChats(
     seqs[i] = last?.seq ?? null;
     times[i] = last?.event.created_at ?? null;
   }
-  const { rows } = await client.query<{ ids: string[] }>({
+  const { rows } = await client.query<{ missing: string[] }>({
     name: TOUCH_CHATS.name,
     text: TOUCH_CHATS.text,
     values: [bareArray(ids), bareArray(messageIds), bareArray(seqs), textArray(times)],
   });
-  return new Set(rows[0]?.ids ?? []);
+  const missing = rows[0]?.missing ?? [];
+  if (!missing.length) return new Set();
+  // PostgreSQL writes a uuid in lower case; the batch names the chat as its events spell it.
+  const lower = new Set(missing);
+  return new Set(ids.filter((id) => lower.has(id.toLowerCase())));
 }
 
 /*
@@ -176,7 +180,7 @@ const TOUCH_CHATS = {
                 order by n) v
         where c.id = v.chat_id
         returning c.id)
-    select array(select id from t) as ids,
+    select array(select unnest($1::uuid[]) except all select id from t) as missing,
            set_config('enable_hashjoin', 'on', true) as hashjoin,
            set_config('enable_mergejoin', 'on', true) as mergejoin`,
 } as const;

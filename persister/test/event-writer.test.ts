@@ -215,6 +215,15 @@ describe('event writer @integration', function () {
     expect((await message(good.id))?.text).to.equal('good');
   });
 
+  it('names a missing chat as the batch spells it, and writes to a chat whose id comes in upper case', async () => {
+    const ghost = randomUUID().toUpperCase();
+    const upper = created(chatIds[6]!.toUpperCase(), userId, 'upper-case chat id');
+    const outcome = await writeBatch(db, [at(seq(), created(ghost, userId, 'nowhere')), at(seq(), upper)]);
+    expect([...outcome.missingChats]).to.deep.equal([ghost]);
+    expect((await message(upper.id))?.text).to.equal('upper-case chat id');
+    expect((await chat(chatIds[6]!)).last_message_id).to.equal(upper.id);
+  });
+
   it('moves read marks forward only', async () => {
     const chatId = chatIds[7]!;
     const read = (s: number): ChatEvent => ({
