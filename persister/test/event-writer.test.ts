@@ -215,6 +215,19 @@ describe('event writer @integration', function () {
     expect((await message(good.id))?.text).to.equal('good');
   });
 
+  it('refuses (does not drop in silence) a message whose stream position in its chat another message holds', async () => {
+    const chatId = chatIds[1]!;
+    const s = seq();
+    await writeBatch(db, [at(s, created(chatId, userId, 'first at this position'))]);
+    const other = created(chatId, userId, 'another message, same position');
+    const error = await writeBatch(db, [at(s, other)]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((error as { code?: string } | undefined)?.code, 'unique violation: a refusal, dead-lettered by the persister').to.equal('23505');
+    expect(await message(other.id)).to.equal(undefined);
+  });
+
   it('names a missing chat as the batch spells it, and writes to a chat whose id comes in upper case', async () => {
     const ghost = randomUUID().toUpperCase();
     const upper = created(chatIds[6]!.toUpperCase(), userId, 'upper-case chat id');
