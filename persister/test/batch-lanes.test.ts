@@ -200,7 +200,7 @@ describe('persister batch lanes', () => {
     expect(rec.batches.slice(1).map((x) => x.map((i) => i.n))).to.deep.equal([[4]]);
   });
 
-  it('a full batch takes nothing along; a batch takes along only what it has room for, oldest first', async () => {
+  it('a full batch takes nothing along; a batch takes along only whole lanes that fit', async () => {
     const clock = new ManualClock();
     const rec = recorder();
     const lanes = new BatchLanes<Item>(
@@ -226,13 +226,38 @@ describe('persister batch lanes', () => {
     lanes.add({ chat: a, n: 4 });
     lanes.add({ chat: a, n: 5 });
     clock.advance(40);
-    // b's oldest item is due: its three items, then room for one more, a's oldest.
-    expect(rec.batches[1]!.map((i) => i.n)).to.deep.equal([10, 11, 12, 4]);
-    await rec.finishAll();
-    clock.advance(49);
-    expect(rec.batches, "what was left in a's lane waits a full batch wait again").to.have.length(2);
+    // b's oldest item is due; a's two items do not fit in the one place left: they wait for their own turn.
+    expect(rec.batches.slice(1).map((x) => x.map((i) => i.n))).to.deep.equal([[10, 11, 12]]);
+    clock.advance(9);
+    expect(rec.batches).to.have.length(2);
     clock.advance(1);
-    expect(rec.batches.slice(2).map((x) => x.map((i) => i.n))).to.deep.equal([[5]]);
+    expect(rec.batches.slice(2).map((x) => x.map((i) => i.n))).to.deep.equal([[4, 5]]);
+  });
+
+  it('while a batch is being written, a due lane goes on its own and takes nothing along (a backlog writes concurrently)', () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 3, batchSize: 3, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    const [a, b, c] = chatsInDistinctLanes(3, 3) as [string, string, string];
+    for (let n = 0; n < 3; n++) lanes.add({ chat: a, n });
+    lanes.add({ chat: b, n: 10 });
+    lanes.add({ chat: c, n: 20 });
+    expect(rec.batches.map((x) => x.map((i) => i.n))).to.deep.equal([[0, 1, 2]]);
+    clock.advance(50);
+    expect(rec.batches, "b and c are due: each its own batch, beside a's").to.have.length(3);
+    expect(
+      rec.batches
+        .slice(1)
+        .map((x) => x.map((i) => i.n))
+        .sort(),
+    ).to.deep.equal([[10], [20]]);
+    expect(lanes.writing).to.equal(3);
   });
 
   it('reports a writer that throws and carries on', async () => {
