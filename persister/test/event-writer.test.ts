@@ -215,6 +215,32 @@ describe('event writer @integration', function () {
     expect((await message(good.id))?.text).to.equal('good');
   });
 
+  it('locks chats with nested loops only, and turns the other join methods back on for the statements after', async () => {
+    const one = new pg.Pool({ connectionString: (db.options as { connectionString: string }).connectionString, max: 1 });
+    try {
+      const client = await one.connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+      const seen: string[] = [];
+      const joins = async (when: string) => {
+        const { rows } = await query(`select current_setting('enable_hashjoin') as h, current_setting('enable_mergejoin') as m`);
+        seen.push(`${when}: ${String(rows[0]?.h)}/${String(rows[0]?.m)}`);
+      };
+      // The same connection, watched: the join settings right after `begin` and after the chat update.
+      (client as unknown as { query: (...args: unknown[]) => Promise<pg.QueryResult> }).query = async (...args: unknown[]) => {
+        const result = await query(...args);
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+        if (text?.startsWith('begin')) await joins('begin');
+        else if (text?.includes('update chats')) await joins('chats');
+        return result;
+      };
+      client.release();
+      await writeBatch(one, [at(seq(), created(chatIds[2]!, userId, 'joins'))]);
+      expect(seen).to.deep.equal(['begin: off/off', 'chats: on/on']);
+    } finally {
+      await one.end();
+    }
+  });
+
   it('refuses (does not drop in silence) a message whose stream position in its chat another message holds', async () => {
     const chatId = chatIds[1]!;
     const s = seq();
