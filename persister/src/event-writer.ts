@@ -28,7 +28,7 @@ type Change = { readonly seq: number; readonly kind: 'edit' | 'delete'; readonly
  * Applies a batch of chat events to PostgreSQL in one transaction. Every write is guarded by
  * the stream sequence, so the result is the same whatever order batches (or replicas) commit
  * in, and a redelivered batch changes nothing:
- * - new messages: one multi-row insert, `on conflict do nothing` on the id;
+ * - new messages: one multi-row insert, `on conflict (id) do nothing`;
  * - edits/deletes: applied only over an older change (`messages.change_seq`); one whose
  *   message is not there yet is parked in `message_pending_changes` and applied when it lands;
  * - read marks only move forward;
@@ -84,15 +84,10 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
   client.on('error', ignore);
   let released = false;
   try {
-    // Nested loops over the sorted chat ids, so rows are locked in that order.
+    // Nested loops over the sorted chat ids, so rows are locked in that order; the statement
+    // that takes the locks turns the other join methods back on for the statements after it.
     await client.query('begin; set local enable_hashjoin = off; set local enable_mergejoin = off');
-    const existing = await touchChats(client, newest);
-    // Asked after the chat locks are held: a change to one of these chats parked by another
-    // transaction has committed by now, or will find this batch's messages once we commit.
-    const [, , anyParked] = (await client.query(
-      'set local enable_hashjoin = on; set local enable_mergejoin = on; select exists (select 1 from message_pending_changes) as any',
-    )) as unknown as [unknown, unknown, pg.QueryResult<{ any: boolean }>];
-    const missingChats = new Set([...newest.keys()].filter((id) => !existing.has(id)));
+    const missingChats = await touchChats(client, newest);
     const keep = <T extends { event: { chat_id: string } }>(list: T[]): T[] =>
       missingChats.size ? list.filter((x) => !missingChats.has(x.event.chat_id)) : list;
     const createdHere = keep(created);
@@ -100,18 +95,18 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
     const readsHere = keep(reads);
     const reactionsHere = keep(reactions);
 
-    if (createdHere.length) {
-      await insertMessages(client, createdHere);
-      // Changes parked by earlier batches (or other replicas) for the messages just inserted.
-      if (anyParked.rows[0]?.any) {
-        await client.query(
-          `with c as (
-           delete from message_pending_changes where message_id = any($1::uuid[])
-           returning message_id as id, chat_id, seq, kind, text, actor_id, at)
-         ${APPLY_CHANGES}`,
-          [uuidArray(createdHere.map((c) => c.event.id))],
-        );
-      }
+    // Changes parked by earlier batches (or other replicas) for the messages just inserted.
+    // Asked by the insert, which starts after the chat locks are held: a change to one of
+    // these chats parked by another transaction has committed by now, or will find this
+    // batch's messages once we commit.
+    if (createdHere.length && (await insertMessages(client, createdHere))) {
+      await client.query(
+        `with c as (
+         delete from message_pending_changes where message_id = any($1::uuid[])
+         returning message_id as id, chat_id, seq, kind, text, actor_id, at)
+       ${APPLY_CHANGES}`,
+        [bareArray(createdHere.map((c) => c.event.id))],
+      );
     }
     let parked = 0;
     if (changesHere.length) parked = await applyChanges(client, changesHere);
@@ -135,34 +130,82 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
 /**
  * Updates each chat of the batch once, in chat id order: the pointer moves to the batch's
  * newest message if that is newer than the pointer; a chat with no new message is rewritten
- * as it is, which only locks it. Returns the chats that exist.
+ * as it is, which only locks it. Returns the chats that do not exist (as a rule none: only
+ * they are sent back and parsed).
  */
 async function touchChats(
   client: pg.PoolClient,
   newest: ReadonlyMap<string, { seq: number; event: MessageCreatedEvent } | undefined>,
 ): Promise<Set<string>> {
   const ids = [...newest.keys()].sort();
-  const messageIds = ids.map((id) => newest.get(id)?.event.id ?? null);
-  const seqs = ids.map((id) => newest.get(id)?.seq ?? null);
-  const times = ids.map((id) => newest.get(id)?.event.created_at ?? null);
-  const { rows } = await client.query<{ id: string }>(
-    // `newer` is judged on the row being updated: after waiting for another transaction's
-    // lock, PostgreSQL re-evaluates the SET list on the row that transaction left.
-    `update chats c set
-        last_message_id = case when v.seq > coalesce(c.last_message_seq, 0) then v.message_id else c.last_message_id end,
-        updated_at = case when v.seq > coalesce(c.last_message_seq, 0) then greatest(c.updated_at, v.created_at) else c.updated_at end,
-        last_message_seq = case when v.seq > coalesce(c.last_message_seq, 0) then v.seq else c.last_message_seq end
-       from (select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) with ordinality
-                             as t(chat_id, message_id, seq, created_at, n)
-              order by n) v
-      where c.id = v.chat_id
-      returning c.id`,
-    [ids, messageIds, seqs, times],
-  );
-  return new Set(rows.map((r) => r.id));
+  const n = ids.length;
+  const messageIds = new Array<string | null>(n);
+  const seqs = new Array<number | null>(n);
+  const times = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const last = newest.get(ids[i]!);
+    messageIds[i] = last?.event.id ?? null;
+    seqs[i] = last?.seq ?? null;
+    times[i] = last?.event.created_at ?? null;
+  }
+  const { rows } = await client.query<{ missing: string[] }>({
+    name: TOUCH_CHATS.name,
+    text: TOUCH_CHATS.text,
+    values: [bareArray(ids), bareArray(messageIds), bareArray(seqs), textArray(times)],
+  });
+  const missing = rows[0]?.missing ?? [];
+  if (!missing.length) return new Set();
+  // PostgreSQL writes a uuid in lower case; the batch names the chat as its events spell it.
+  const lower = new Set(missing);
+  return new Set(ids.filter((id) => lower.has(id.toLowerCase())));
 }
 
-async function insertMessages(client: pg.PoolClient, created: ReadonlyArray<{ seq: number; event: MessageCreatedEvent }>): Promise<void> {
+/*
+ * The hot statements are prepared once per connection (named): PostgreSQL then skips parsing
+ * and analysing them for every batch, and the text is not sent again.
+ */
+const TOUCH_CHATS = {
+  name: 'neonchat_persister_touch_chats_1',
+  // `newer` is judged on the row being updated: after waiting for another transaction's
+  // lock, PostgreSQL re-evaluates the SET list on the row that transaction left. The plan (nested
+  // loops, see writeBatch) is made before the statement runs, so the set_config calls only
+  // affect the statements after it.
+  text: `with t as (
+      update chats c set
+          last_message_id = case when v.seq > coalesce(c.last_message_seq, 0) then v.message_id else c.last_message_id end,
+          updated_at = case when v.seq > coalesce(c.last_message_seq, 0) then greatest(c.updated_at, v.created_at) else c.updated_at end,
+          last_message_seq = case when v.seq > coalesce(c.last_message_seq, 0) then v.seq else c.last_message_seq end
+         from (select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[]) with ordinality
+                               as t(chat_id, message_id, seq, created_at, n)
+                order by n) v
+        where c.id = v.chat_id
+        returning c.id)
+    select array(select unnest($1::uuid[]) except all select id from t) as missing,
+           set_config('enable_hashjoin', 'on', true) as hashjoin,
+           set_config('enable_mergejoin', 'on', true) as mergejoin`,
+} as const;
+
+/**
+ * Inserts the batch's new messages and says whether any change is parked, waiting for a
+ * message, in the same round trip. Only the id decides a conflict: a redelivered message is
+ * there under its id already. `(chat_id, seq)` is the stream position of this very event, so
+ * another message there is no duplicate but an error (refused, dead-lettered, not dropped in
+ * silence), and PostgreSQL probes one unique index ahead of each row instead of two.
+ */
+const INSERT_MESSAGES = {
+  name: 'neonchat_persister_insert_messages_2',
+  text: `with ins as (
+      insert into messages (id, chat_id, seq, sender_id, text, created_at)
+      select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[])
+      on conflict (id) do nothing)
+    select exists (select 1 from message_pending_changes) as parked`,
+} as const;
+
+/** Returns whether any change is parked (in any chat): only then are they looked for. */
+async function insertMessages(
+  client: pg.PoolClient,
+  created: ReadonlyArray<{ seq: number; event: MessageCreatedEvent }>,
+): Promise<boolean> {
   const n = created.length;
   const ids = new Array<string>(n);
   const chats = new Array<string>(n);
@@ -179,29 +222,35 @@ async function insertMessages(client: pg.PoolClient, created: ReadonlyArray<{ se
     texts[i] = event.text;
     times[i] = event.created_at;
   }
-  await client.query(
-    `insert into messages (id, chat_id, seq, sender_id, text, created_at)
-     select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[])
-     on conflict do nothing`,
-    [uuidArray(ids), uuidArray(chats), `{${seqs.join(',')}}`, uuidArray(senders), textArray(texts), textArray(times)],
-  );
+  const { rows } = await client.query<{ parked: boolean }>({
+    name: INSERT_MESSAGES.name,
+    text: INSERT_MESSAGES.text,
+    values: [bareArray(ids), bareArray(chats), `{${seqs.join(',')}}`, bareArray(senders), textArray(texts), textArray(times)],
+  });
+  return rows[0]?.parked === true;
 }
 
 /*
  * Array literals built here rather than by pg, which escapes every element with a regular
- * expression: uuids (validated on arrival) need no quoting at all, and most texts need only
- * the quotes. This is the persister's hottest loop.
+ * expression: uuids (validated on arrival) and integers need no quoting at all, and most texts
+ * need only the quotes. This is the persister's hottest loop. A missing value is NULL.
  */
-function uuidArray(values: readonly string[]): string {
-  return `{${values.join(',')}}`;
-}
-
-function textArray(values: readonly string[]): string {
+function bareArray(values: ReadonlyArray<string | number | null>): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
     if (i) out += ',';
-    out += /["\\]/.test(v) ? `"${v.replace(/(["\\])/g, '\\$1')}"` : `"${v}"`;
+    out += values[i] ?? 'NULL';
+  }
+  return `${out}}`;
+}
+
+function textArray(values: ReadonlyArray<string | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else out += /["\\]/.test(v) ? `"${v.replace(/(["\\])/g, '\\$1')}"` : `"${v}"`;
   }
   return `${out}}`;
 }

@@ -160,6 +160,106 @@ describe('persister batch lanes', () => {
     expect(lanes.buffered + lanes.writing).to.equal(0);
   });
 
+  /** Chat names that take distinct lanes out of `lanes`. */
+  function chatsInDistinctLanes(count: number, lanes: number): string[] {
+    const byLane = new Map<number, string>();
+    for (let i = 0; byLane.size < count; i++)
+      if (!byLane.has(laneOf(`chat-${i}`, lanes))) byLane.set(laneOf(`chat-${i}`, lanes), `chat-${i}`);
+    return [...byLane.values()];
+  }
+
+  it('a due batch takes along what waits in the other idle lanes, which then stay out of other batches until it is written', async () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 3, batchSize: 100, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    const [a, b, c] = chatsInDistinctLanes(3, 3) as [string, string, string];
+    lanes.add({ chat: a, n: 0 });
+    clock.advance(20);
+    lanes.add({ chat: b, n: 1 });
+    lanes.add({ chat: c, n: 2 });
+    lanes.add({ chat: b, n: 3 });
+    clock.advance(30);
+    expect(rec.batches, 'one transaction, not one per lane').to.have.length(1);
+    expect(rec.batches[0]!.map((i) => i.n).sort()).to.deep.equal([0, 1, 2, 3]);
+    expect(
+      rec.batches[0]!.filter((i) => i.chat === b).map((i) => i.n),
+      'a chat keeps its order',
+    ).to.deep.equal([1, 3]);
+    expect(lanes.writing).to.equal(1);
+
+    lanes.add({ chat: b, n: 4 });
+    clock.advance(100);
+    expect(rec.batches, "b's lane is in the batch being written: nothing else of it starts").to.have.length(1);
+    await rec.finishAll();
+    expect(rec.batches.slice(1).map((x) => x.map((i) => i.n))).to.deep.equal([[4]]);
+  });
+
+  it('a full batch takes nothing along; a batch takes along only whole lanes that fit', async () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 2, batchSize: 4, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    const [a, b] = chatsInDistinctLanes(2, 2) as [string, string];
+    lanes.add({ chat: b, n: 10 });
+    for (let n = 0; n < 4; n++) lanes.add({ chat: a, n });
+    expect(
+      rec.batches.map((x) => x.map((i) => i.n)),
+      'full: written alone, at once',
+    ).to.deep.equal([[0, 1, 2, 3]]);
+    expect(lanes.buffered).to.equal(1);
+    await rec.finishAll();
+
+    lanes.add({ chat: b, n: 11 });
+    lanes.add({ chat: b, n: 12 });
+    clock.advance(10);
+    lanes.add({ chat: a, n: 4 });
+    lanes.add({ chat: a, n: 5 });
+    clock.advance(40);
+    // b's oldest item is due; a's two items do not fit in the one place left: they wait for their own turn.
+    expect(rec.batches.slice(1).map((x) => x.map((i) => i.n))).to.deep.equal([[10, 11, 12]]);
+    clock.advance(9);
+    expect(rec.batches).to.have.length(2);
+    clock.advance(1);
+    expect(rec.batches.slice(2).map((x) => x.map((i) => i.n))).to.deep.equal([[4, 5]]);
+  });
+
+  it('while a batch is being written, a due lane goes on its own and takes nothing along (a backlog writes concurrently)', () => {
+    const clock = new ManualClock();
+    const rec = recorder();
+    const lanes = new BatchLanes<Item>(
+      { lanes: 3, batchSize: 3, batchWaitMs: 50 },
+      (i) => i.chat,
+      rec.write,
+      () => undefined,
+      clock,
+    );
+    const [a, b, c] = chatsInDistinctLanes(3, 3) as [string, string, string];
+    for (let n = 0; n < 3; n++) lanes.add({ chat: a, n });
+    lanes.add({ chat: b, n: 10 });
+    lanes.add({ chat: c, n: 20 });
+    expect(rec.batches.map((x) => x.map((i) => i.n))).to.deep.equal([[0, 1, 2]]);
+    clock.advance(50);
+    expect(rec.batches, "b and c are due: each its own batch, beside a's").to.have.length(3);
+    expect(
+      rec.batches
+        .slice(1)
+        .map((x) => x.map((i) => i.n))
+        .sort(),
+    ).to.deep.equal([[10], [20]]);
+    expect(lanes.writing).to.equal(3);
+  });
+
   it('reports a writer that throws and carries on', async () => {
     const clock = new ManualClock();
     const crashes: number[] = [];

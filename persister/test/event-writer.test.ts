@@ -183,6 +183,29 @@ describe('event writer @integration', function () {
     expect(Number(pending.rows[0]!.n)).to.equal(0);
   });
 
+  it('leaves its connection fit for the next batch after a refused one (statements prepared on it, nothing of the refused batch)', async () => {
+    const one = new pg.Pool({ connectionString: (db.options as { connectionString: string }).connectionString, max: 1 });
+    try {
+      const chatId = chatIds[0]!;
+      const first = at(seq(), created(chatId, userId, 'prepares the statements'));
+      await writeBatch(one, [first]);
+      const bad = at(seq(), created(chatId, userId, 'nul \u0000 byte'));
+      const error = await writeBatch(one, [at(seq(), created(chatId, userId, 'same batch as the bad one')), bad]).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect((error as { code?: string } | undefined)?.code, 'PostgreSQL refuses a NUL in text').to.match(/^22/);
+      expect((await chat(chatId)).last_message_id, 'the refused batch moved nothing').to.equal(first.event.id);
+      const next = Array.from({ length: 3 }, (_, i) => at(seq(), created(chatId, userId, `after ${i}`)));
+      await writeBatch(one, next);
+      expect((await chat(chatId)).last_message_id).to.equal(next[2]!.event.id);
+      for (const e of next) expect((await message(e.event.id))?.text).to.equal(e.event.text);
+      expect(await message(bad.event.id)).to.equal(undefined);
+    } finally {
+      await one.end();
+    }
+  });
+
   it('reports events of chats that do not exist and writes the rest', async () => {
     const chatId = chatIds[6]!;
     const ghost = randomUUID();
@@ -190,6 +213,54 @@ describe('event writer @integration', function () {
     const outcome = await writeBatch(db, [at(seq(), created(ghost, userId, 'nowhere')), at(seq(), good)]);
     expect([...outcome.missingChats]).to.deep.equal([ghost]);
     expect((await message(good.id))?.text).to.equal('good');
+  });
+
+  it('locks chats with nested loops only, and turns the other join methods back on for the statements after', async () => {
+    const one = new pg.Pool({ connectionString: (db.options as { connectionString: string }).connectionString, max: 1 });
+    try {
+      const client = await one.connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+      const seen: string[] = [];
+      const joins = async (when: string) => {
+        const { rows } = await query(`select current_setting('enable_hashjoin') as h, current_setting('enable_mergejoin') as m`);
+        seen.push(`${when}: ${String(rows[0]?.h)}/${String(rows[0]?.m)}`);
+      };
+      // The same connection, watched: the join settings right after `begin` and after the chat update.
+      (client as unknown as { query: (...args: unknown[]) => Promise<pg.QueryResult> }).query = async (...args: unknown[]) => {
+        const result = await query(...args);
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+        if (text?.startsWith('begin')) await joins('begin');
+        else if (text?.includes('update chats')) await joins('chats');
+        return result;
+      };
+      client.release();
+      await writeBatch(one, [at(seq(), created(chatIds[2]!, userId, 'joins'))]);
+      expect(seen).to.deep.equal(['begin: off/off', 'chats: on/on']);
+    } finally {
+      await one.end();
+    }
+  });
+
+  it('refuses (does not drop in silence) a message whose stream position in its chat another message holds', async () => {
+    const chatId = chatIds[1]!;
+    const s = seq();
+    await writeBatch(db, [at(s, created(chatId, userId, 'first at this position'))]);
+    const other = created(chatId, userId, 'another message, same position');
+    const error = await writeBatch(db, [at(s, other)]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((error as { code?: string } | undefined)?.code, 'unique violation: a refusal, dead-lettered by the persister').to.equal('23505');
+    expect(await message(other.id)).to.equal(undefined);
+  });
+
+  it('names a missing chat as the batch spells it, and writes to a chat whose id comes in upper case', async () => {
+    const ghost = randomUUID().toUpperCase();
+    const upper = created(chatIds[6]!.toUpperCase(), userId, 'upper-case chat id');
+    const outcome = await writeBatch(db, [at(seq(), created(ghost, userId, 'nowhere')), at(seq(), upper)]);
+    expect([...outcome.missingChats]).to.deep.equal([ghost]);
+    expect((await message(upper.id))?.text).to.equal('upper-case chat id');
+    expect((await chat(chatIds[6]!)).last_message_id).to.equal(upper.id);
   });
 
   it('moves read marks forward only', async () => {
