@@ -66,13 +66,7 @@ export const fanoutSaturationScenario: Scenario = {
     const overloadS = Number(ctx.params.overload_seconds ?? 12);
     const senders = Math.min(members, Math.max(10, Math.ceil(Math.max(...rates, overloadRate) / PER_SENDER_PER_S)));
     const expected = members - 1;
-    // `--set fanout_batch_ms=N`: the gateway's write coalescing for busy chats (0: off).
-    const batchMs = ctx.params.fanout_batch_ms ?? process.env.GATEWAY_FANOUT_BATCH_MS;
-    const session = await LoadSession.start(ctx, {
-      gateways: 1,
-      workers: 2,
-      ...(batchMs !== undefined ? { gatewayEnv: { GATEWAY_FANOUT_BATCH_MS: String(batchMs) } } : {}),
-    });
+    const session = await LoadSession.start(ctx, { gateways: 1, workers: 2 });
     try {
       const users = await session.fixtures.createUsers(members, 'sat');
       const group = await session.fixtures.createGroupChat('bench saturation', users);
@@ -169,7 +163,6 @@ export const fanoutSaturationScenario: Scenario = {
           `errors by code: ${errorSummary(errors)}`,
           'A step holds when every acked message reached all other members within the step (plus 1.3 s) and p99 per delivery ≤ 100 ms; the run stops at the first step that does not.',
           'The overload step then offers overload_rate for overload_seconds; the recovery step after it offers the highest holding rate for 5 s to the sockets still open (closed ones are not reopened by the load generator) and holds by the same rule.',
-          `Gateway write coalescing: GATEWAY_FANOUT_BATCH_MS=${batchMs ?? '10 (default)'} (--set fanout_batch_ms=N; 0: every event fanned out at once).`,
           SERVER_PROCESSES_NOTE,
         ],
       };
