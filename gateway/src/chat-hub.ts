@@ -2,7 +2,6 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { NeonError } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
 import { chatTopic } from './chat-topics.js';
-import { FanOutPacer, type PacerClock, type PacerSettings } from './fanout-pacer.js';
 import { LiveFeed, type GapReader, type LiveEvent, type LiveFeedSink } from './live-feed.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
@@ -28,9 +27,6 @@ export interface ChatHubDeps {
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
-  /** Write coalescing for chats with many followers here (fanout-pacer.ts); off when omitted. */
-  readonly pacing?: PacerSettings;
-  readonly pacerClock?: PacerClock;
 }
 
 /** Sent already (so a caught-up socket must not get it again from what was held)? */
@@ -50,20 +46,9 @@ export class ChatHub implements LiveFeedSink {
   /** chat → sockets catching up on it: the only sockets a live event is handed to one by one. */
   private readonly catchingUp = new Map<string, Set<Socket>>();
   private publishingNow = false;
-  private readonly pacer: FanOutPacer<LiveEvent>;
 
   constructor(private readonly deps: ChatHubDeps) {
     this.feed = new LiveFeed(deps.nc, this, deps.readGap, deps.logger);
-    this.pacer = new FanOutPacer(
-      deps.pacing ?? { intervalMs: 0, minFollowers: 0 },
-      (_chatId, events) => this.fanOut(events),
-      deps.pacerClock,
-    );
-  }
-
-  /** Sends every live event still waiting for its chat's interval (shutdown). */
-  flushPaced(): void {
-    this.pacer.drainAll();
   }
 
   /** True during a topic publish: a socket uWS cuts then was cut for backpressure. */
@@ -94,7 +79,6 @@ export class ChatHub implements LiveFeedSink {
     state.ready = true;
     for (const chatId of state.chats.keys()) {
       if (state.catchingUp.has(chatId)) continue;
-      this.pacer.drain(chatId);
       ws.subscribe(chatTopic(chatId));
       state.liveSince.set(chatId, this.feed.liveMark(chatId));
     }
@@ -119,7 +103,6 @@ export class ChatHub implements LiveFeedSink {
   unfollow(ws: Socket, chatId: string): void {
     const state = ws.getUserData();
     if (!state.chats.delete(chatId)) return;
-    this.pacer.drain(chatId);
     ws.unsubscribe(chatTopic(chatId));
     state.liveSince.delete(chatId);
     this.deps.sockets.unfollow(ws, chatId);
@@ -169,8 +152,6 @@ export class ChatHub implements LiveFeedSink {
   holdLive(ws: Socket, chatId: string): void {
     const state = ws.getUserData();
     if (state.catchingUp.has(chatId)) throw new NeonError('conflict', 'this chat is already being opened or resumed on this socket');
-    // What waits for the chat's interval reaches the socket on the topic, before it leaves it.
-    this.pacer.drain(chatId);
     state.catchingUp.set(chatId, { events: [], bytes: 0 });
     let sockets = this.catchingUp.get(chatId);
     if (!sockets) this.catchingUp.set(chatId, (sockets = new Set()));
@@ -181,9 +162,6 @@ export class ChatHub implements LiveFeedSink {
   /** Sends what was held (minus what `alreadySent` says went out) and rejoins the topic, in one step. */
   rejoinLive(ws: Socket, chatId: string, alreadySent: AlreadySent): void {
     const state = ws.getUserData();
-    // What waits for the chat's interval goes out first, into this socket's hold like any live
-    // event that came while it caught up.
-    this.pacer.drain(chatId);
     const buffer = state.catchingUp.get(chatId);
     this.abandonCatchUp(ws, chatId);
     if (state.closed || !buffer) return;
@@ -210,15 +188,6 @@ export class ChatHub implements LiveFeedSink {
   // ── LiveFeedSink: one serialization per event, uWS topics do the rest natively ──────────
 
   event(e: LiveEvent): void {
-    if (this.pacer.offer(e.chatId, this.deps.sockets.followersOf(e.chatId).size, e)) this.deps.metrics.fanoutPaced.inc();
-  }
-
-  /** One or more events of one chat, in order, in one synchronous step: uWS writes them to each follower together. */
-  private fanOut(events: readonly LiveEvent[]): void {
-    for (const e of events) this.publishEvent(e);
-  }
-
-  private publishEvent(e: LiveEvent): void {
     const topic = chatTopic(e.chatId);
     const origin = e.origin ? this.deps.sockets.connection(e.origin) : undefined;
     this.hold(e, origin);
@@ -249,7 +218,6 @@ export class ChatHub implements LiveFeedSink {
   }
 
   typing(chatId: string, data: Uint8Array, originId: string | undefined): void {
-    this.pacer.drain(chatId);
     const topic = chatTopic(chatId);
     const origin = originId ? this.deps.sockets.connection(originId) : undefined;
     this.deps.metrics.framesOut.inc({ type: 'typing' });
@@ -270,7 +238,6 @@ export class ChatHub implements LiveFeedSink {
     const state = ws.getUserData();
     this.feed.acquire(chatId);
     if (subscribe) {
-      this.pacer.drain(chatId);
       ws.subscribe(chatTopic(chatId));
       state.liveSince.set(chatId, this.feed.liveMark(chatId));
     }

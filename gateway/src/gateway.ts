@@ -118,7 +118,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     outbound,
     metrics,
     logger,
-    pacing: { intervalMs: config.GATEWAY_FANOUT_BATCH_MS, minFollowers: config.GATEWAY_FANOUT_BATCH_MIN_FOLLOWERS },
   });
   const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
@@ -228,8 +227,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       connections.stopAccepting();
       if (listenSocket) uws.us_listen_socket_close(listenSocket);
       listenSocket = false;
-      // What waits for a busy chat's interval is stored already: it goes out before the sockets close.
-      hub.flushPaced();
       connections.closeAll();
       typing.close();
       outbound.stop();

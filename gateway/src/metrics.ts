@@ -21,7 +21,6 @@ export interface GatewayMetrics {
   readonly bufferedBytes: Gauge;
   readonly socketLag: Histogram;
   readonly publishesInFlight: Gauge;
-  readonly fanoutPaced: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -73,9 +72,5 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       help: 'Sends published and waiting for the stream ack (at the last overload check)',
       registers: [registry],
     }),
-    fanoutPaced: counter(
-      'fanout_paced_total',
-      'Live events that waited for their busy chat’s fan-out interval (GATEWAY_FANOUT_BATCH_MS) to go out with others',
-    ),
   };
 }

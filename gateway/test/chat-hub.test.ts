@@ -7,10 +7,8 @@ import { PresenceIndex } from '../src/presence-index.js';
 import { SocketRegistry } from '../src/socket-registry.js';
 import { TypingTracker } from '../src/typing-tracker.js';
 import { FakeApp, FakeNats, FakeSocket, silentLogger, socketState, testMetrics } from './support/fakes.js';
-import { ManualClock } from './support/manual-clock.js';
 
-function setup(options: { pacing?: { intervalMs: number; minFollowers: number } } = {}) {
-  const clock = new ManualClock();
+function setup() {
   const nats = new FakeNats();
   const app = new FakeApp();
   const sockets = new SocketRegistry();
@@ -33,8 +31,6 @@ function setup(options: { pacing?: { intervalMs: number; minFollowers: number } 
     outbound,
     metrics,
     logger: silentLogger,
-    pacing: options.pacing,
-    pacerClock: clock,
   });
   /** An admitted socket, as the lifecycle leaves it after `open`. */
   const connect = (userId: string, chats: Array<[string, 'direct' | 'group' | 'channel']> = []) => {
@@ -46,12 +42,8 @@ function setup(options: { pacing?: { intervalMs: number; minFollowers: number } 
   };
   const live = (chatId: string, seq: number, type = 'new_message', origin?: string) =>
     hub.event({ chatId, seq, type, data: JSON.stringify({ type, seq }), origin });
-  return { nats, app, sockets, metrics, hub, typing, typed, members, presenceIndex, connect, live, clock };
+  return { nats, app, sockets, metrics, hub, typing, typed, members, presenceIndex, connect, live };
 }
-
-/** Pacing on for chats of two or more followers, 10 ms apart. */
-const paced = () => setup({ pacing: { intervalMs: 10, minFollowers: 2 } });
-const seqs = (ws: FakeSocket) => ws.sent.map((f) => f.seq);
 
 describe('gateway chat hub (no servers)', () => {
   it('admits a socket into its chats: topic, one live subscription per chat, followers', () => {
@@ -203,104 +195,5 @@ describe('gateway chat hub (no servers)', () => {
     expect(a.socket.getUserData().catchingUp.size).to.equal(0);
     expect(t.typed.at(-1)).to.equal('c2:alice:false');
     t.typing.close();
-  });
-
-  describe('with write coalescing for busy chats (GATEWAY_FANOUT_BATCH_MS)', () => {
-    it('sends a quiet chat’s event at once, and what comes within the interval together at its end, in order', async () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'group']]);
-      const b = t.connect('bob', [['c', 'group']]);
-      t.live('c', 1);
-      expect(seqs(a)).to.deep.equal([1]);
-      t.live('c', 2);
-      t.live('c', 3, 'reaction');
-      expect(seqs(b), 'waiting for the interval').to.deep.equal([1]);
-      t.clock.advance(10);
-      expect(seqs(a)).to.deep.equal([1, 2, 3]);
-      expect(seqs(b)).to.deep.equal([1, 2, 3]);
-      expect(await t.metrics.fanoutPaced.get()).to.have.nested.property('values[0].value', 2);
-      t.typing.close();
-    });
-
-    it('never waits in a chat with fewer followers than the minimum', () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'direct']]);
-      t.live('c', 1);
-      t.live('c', 2);
-      expect(seqs(a)).to.deep.equal([1, 2]);
-      t.typing.close();
-    });
-
-    it('sends what waits before a socket joins the topic: it gets the events after it joined, as without pacing', () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'group']]);
-      t.connect('bob', [['c', 'group']]);
-      t.live('c', 1);
-      t.live('c', 2);
-      const late = new FakeSocket(socketState('carol', [['c', 'group']], { admitted: true }), t.app);
-      t.sockets.add(late.socket);
-      t.hub.admit(late.socket);
-      t.hub.markReady(late.socket);
-      expect(seqs(a), 'event 2 went out as carol joined').to.deep.equal([1, 2]);
-      t.live('c', 3);
-      t.clock.advance(10);
-      expect(seqs(late)).to.deep.equal([3]);
-      // Joining through a membership change drains the same way.
-      t.live('c', 4);
-      const dave = t.connect('dave');
-      t.hub.follow(dave.socket, 'c', { type: 'group', role: 'member' });
-      expect(seqs(dave), 'joined after 4 went out').to.deep.equal([]);
-      expect(seqs(a)).to.deep.equal([1, 2, 3, 4]);
-      t.typing.close();
-    });
-
-    it('sends what waits to a socket leaving the chat before it leaves', () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'group']]);
-      t.connect('bob', [['c', 'group']]);
-      t.live('c', 1);
-      t.live('c', 2);
-      t.hub.unfollow(a.socket, 'c');
-      expect(seqs(a), 'stored while alice was a member').to.deep.equal([1, 2]);
-      t.live('c', 3);
-      t.clock.advance(10);
-      expect(seqs(a)).to.deep.equal([1, 2]);
-      t.typing.close();
-    });
-
-    it('a catch-up sees every event once: what waits reaches the socket before it leaves the topic, and its hold at rejoin', () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'group']]);
-      const b = t.connect('bob', [['c', 'group']]);
-      t.live('c', 1);
-      t.live('c', 2);
-      t.hub.holdLive(a.socket, 'c');
-      expect(seqs(a), 'event 2 on the topic before the hold').to.deep.equal([1, 2]);
-      t.live('c', 3);
-      t.clock.advance(10);
-      t.live('c', 4);
-      expect(seqs(a), 'held, not sent').to.deep.equal([1, 2]);
-      t.hub.rejoinLive(a.socket, 'c', () => false);
-      expect(seqs(a), 'the held event and the waiting one, each once').to.deep.equal([1, 2, 3, 4]);
-      t.live('c', 5);
-      t.clock.advance(10);
-      expect(seqs(a)).to.deep.equal([1, 2, 3, 4, 5]);
-      expect(seqs(b)).to.deep.equal([1, 2, 3, 4, 5]);
-      t.typing.close();
-    });
-
-    it('keeps typing behind the messages that wait, and sends everything at shutdown', () => {
-      const t = paced();
-      const a = t.connect('alice', [['c', 'group']]);
-      t.connect('bob', [['c', 'group']]);
-      t.live('c', 1);
-      t.live('c', 2);
-      t.hub.typing('c', new TextEncoder().encode(JSON.stringify({ type: 'typing', chat_id: 'c' })), undefined);
-      expect(a.types()).to.deep.equal(['new_message', 'new_message', 'typing']);
-      t.live('c', 3);
-      t.hub.flushPaced();
-      expect(seqs(a).at(-1)).to.equal(3);
-      t.typing.close();
-    });
   });
 });

@@ -98,10 +98,6 @@ export const GatewayEnv = Type.Object({
   /** Only followers of a chat that fanned out at least this many bytes in a probe round are probed; 0: every chat with any. */
   GATEWAY_LAG_PROBE_MIN_BYTES: Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024, default: 16 * 1024 }),
   /** Bytes uWS may buffer for all sockets together; past it the sockets holding the most are closed with 4008; 0: off. */
-  /** The least time between two fan-outs of one chat with many followers here: events in between go out together; 0: off. */
-  GATEWAY_FANOUT_BATCH_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 10 }),
-  /** Chats with fewer local followers than this fan out every event at once. */
-  GATEWAY_FANOUT_BATCH_MIN_FOLLOWERS: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 100 }),
   GATEWAY_MAX_BUFFERED_TOTAL_BYTES: Type.Integer({ minimum: 0, default: 256 * 1024 * 1024 }),
   /** New sends are answered `unavailable` while the oldest publish in flight is older than this (below GATEWAY_PUBLISH_TIMEOUT_MS); 0: off. */
   GATEWAY_SHED_ACK_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
