@@ -31,11 +31,7 @@ describe('gateway NATS write batching @integration', () => {
 
   it('queues what separate callbacks of one turn publish, writes it in one go at the end of the turn, and loses nothing', async () => {
     const got: string[] = [];
-    const sub = listener.subscribe('batch.test', {
-      callback: (_err, msg) => {
-        got.push(msg.string());
-      },
-    });
+    const sub = listener.subscribe('batch.test', { callback: (_err, msg) => got.push(msg.string()) });
     await listener.flush();
     const socket = natsSocket(nc)!;
     const batch = new NatsWriteBatch(nc);
