@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { CLOSE_CODES, NeonError, clientFrameValidators, isNeonError, type ErrorCode } from '@neonchat/common/contracts';
 import { verifyAccessToken, type AccessClaims, type Logger } from '@neonchat/common/runtime';
-import type { NatsWriteBatch } from './nats-write-batch.js';
 import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import { closeReason } from './close-reasons.js';
@@ -33,8 +32,6 @@ export interface ConnectionDeps {
   readonly memberships: Pick<MembershipReader, 'activeChatsOf'>;
   readonly presence: Pick<PresenceReporter, 'connected' | 'disconnected'>;
   readonly router: Pick<FrameRouter, 'handle' | 'run' | 'releaseEarly'>;
-  /** What a client frame publishes to NATS goes out in one write per event-loop turn. */
-  readonly natsWrites?: Pick<NatsWriteBatch, 'hold'>;
   readonly outbound: Outbound;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -194,7 +191,6 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
   }
 
   readonly message = (ws: Socket, message: ArrayBuffer, isBinary: boolean): void => {
-    this.deps.natsWrites?.hold();
     this.deps.router.handle(ws, message, isBinary);
   };
 

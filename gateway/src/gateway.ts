@@ -28,7 +28,6 @@ import { Outbound } from './outbound.js';
 import { OverloadGuard, overloadSettingsOf } from './overload-guard.js';
 import { CatchUp } from './catch-up.js';
 import { ChatAccess } from './chat-access.js';
-import { NatsWriteBatch } from './nats-write-batch.js';
 import { ChatHub } from './chat-hub.js';
 import { ConnectionLifecycle } from './connection-lifecycle.js';
 import { subscribeBus } from './bus-subscriptions.js';
@@ -152,7 +151,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     memberships,
     presence,
     router,
-    natsWrites: new NatsWriteBatch(nc),
     outbound,
     metrics,
     logger,
