@@ -225,7 +225,7 @@ async function insertMessages(
   const { rows } = await client.query<{ parked: boolean }>({
     name: INSERT_MESSAGES.name,
     text: INSERT_MESSAGES.text,
-    values: [bareArray(ids), bareArray(chats), `{${seqs.join(',')}}`, bareArray(senders), textArray(texts), textArray(times)],
+    values: [bareArray(ids), bareArray(chats), bareArray(seqs), bareArray(senders), textArray(texts), textArray(times)],
   });
   return rows[0]?.parked === true;
 }

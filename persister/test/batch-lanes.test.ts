@@ -45,32 +45,30 @@ function recorder() {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** Lanes keyed by chat over a recorder, on a manual clock: the set-up most tests share. */
+function recordedLanes(settings: ConstructorParameters<typeof BatchLanes<Item>>[0]) {
+  const clock = new ManualClock();
+  const rec = recorder();
+  const lanes = new BatchLanes<Item>(
+    settings,
+    (i) => i.chat,
+    rec.write,
+    () => undefined,
+    clock,
+  );
+  return { clock, rec, lanes };
+}
+
 describe('persister batch lanes', () => {
   it('cuts a batch when it is full, without waiting', () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 1, batchSize: 3, batchWaitMs: 50 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { rec, lanes } = recordedLanes({ lanes: 1, batchSize: 3, batchWaitMs: 50 });
     for (let n = 0; n < 3; n++) lanes.add({ chat: 'a', n });
     expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[0, 1, 2]]);
     expect(lanes.writing).to.equal(1);
   });
 
   it('cuts a partial batch once its oldest item waited the batch wait', () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 1, batchSize: 100, batchWaitMs: 50 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { clock, rec, lanes } = recordedLanes({ lanes: 1, batchSize: 100, batchWaitMs: 50 });
     lanes.add({ chat: 'a', n: 1 });
     lanes.add({ chat: 'a', n: 2 });
     clock.advance(49);
@@ -81,15 +79,7 @@ describe('persister batch lanes', () => {
   });
 
   it('writes one batch at a time per lane, in arrival order, and a chat always in the same lane', async () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 4, batchSize: 2, batchWaitMs: 10 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { rec, lanes } = recordedLanes({ lanes: 4, batchSize: 2, batchWaitMs: 10 });
     for (let n = 0; n < 6; n++) lanes.add({ chat: 'chat-x', n });
     expect(rec.batches.map((b) => b.map((i) => i.n))).to.deep.equal([[0, 1]]);
     await rec.finishAll();
@@ -104,15 +94,7 @@ describe('persister batch lanes', () => {
   });
 
   it('writes different lanes concurrently', () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 8, batchSize: 1, batchWaitMs: 10 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { lanes } = recordedLanes({ lanes: 8, batchSize: 1, batchWaitMs: 10 });
     const chats = ['a', 'b', 'c', 'd', 'e', 'f'];
     for (const chat of chats) lanes.add({ chat, n: 0 });
     const distinctLanes = new Set(chats.map((c) => laneOf(c, 8))).size;
@@ -120,15 +102,7 @@ describe('persister batch lanes', () => {
   });
 
   it('holds batches back while paused, hands back what waited, and resumes on time', async () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 1, batchSize: 3, batchWaitMs: 10 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { clock, rec, lanes } = recordedLanes({ lanes: 1, batchSize: 3, batchWaitMs: 10 });
     lanes.add({ chat: 'a', n: 0 });
     lanes.add({ chat: 'a', n: 1 });
     const handedBack = lanes.pauseUntil(clock.now() + 100);
@@ -169,15 +143,7 @@ describe('persister batch lanes', () => {
   }
 
   it('a due batch takes along what waits in the other idle lanes, which then stay out of other batches until it is written', async () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 3, batchSize: 100, batchWaitMs: 50 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { clock, rec, lanes } = recordedLanes({ lanes: 3, batchSize: 100, batchWaitMs: 50 });
     const [a, b, c] = chatsInDistinctLanes(3, 3) as [string, string, string];
     lanes.add({ chat: a, n: 0 });
     clock.advance(20);
@@ -201,15 +167,7 @@ describe('persister batch lanes', () => {
   });
 
   it('a full batch takes nothing along; a batch takes along only whole lanes that fit', async () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 2, batchSize: 4, batchWaitMs: 50 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { clock, rec, lanes } = recordedLanes({ lanes: 2, batchSize: 4, batchWaitMs: 50 });
     const [a, b] = chatsInDistinctLanes(2, 2) as [string, string];
     lanes.add({ chat: b, n: 10 });
     for (let n = 0; n < 4; n++) lanes.add({ chat: a, n });
@@ -235,15 +193,7 @@ describe('persister batch lanes', () => {
   });
 
   it('while a batch is being written, a due lane goes on its own and takes nothing along (a backlog writes concurrently)', () => {
-    const clock = new ManualClock();
-    const rec = recorder();
-    const lanes = new BatchLanes<Item>(
-      { lanes: 3, batchSize: 3, batchWaitMs: 50 },
-      (i) => i.chat,
-      rec.write,
-      () => undefined,
-      clock,
-    );
+    const { clock, rec, lanes } = recordedLanes({ lanes: 3, batchSize: 3, batchWaitMs: 50 });
     const [a, b, c] = chatsInDistinctLanes(3, 3) as [string, string, string];
     for (let n = 0; n < 3; n++) lanes.add({ chat: a, n });
     lanes.add({ chat: b, n: 10 });
