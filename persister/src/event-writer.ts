@@ -47,13 +47,15 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
   const changes: Change[] = [];
   const reads: Array<{ seq: number; event: ChatReadEvent }> = [];
   const reactions: Array<{ seq: number; event: ReactionEvent }> = [];
+  // By canonical chat id: one chat is one row to update and lock, however its events spell it.
   const newest = new Map<string, { seq: number; event: MessageCreatedEvent } | undefined>();
   for (const { seq, event } of batch) {
+    const chatId = event.chat_id.toLowerCase();
     switch (event.type) {
       case 'message.created': {
         created.push({ seq, event });
-        const seen = newest.get(event.chat_id);
-        if (!seen || seen.seq < seq) newest.set(event.chat_id, { seq, event });
+        const seen = newest.get(chatId);
+        if (!seen || seen.seq < seq) newest.set(chatId, { seq, event });
         break;
       }
       case 'message.updated':
@@ -73,7 +75,7 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
         // A new event type must be written here (or knowingly skipped), never acked unwritten.
         unhandled(event, 'chat event');
     }
-    if (!newest.has(event.chat_id)) newest.set(event.chat_id, undefined);
+    if (!newest.has(chatId)) newest.set(chatId, undefined);
   }
 
   const client = await pool.connect();
@@ -87,9 +89,12 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
     // Nested loops over the sorted chat ids, so rows are locked in that order; the statement
     // that takes the locks turns the other join methods back on for the statements after it.
     await client.query('begin; set local enable_hashjoin = off; set local enable_mergejoin = off');
-    const missingChats = await touchChats(client, newest);
+    const missing = await touchChats(client, newest);
+    const isMissing = (chatId: string): boolean => missing.has(chatId.toLowerCase());
     const keep = <T extends { event: { chat_id: string } }>(list: T[]): T[] =>
-      missingChats.size ? list.filter((x) => !missingChats.has(x.event.chat_id)) : list;
+      missing.size ? list.filter((x) => !isMissing(x.event.chat_id)) : list;
+    // Named as the batch spells them: the caller matches them against its events.
+    const missingChats = new Set(missing.size ? batch.map((b) => b.event.chat_id).filter(isMissing) : []);
     const createdHere = keep(created);
     const changesHere = keep(changes);
     const readsHere = keep(reads);
@@ -130,8 +135,9 @@ export async function writeBatch(pool: pg.Pool, batch: readonly SequencedEvent[]
 /**
  * Updates each chat of the batch once, in chat id order: the pointer moves to the batch's
  * newest message if that is newer than the pointer; a chat with no new message is rewritten
- * as it is, which only locks it. Returns the chats that do not exist (as a rule none: only
- * they are sent back and parsed).
+ * as it is, which only locks it. `newest` is keyed by canonical (lower-case) chat id, as
+ * PostgreSQL writes a uuid. Returns the chats that do not exist, in that form (as a rule none:
+ * only they are sent back and parsed).
  */
 async function touchChats(
   client: pg.PoolClient,
@@ -153,11 +159,7 @@ async function touchChats(
     text: TOUCH_CHATS.text,
     values: [bareArray(ids), bareArray(messageIds), bareArray(seqs), textArray(times)],
   });
-  const missing = rows[0]?.missing ?? [];
-  if (!missing.length) return new Set();
-  // PostgreSQL writes a uuid in lower case; the batch names the chat as its events spell it.
-  const lower = new Set(missing);
-  return new Set(ids.filter((id) => lower.has(id.toLowerCase())));
+  return new Set(rows[0]?.missing ?? []);
 }
 
 /*

@@ -254,6 +254,16 @@ describe('event writer @integration', function () {
     expect(await message(other.id)).to.equal(undefined);
   });
 
+  it('takes one chat spelled in both cases in one batch as one chat: nothing missing, every message written', async () => {
+    const lower = created(chatIds[7]!, userId, 'lower');
+    const upper = created(chatIds[7]!.toUpperCase(), userId, 'upper');
+    const outcome = await writeBatch(db, [at(seq(), lower), at(seq(), upper)]);
+    expect([...outcome.missingChats]).to.deep.equal([]);
+    expect((await message(lower.id))?.text).to.equal('lower');
+    expect((await message(upper.id))?.text).to.equal('upper');
+    expect((await chat(chatIds[7]!)).last_message_id, 'the newer of the two').to.equal(upper.id);
+  });
+
   it('names a missing chat as the batch spells it, and writes to a chat whose id comes in upper case', async () => {
     const ghost = randomUUID().toUpperCase();
     const upper = created(chatIds[6]!.toUpperCase(), userId, 'upper-case chat id');

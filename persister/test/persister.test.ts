@@ -242,6 +242,40 @@ describe('persister @integration', function () {
     });
   });
 
+  it('dead-letters hostile stream events (10,000-deep JSON, 1e309 and -0 for strings, a 900 KiB text) and writes the rest, upper-case ids included', async () => {
+    const persister = await startPersister({ PERSISTER_BATCH_SIZE: 64, PERSISTER_BATCH_WAIT_MS: 20 });
+    const good = messagesFor(100, 'calm');
+    const upper = created(chatIds[2]!.toUpperCase(), userId.toUpperCase(), 'upper-case ids');
+    await publishAll(nc, [...good.slice(0, 50), upper]);
+    const js = jetstream(nc);
+    const subject = SUBJECTS.chatEvents(chatIds[3]!);
+    const shaped = (fields: string) =>
+      `{"type":"message.created","id":"${randomUUID()}","chat_id":"${chatIds[3]!}","sender_id":"${userId}",${fields}}`;
+    const hostile = [
+      '['.repeat(10_000) + ']'.repeat(10_000),
+      shaped(`"text":1e309,"created_at":"${new Date().toISOString()}"`),
+      shaped(`"text":-0,"created_at":"${new Date().toISOString()}"`),
+      shaped(`"text":"${'x'.repeat(900 * 1024)}","created_at":"${new Date().toISOString()}"`),
+    ];
+    for (const body of hostile) await js.publish(subject, body);
+    await publishAll(nc, good.slice(50));
+
+    await waitFor(async () => (await messageCount(db, chatIds)) === good.length + 1, { what: 'every good message written' });
+    await waitFor(async () => (await metricValue(persister.registry, 'neonchat_persister_dead_letters_total')) === hostile.length, {
+      what: 'every hostile event dead-lettered',
+    });
+    expect(await metricValue(persister.registry, 'neonchat_persister_dead_letters_total', 'reason="malformed"')).to.equal(hostile.length);
+    const { rows } = await db.query<{ chat_id: string; sender_id: string }>('select chat_id, sender_id from messages where id = $1', [
+      upper.id,
+    ]);
+    expect(rows, 'stored under the canonical ids').to.deep.equal([{ chat_id: chatIds[2], sender_id: userId }]);
+    expect(persister.isReady(), 'the persister survives').to.equal(true);
+    await waitFor(async () => {
+      const state = await consumerState(nc);
+      return state.pending === 0 && state.ackPending === 0;
+    });
+  });
+
   it('writes a redelivered event once', async () => {
     await startPersister();
     const m = created(chatIds[0]!, userId, 'sent twice');
