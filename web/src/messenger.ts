@@ -530,7 +530,9 @@ export class Messenger {
     const d = this.details.get(chatId);
     const list = h('ol', { class: 'messages', attrs: { 'aria-label': 'Messages', tabindex: '0' } });
     list.addEventListener('scroll', () => {
-      if (list.scrollTop < 80) void this.loadOlder();
+      // A list replaced by a redraw still gets the scroll event queued before it; detached, its
+      // scrollTop reads 0, which is not the reader scrolling to the top.
+      if (list.isConnected && list.scrollTop < 80) void this.loadOlder();
     });
     const type = d?.type ?? this.chats.find((c) => c.id === chatId)?.type;
     const readOnly = type === 'channel' && d?.my_role !== 'admin';

@@ -163,6 +163,14 @@ describe('web client in Chromium @integration', function () {
     await expectMessage(dave, 'message 200');
     const first = await shownMessages(dave);
     expect(first.length, 'a chat opens on its newest messages only').to.be.within(1, 60);
+    // A redraw replaces the list; a scroll event still queued for the old one (detached, so its
+    // scrollTop reads 0) must not load an older page.
+    const replaced = await dave.locator('.messages').elementHandle();
+    await dave.locator(`.chat-item[data-title="${carol.username}"]`).click();
+    await dave.waitForFunction((el) => el !== null && !el.isConnected, replaced);
+    await replaced!.evaluate((el) => el.dispatchEvent(new Event('scroll')));
+    await dave.waitForTimeout(300);
+    expect(await dave.locator('.messages .msg').count(), 'no older page for a replaced list').to.equal(first.length);
 
     // Scroll to the top until every page is in (each scroll to the top asks for the next one).
     const list = dave.locator('.messages');
