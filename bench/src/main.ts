@@ -27,7 +27,14 @@ const wanted = values.only ? new Set(values.only.split(',')) : undefined;
 const chosen = SCENARIOS.filter((s) => !wanted || wanted.has(s.name));
 if (wanted)
   for (const name of wanted) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`no scenario ${name}; --list shows them`);
-const params = Object.fromEntries(values.set.map((kv) => kv.split('=', 2) as [string, string]));
+// The value is everything after the first `=` (node_args=--max-semi-space-size=64 keeps its own).
+const params = Object.fromEntries(
+  values.set.map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--set ${kv}: expected key=value`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 
 const env = await startBenchEnvironment();
 const results: ScenarioResult[] = [];

@@ -1,4 +1,4 @@
-import { startNats, freePort, type RunningServer } from '@neonchat/common/testing';
+import { CO_LOCATED_NATS_GO_ENV, startNats, freePort, type RunningServer } from '@neonchat/common/testing';
 import type { BenchEnvironment, ServiceProcess } from '../bench-environment.js';
 
 export interface StackOptions {
@@ -11,6 +11,8 @@ export interface StackOptions {
   readonly presence?: boolean;
   /** Write a V8 CPU profile of each gateway and the persister into this directory when it exits. */
   readonly profileDir?: string;
+  /** Node.js options for the gateways and the persister (e.g. `--trace-gc`, `--max-semi-space-size=32`). */
+  readonly serviceNodeArgs?: readonly string[];
 }
 
 export interface ServiceStack {
@@ -18,6 +20,8 @@ export interface ServiceStack {
   readonly apiUrl: string;
   /** ws://127.0.0.1:<port>/ws of each gateway. */
   readonly gatewayUrls: string[];
+  /** The persister's Prometheus endpoint. */
+  readonly persisterMetricsUrl: string;
   readonly processes: ServiceProcess[];
   stop(): Promise<void>;
 }
@@ -28,7 +32,8 @@ export interface ServiceStack {
  * nats-server so a scenario never inherits another's stream or persister backlog.
  */
 export async function startServiceStack(env: BenchEnvironment, options: StackOptions): Promise<ServiceStack> {
-  const nats: RunningServer = await startNats();
+  // Tuned as a deployment on one small box would run it (see CO_LOCATED_NATS_GO_ENV).
+  const nats: RunningServer = await startNats({ env: CO_LOCATED_NATS_GO_ENV });
   const processes: ServiceProcess[] = [];
   const common = {
     NATS_URL: nats.url,
@@ -37,10 +42,15 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     // The bench's users come from fixtures with signed tokens; keep the api's limit out of the way.
     RATE_LIMIT_PER_MINUTE: '1000000',
   };
-  const profiled = (name: string) =>
-    options.profileDir
-      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] }
-      : {};
+  const profiled = (name: string) => {
+    const nodeArgs = [
+      ...(options.serviceNodeArgs ?? []),
+      ...(options.profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+        : []),
+    ];
+    return nodeArgs.length ? { nodeArgs } : {};
+  };
   try {
     const apiPort = await freePort();
     const persisterPort = await freePort();
@@ -83,6 +93,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
       natsUrl: nats.url,
       apiUrl: `http://127.0.0.1:${apiPort}/api/v1`,
       gatewayUrls,
+      persisterMetricsUrl: `http://127.0.0.1:${persisterPort}/metrics`,
       processes: named,
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));

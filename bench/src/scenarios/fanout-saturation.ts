@@ -3,12 +3,35 @@ import { LoadSession } from '../load/load-session.js';
 import { runSendPhase, type PhaseResult } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 
-const PLOT = [
-  { title: 'Deliveries', unit: 'per second', series: ['delivered_per_s'] },
-  { title: 'Latency per delivery', unit: 'ms', series: ['delivery_p50_ms', 'delivery_p99_ms'] },
-  { title: 'CPU', unit: '% of a core', series: ['gateway-1_cpu_pct', 'nats-server_cpu_pct', 'client-1_cpu_pct', 'client-2_cpu_pct'] },
-  { title: 'Gateway memory', unit: 'MiB', series: ['gateway-1_rss_mib'] },
-];
+function plot(gateways: number) {
+  const names = gatewayNames(gateways);
+  return [
+    { title: 'Deliveries', unit: 'per second', series: ['delivered_per_s'] },
+    { title: 'Latency per delivery', unit: 'ms', series: ['delivery_p50_ms', 'delivery_p99_ms'] },
+    {
+      title: 'CPU',
+      unit: '% of a core',
+      series: [...names.map((n) => `${n}_cpu_pct`), 'nats-server_cpu_pct', 'client-1_cpu_pct', 'client-2_cpu_pct'],
+    },
+    { title: 'Gateway memory', unit: 'MiB', series: names.map((n) => `${n}_rss_mib`) },
+  ];
+}
+
+/** The sampler's names of the gateway processes: gateway-1 … gateway-N. */
+function gatewayNames(gateways: number): string[] {
+  return Array.from({ length: gateways }, (_, i) => `gateway-${i + 1}`);
+}
+
+/** The gateways' CPU summed (% of one core) and their largest RSS over timeline seconds [from, to). */
+function gatewayUsage(session: LoadSession, gateways: number, from: number, to: number): { cpuPct: number; rssMiB: number } {
+  const names = gatewayNames(gateways);
+  const cpu = session.cpuDuring(from, to);
+  const rows = session.timeline.rows(from, to);
+  return {
+    cpuPct: names.reduce((sum, name) => sum + (cpu.find((c) => c.name === name)?.percent ?? 0), 0),
+    rssMiB: Math.max(0, ...rows.flatMap((r) => names.map((n) => r[`${n}_rss_mib`] ?? 0))),
+  };
+}
 
 /** A step holds while every member gets every message and p99 per delivery stays under this. */
 const HOLD_P99_MS = 100;
@@ -54,7 +77,7 @@ interface Step {
 export const fanoutSaturationScenario: Scenario = {
   name: 'fanout_saturation',
   description:
-    'One 1,001-member group on one gateway, offered rate stepped up until p99 per delivery > 100 ms or a member misses a message.',
+    'One 1,001-member group on one gateway (saturation_gateways=N spreads it over N), offered rate stepped up until p99 per delivery > 100 ms or a member misses a message.',
   async run(ctx): Promise<ScenarioResult> {
     const members = Number(ctx.params.fanout_members ?? 1001);
     const rates = (ctx.params.saturation_rates ?? (ctx.quick ? '50,100,200,300,400' : '20,50,100,150,200,250,300,400,500,700'))
@@ -66,7 +89,9 @@ export const fanoutSaturationScenario: Scenario = {
     const overloadS = Number(ctx.params.overload_seconds ?? 12);
     const senders = Math.min(members, Math.max(10, Math.ceil(Math.max(...rates, overloadRate) / PER_SENDER_PER_S)));
     const expected = members - 1;
-    const session = await LoadSession.start(ctx, { gateways: 1, workers: 2 });
+    // 1 by default: how far one gateway process carries a room; N shows the same room over N.
+    const gateways = Math.max(1, Math.min(8, Number(ctx.params.saturation_gateways ?? 1)));
+    const session = await LoadSession.start(ctx, { gateways, workers: 2 });
     try {
       const users = await session.fixtures.createUsers(members, 'sat');
       const group = await session.fixtures.createGroupChat('bench saturation', users);
@@ -88,14 +113,14 @@ export const fanoutSaturationScenario: Scenario = {
           .reduce((a, [, n]) => a + n, 0);
         const cpu = session.cpuDuring(phase.from, phase.to);
         const pct = (name: string) => cpu.find((c) => c.name === name)?.percent ?? 0;
-        const rows = session.timeline.rows(phase.from, phase.to);
-        const gatewayRssMiB = Math.max(0, ...rows.map((r) => r['gateway-1_rss_mib'] ?? 0));
+        const usage = gatewayUsage(session, gateways, phase.from, phase.to);
+        const gatewayRssMiB = usage.rssMiB;
         const holds = missed === 0 && closes === 0 && phase.totals.acked > 0 && phase.totals.delivery.p99 <= HOLD_P99_MS;
         const step: Step = {
           phase,
           missed,
           closes,
-          gatewayCpuPct: pct('gateway-1'),
+          gatewayCpuPct: usage.cpuPct,
           clientCpuPct: pct('client-1') + pct('client-2'),
           gatewayRssMiB,
           holds,
@@ -107,7 +132,8 @@ export const fanoutSaturationScenario: Scenario = {
         if (!holds) break;
       }
       const best = [...steps].reverse().find((s) => s.holds);
-      const overload = overloadRate > 0 ? await runOverload(session, overloadRate, overloadS, best?.phase.rate ?? rates[0]!) : undefined;
+      const overload =
+        overloadRate > 0 ? await runOverload(session, gateways, overloadRate, overloadS, best?.phase.rate ?? rates[0]!) : undefined;
       if (overload) ctx.log(overloadLine(overload));
       const usage = session.stopSampling();
       const broke = steps.find((s) => !s.holds);
@@ -145,7 +171,7 @@ export const fanoutSaturationScenario: Scenario = {
           senders,
           rates: rates.join(','),
           step_s: stepS,
-          gateways: 1,
+          gateways,
           hold_p99_ms: HOLD_P99_MS,
           overload_rate: overloadRate,
           overload_s: overloadS,
@@ -153,7 +179,7 @@ export const fanoutSaturationScenario: Scenario = {
         figures,
         timeline: session.timeline.rows(steps[0]!.phase.from - 1),
         processes: processRows(usage),
-        plot: PLOT,
+        plot: plot(gateways),
         notes: [
           ...steps.map(
             (s) =>
@@ -196,13 +222,14 @@ function socketsHeld(session: LoadSession): number {
  * gateway degrades (unavailable answers, 4008 closes, memory) and whether it serves normally
  * afterwards.
  */
-async function runOverload(session: LoadSession, rate: number, seconds: number, normalRate: number): Promise<Overload> {
+async function runOverload(session: LoadSession, gateways: number, rate: number, seconds: number, normalRate: number): Promise<Overload> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   session.timeline.perMessage.clear();
   const phase = await runSendPhase(session, rate, seconds);
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const rows = session.timeline.rows(phase.from, session.second());
-  const cpu = session.cpuDuring(phase.from, phase.to);
+  // CPU over the overload itself; memory until now, the drain included.
+  const cpuPct = gatewayUsage(session, gateways, phase.from, phase.to).cpuPct;
+  const rssMiB = gatewayUsage(session, gateways, phase.from, session.second()).rssMiB;
   const openAfter = socketsHeld(session);
   session.timeline.perMessage.clear();
   const recovery = await runSendPhase(session, normalRate, RECOVERY_S);
@@ -212,8 +239,8 @@ async function runOverload(session: LoadSession, rate: number, seconds: number, 
   const recoveryCloses = Object.keys(recovery.totals.errors).filter((code) => code.startsWith('closed_')).length;
   return {
     phase,
-    gatewayRssMiB: Math.max(0, ...rows.map((r) => r['gateway-1_rss_mib'] ?? 0)),
-    gatewayCpuPct: cpu.find((c) => c.name === 'gateway-1')?.percent ?? 0,
+    gatewayRssMiB: rssMiB,
+    gatewayCpuPct: cpuPct,
     unavailable: phase.totals.errors.unavailable ?? 0,
     closed4008,
     otherCloses: closes.reduce((a, [, n]) => a + n, 0) - closed4008,

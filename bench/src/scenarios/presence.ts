@@ -12,6 +12,7 @@ import {
 import { startRedis, waitFor } from '@neonchat/common/testing';
 import { freePort } from '../bench-environment.js';
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
+import { scrapeSum } from '../load/metrics-scrape.js';
 
 /** A NATS message is at most 1 MiB by default: a gateway sends its connections in parts this big. */
 const HEARTBEAT_PART = 2500;
@@ -55,12 +56,6 @@ async function redisCommandMicros(redisUrl: string): Promise<number> {
   let micros = 0;
   for (const m of text.matchAll(/^cmdstat_[^:]+:calls=\d+,usec=(\d+)/gm)) micros += Number(m[1]);
   return micros;
-}
-
-async function scrape(metricsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : NaN;
 }
 
 /**
@@ -109,8 +104,8 @@ export const presenceScenario: Scenario = {
 
     try {
       const baseline = {
-        online: await scrape(metricsUrl, 'neonchat_presence_online_users'),
-        connections: await scrape(metricsUrl, 'neonchat_presence_connections'),
+        online: await scrapeSum(metricsUrl, 'neonchat_presence_online_users'),
+        connections: await scrapeSum(metricsUrl, 'neonchat_presence_connections'),
       };
       if (baseline.online !== 0 || baseline.connections !== 0) throw new Error(`presence starts with state: ${JSON.stringify(baseline)}`);
 
@@ -138,7 +133,7 @@ export const presenceScenario: Scenario = {
       await waitFor(() => counts.user_online >= total, { timeoutMs: 120_000, intervalMs: 10, what: `${total} user_online events` });
       const connectS = (performance.now() - connectStart) / 1000;
       const connectCpu = presence.cpuSeconds() - cpuBeforeConnect;
-      const connectedNow = await scrape(metricsUrl, 'neonchat_presence_connections');
+      const connectedNow = await scrapeSum(metricsUrl, 'neonchat_presence_connections');
       ctx.log(
         `${total} connects published in ${publishedS.toFixed(2)} s, all online after ${connectS.toFixed(2)} s (${connectedNow} connections)`,
       );
@@ -187,7 +182,7 @@ export const presenceScenario: Scenario = {
       const serverP99 = await histogramQuantileMs(metricsUrl, 'neonchat_presence_heartbeat_seconds', 0.99);
       const redisP99 = await histogramQuantileMs(metricsUrl, 'neonchat_presence_redis_seconds', 0.99, 'op="heartbeat"');
       ctx.log(`presence-side heartbeat p50 ≤ ${serverP50} ms, p99 ≤ ${serverP99} ms; redis heartbeat round trip p99 ≤ ${redisP99} ms`);
-      const onlineAfter = await scrape(metricsUrl, 'neonchat_presence_online_users');
+      const onlineAfter = await scrapeSum(metricsUrl, 'neonchat_presence_online_users');
       const sortedPart = [...partMs].sort((a, b) => a - b);
       const sortedGateway = [...gatewayMs].sort((a, b) => a - b);
       ctx.log(
