@@ -17,6 +17,7 @@
 #   CLUSTER_DIR=.cluster      data, logs and pids (pids/NAME holds each instance's pid)
 #   CLUSTER_SCRAPE_INTERVAL=2s   Prometheus scrape and rule evaluation interval
 #   CLUSTER_SKIP_DEPS=1       skip scripts/deps.sh
+#   NATS_GOMAXPROCS=1 NATS_GOGC=400   Go runtime of each nats-server node (they share the cores)
 #   PERSISTER_ACK_WAIT_S (10 here), LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT, ...: passed on
 set -euo pipefail
 
@@ -34,6 +35,8 @@ install_stop_traps
 BASE=${CLUSTER_PORT_BASE:-24000}
 [[ $BASE =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE <= 65000)) || die "CLUSTER_PORT_BASE must be a port between 1024 and 65000"
 SCRAPE=${CLUSTER_SCRAPE_INTERVAL:-2s}
+# Three nats-server nodes share the cores with everything else: see CO_LOCATED_NATS_GO_ENV (common/testing).
+: "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
 
 # The port block.
 LB_API=$BASE LB_WS=$((BASE + 1)) LB_STATS=$((BASE + 2))
@@ -83,7 +86,8 @@ start_nats_cluster() {
   for i in 0 1 2; do
     name=nats-$((i + 1))
     mkdir -p "$DATA/$name"
-    start_server "$name" TERM "$(find_binary nats-server)" -js -n "$name" -a 127.0.0.1 \
+    start_server "$name" TERM env "GOMAXPROCS=$NATS_GOMAXPROCS" "GOGC=$NATS_GOGC" \
+      "$(find_binary nats-server)" -js -n "$name" -a 127.0.0.1 \
       -p "${NATS_CLIENT[i]}" -m "${NATS_MONITOR[i]}" -sd "$DATA/$name" \
       --cluster_name neonchat --cluster "nats://127.0.0.1:${NATS_ROUTE[i]}" \
       --routes "$(IFS=,; echo "${routes[*]}")"

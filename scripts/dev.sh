@@ -13,6 +13,7 @@
 #   JWT_SECRET            default: a random secret made once into .dev/jwt-secret
 #   DEV_SERVERS_ONLY=1    start the servers, database and migrations only, not the services
 #   DEV_SKIP_DEPS=1       skip scripts/deps.sh (nothing is installed or rebuilt)
+#   NATS_GOMAXPROCS=1 NATS_GOGC=400   Go runtime of nats-server, which shares the cores here
 # NATS_URL, DATABASE_URL and REDIS_URL are set from the ports above.
 set -euo pipefail
 
@@ -28,6 +29,8 @@ load_dotenv
 install_stop_traps
 
 : "${NATS_PORT:=4222}" "${PG_PORT:=5432}" "${REDIS_PORT:=6379}"
+# nats-server shares the cores with everything else here: see CO_LOCATED_NATS_GO_ENV (common/testing).
+: "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
 export API_PORT=${API_PORT:-8080} GATEWAY_PORT=${GATEWAY_PORT:-8082}
 export GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9082}
 export PERSISTER_METRICS_PORT=${PERSISTER_METRICS_PORT:-9083}
@@ -38,8 +41,8 @@ SERVICES=(persister presence gateway api) # start order; they stop in reverse
 
 start_nats() {
   mkdir -p "$DATA/nats"
-  start_server nats TERM "$(find_binary nats-server)" -js -a 127.0.0.1 -p "$NATS_PORT" \
-    -sd "$DATA/nats" -n neonchat-dev
+  start_server nats TERM env "GOMAXPROCS=$NATS_GOMAXPROCS" "GOGC=$NATS_GOGC" \
+    "$(find_binary nats-server)" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$DATA/nats" -n neonchat-dev
   wait_ready nats "${PIDS[-1]}" port_in_use "$NATS_PORT"
   say "nats       nats://127.0.0.1:$NATS_PORT (JetStream in .dev/nats)"
 }

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { STREAMS, SUBJECTS, connectNats, createLogger, provisionStreams, uuidv7, verifyStreams } from '@neonchat/common';
-import { startNats, type RunningServer } from '@neonchat/common/testing';
+import { CO_LOCATED_NATS_GO_ENV, startNats, type RunningServer } from '@neonchat/common/testing';
 
 const settings = { replicas: 1, maxAgeSeconds: 3600, maxBytes: 1024 * 1024 * 64, duplicateWindowSeconds: 60 };
 
@@ -72,6 +74,33 @@ describe('chat streams on nats-server @integration', () => {
     } finally {
       await own.close();
       await bare.stop();
+    }
+  });
+});
+
+describe('nats-server on a box it shares @integration', () => {
+  /** The environment nats-server was started with, from /proc (Linux). */
+  function environOf(server: RunningServer): Map<string, string> {
+    const pid = execFileSync('pgrep', ['-f', `nats-server .*-p ${server.port} `])
+      .toString()
+      .trim()
+      .split('\n')[0]!;
+    const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+    return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  }
+
+  it('runs with the co-located Go settings when asked, and with Go defaults otherwise', async () => {
+    expect(CO_LOCATED_NATS_GO_ENV).to.deep.equal({ GOMAXPROCS: '1', GOGC: '400' });
+    const tuned = await startNats({ provision: false, env: CO_LOCATED_NATS_GO_ENV });
+    const plain = await startNats({ provision: false });
+    try {
+      const env = environOf(tuned);
+      expect(env.get('GOMAXPROCS')).to.equal(process.env.GOMAXPROCS ?? '1');
+      expect(env.get('GOGC')).to.equal(process.env.GOGC ?? '400');
+      expect(environOf(plain).get('GOMAXPROCS')).to.equal(process.env.GOMAXPROCS);
+    } finally {
+      await tuned.stop();
+      await plain.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
 export {
+  CO_LOCATED_NATS_GO_ENV,
   startNats,
   startPostgres,
   startRedis,

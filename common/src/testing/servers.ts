@@ -60,12 +60,15 @@ interface SpawnSpec {
   readonly uid?: number;
   readonly gid?: number;
   readonly timeoutMs?: number;
+  /** Added to this process's environment (which wins where both set a name). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts a process and resolves once its output matches `readyPattern`. */
 async function spawnUntilReady(spec: SpawnSpec): Promise<ChildProcess> {
   const child = spawn(spec.command, spec.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(spec.env ? { env: { ...spec.env, ...process.env } } : {}),
     ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
   });
   let output = '';
@@ -146,8 +149,23 @@ export async function provisionTestStreams(url: string): Promise<void> {
   }
 }
 
-/** nats-server with JetStream and, unless `provision: false`, NeonChat's streams. */
-export async function startNats(options: { port?: number; provision?: boolean } = {}): Promise<RunningServer> {
+/**
+ * Go runtime settings for a nats-server that shares a few cores with the rest of the system
+ * (the bench, `make dev`, `make cluster`, docker-compose on one host). One P keeps a message's
+ * hand-offs between goroutines on one thread instead of waking another, and GC runs at 5× the
+ * live heap instead of 2×. On the 2-core bench box they cut nats-server's CPU per stored and
+ * republished message by about a fifth (docs/BENCHMARKS.md, "nats-server's Go runtime").
+ * The same names in the environment win.
+ */
+export const CO_LOCATED_NATS_GO_ENV: Readonly<Record<string, string>> = { GOMAXPROCS: '1', GOGC: '400' };
+
+/**
+ * nats-server with JetStream and, unless `provision: false`, NeonChat's streams; `env` adds
+ * to its environment (e.g. CO_LOCATED_NATS_GO_ENV; the tests run it with Go's defaults).
+ */
+export async function startNats(
+  options: { port?: number; provision?: boolean; env?: Readonly<Record<string, string>> } = {},
+): Promise<RunningServer> {
   const bin = findBinary('nats-server', ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']);
   const port = options.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'neonchat-nats-'));
@@ -156,6 +174,7 @@ export async function startNats(options: { port?: number; provision?: boolean } 
       command: bin,
       args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dataDir, '-n', `neonchat-test-${port}`],
       readyPattern: /Server is ready/,
+      ...(options.env ? { env: options.env } : {}),
     });
   const server = managedServer(`nats://127.0.0.1:${port}`, port, dataDir, start, await start());
   if (options.provision !== false) await provisionTestStreams(server.url);
