@@ -37,6 +37,7 @@ BASE=${CLUSTER_PORT_BASE:-24000}
 SCRAPE=${CLUSTER_SCRAPE_INTERVAL:-2s}
 # Three nats-server nodes share the cores with everything else: see CO_LOCATED_NATS_GO_ENV (common/testing).
 : "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
+check_nats_go_env
 
 # The port block.
 LB_API=$BASE LB_WS=$((BASE + 1)) LB_STATS=$((BASE + 2))

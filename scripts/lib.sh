@@ -18,6 +18,15 @@ bold() { ((TTY)) && printf '\033[%sm%s\033[0m' "$1" "$2" || printf '%s' "$2"; }
 say() { printf '%s %s\n' "$(bold 1 "[$TAG]")" "$*" 2>/dev/null || true; }
 die() { printf '%s %s\n' "$(bold '1;31' "[$TAG] error:")" "$*" >&2; exit 1; }
 
+# check_nats_go_env: NATS_GOMAXPROCS (1-256) and NATS_GOGC (10-10000 or off), which Go would
+# otherwise ignore silently when malformed.
+check_nats_go_env() {
+  [[ $NATS_GOMAXPROCS =~ ^[0-9]+$ ]] && ((NATS_GOMAXPROCS >= 1 && NATS_GOMAXPROCS <= 256)) ||
+    die "NATS_GOMAXPROCS must be a whole number from 1 to 256 (got '$NATS_GOMAXPROCS')"
+  [[ $NATS_GOGC == off ]] || { [[ $NATS_GOGC =~ ^[0-9]+$ ]] && ((NATS_GOGC >= 10 && NATS_GOGC <= 10000)); } ||
+    die "NATS_GOGC must be off or a whole number from 10 to 10000 (got '$NATS_GOGC')"
+}
+
 # load_dotenv: the variables of .env at the root, if there is one.
 load_dotenv() {
   if [[ -f $ROOT/.env ]]; then
