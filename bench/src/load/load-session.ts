@@ -115,10 +115,9 @@ export class LoadSession {
 
   /**
    * The `persisted` series, every second: chat events the persister committed, from its own
-   * counter. Counting the rows in PostgreSQL every second cost a scan of the growing table at
-   * the moment the message path wanted the cores (send → receive p99 at 2,000 msg/s 53–112 ms
-   * with it, 32–34 ms without, back to back); `waitPersisted` still counts the rows, once the
-   * load is over.
+   * counter. Counting the rows in PostgreSQL every second scanned the growing table on the
+   * cores the message path needs (docs/BENCHMARKS.md, "the bench's own load");
+   * `waitPersisted` still counts the rows, once the load is over.
    */
   private startPersistedCounter(): void {
     let busy = false;

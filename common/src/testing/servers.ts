@@ -154,7 +154,7 @@ export async function provisionTestStreams(url: string): Promise<void> {
  * (the bench, `make dev`, `make cluster`, docker-compose on one host). One P keeps a message's
  * hand-offs between goroutines on one thread instead of waking another, and GC runs at 5× the
  * live heap instead of 2×. On the 2-core bench box they cut nats-server's CPU per stored and
- * republished message by about a fifth (docs/BENCHMARKS.md, "nats-server's Go runtime").
+ * republished message by about a quarter (docs/BENCHMARKS.md, "nats-server's Go runtime").
  * The same names in the environment win.
  */
 export const CO_LOCATED_NATS_GO_ENV: Readonly<Record<string, string>> = { GOMAXPROCS: '1', GOGC: '400' };
