@@ -35,9 +35,7 @@ install_stop_traps
 BASE=${CLUSTER_PORT_BASE:-24000}
 [[ $BASE =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE <= 65000)) || die "CLUSTER_PORT_BASE must be a port between 1024 and 65000"
 SCRAPE=${CLUSTER_SCRAPE_INTERVAL:-2s}
-# Three nats-server nodes share the cores with everything else: see CO_LOCATED_NATS_GO_ENV (common/testing).
-: "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
-check_nats_go_env
+nats_go_env
 
 # The port block.
 LB_API=$BASE LB_WS=$((BASE + 1)) LB_STATS=$((BASE + 2))

@@ -29,9 +29,7 @@ load_dotenv
 install_stop_traps
 
 : "${NATS_PORT:=4222}" "${PG_PORT:=5432}" "${REDIS_PORT:=6379}"
-# nats-server shares the cores with everything else here: see CO_LOCATED_NATS_GO_ENV (common/testing).
-: "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
-check_nats_go_env
+nats_go_env
 export API_PORT=${API_PORT:-8080} GATEWAY_PORT=${GATEWAY_PORT:-8082}
 export GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9082}
 export PERSISTER_METRICS_PORT=${PERSISTER_METRICS_PORT:-9083}

@@ -18,9 +18,11 @@ bold() { ((TTY)) && printf '\033[%sm%s\033[0m' "$1" "$2" || printf '%s' "$2"; }
 say() { printf '%s %s\n' "$(bold 1 "[$TAG]")" "$*" 2>/dev/null || true; }
 die() { printf '%s %s\n' "$(bold '1;31' "[$TAG] error:")" "$*" >&2; exit 1; }
 
-# check_nats_go_env: NATS_GOMAXPROCS (1-256) and NATS_GOGC (10-10000 or off), which Go would
-# otherwise ignore silently when malformed.
-check_nats_go_env() {
+# nats_go_env: the Go runtime of a nats-server that shares the cores with the rest of the
+# system (CO_LOCATED_NATS_GO_ENV in common/testing): NATS_GOMAXPROCS (1-256, default 1) and
+# NATS_GOGC (10-10000 or off, default 400), checked because Go ignores a malformed value silently.
+nats_go_env() {
+  : "${NATS_GOMAXPROCS:=1}" "${NATS_GOGC:=400}"
   [[ $NATS_GOMAXPROCS =~ ^[0-9]+$ ]] && ((NATS_GOMAXPROCS >= 1 && NATS_GOMAXPROCS <= 256)) ||
     die "NATS_GOMAXPROCS must be a whole number from 1 to 256 (got '$NATS_GOMAXPROCS')"
   [[ $NATS_GOGC == off ]] || { [[ $NATS_GOGC =~ ^[0-9]+$ ]] && ((NATS_GOGC >= 10 && NATS_GOGC <= 10000)); } ||

@@ -23,6 +23,10 @@ const url = positionals[0];
 if (!url?.startsWith('ws://')) throw new Error('usage: alloc-profile.js ws://HOST:PORT/ID [--seconds 8] [--top 25] [--depth 3]');
 const seconds = Number(values.seconds);
 if (!(seconds > 0 && seconds <= 300)) throw new Error('--seconds: 1..300');
+const top = Number(values.top);
+const depth = Number(values.depth);
+if (!(Number.isInteger(top) && top >= 1 && top <= 1000)) throw new Error('--top: 1..1000');
+if (!(Number.isInteger(depth) && depth >= 1 && depth <= 20)) throw new Error('--depth: 1..20');
 
 const socket = new WebSocket(url);
 const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void }>();
@@ -57,7 +61,7 @@ try {
   });
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const { profile } = await call<{ profile: { head: SamplingHeapProfileNode } }>('HeapProfiler.stopSampling');
-  const summary = summarizeAllocations(profile.head, seconds, Number(values.depth), Number(values.top));
+  const summary = summarizeAllocations(profile.head, seconds, depth, top);
   console.log(`${(summary.bytesPerSecond / 1e6).toFixed(1)} MB/s allocated (sampled over ${seconds} s)`);
   for (const s of summary.sites) console.log(`${(s.share * 100).toFixed(1).padStart(5)} %  ${s.site}`);
 } finally {

@@ -10,14 +10,15 @@
  * `--go-env tuned` starts the server with CO_LOCATED_NATS_GO_ENV (GOMAXPROCS=1, GOGC=400),
  * `default` with Go's defaults; alternate the two, several runs each, to compare them.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { SUBJECTS, type MessageCreatedEvent } from '@neonchat/common/contracts';
+import { SUBJECTS } from '@neonchat/common/contracts';
 import { CO_LOCATED_NATS_GO_ENV, startNats } from '@neonchat/common/testing';
 import { ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
+import { findPid, pidProcess } from './load/process-sampler.js';
+import { RateController } from './load/rate-controller.js';
+import { sampleCreatedEvent } from './sample-event.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,19 +38,10 @@ const CHATS = 1000;
 const WARMUP_S = 2;
 const TICK_MS = 1;
 
-/** utime + stime of a process in ms, from /proc (clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 const server = await startNats(goEnv === 'tuned' ? { env: CO_LOCATED_NATS_GO_ENV } : {});
-const pid = Number(
-  execFileSync('pgrep', ['-f', `nats-server .*-p ${server.port} `])
-    .toString()
-    .trim()
-    .split('\n')[0],
-);
+const pid = findPid('nats-server', `-p ${server.port} `);
+if (!pid) throw new Error('the nats-server just started is not in /proc');
+const natsProcess = pidProcess('nats-server', pid);
 const publisherConnection = await connect({ servers: server.url, noAsyncTraces: true });
 const liveConnection = await connect({ servers: server.url, noAsyncTraces: true });
 const publisher = new ChatEventPublisher(publisherConnection, await jetstreamManager(publisherConnection), 5000);
@@ -68,28 +60,26 @@ let published = 0;
 let failed = 0;
 function publishOne(): void {
   const chat = chats[published % CHATS]!;
-  const event: MessageCreatedEvent = {
-    type: 'message.created',
-    id: uuidv7(),
-    chat_id: chat,
-    sender_id: senderId,
-    text: `message ${published} ${'x'.repeat(60)}`,
-    created_at: new Date().toISOString(),
-  };
+  const event = sampleCreatedEvent(chat, senderId, published, 60);
   publisher.publish(event, `${chat}:${published}`, 'nats-micro').catch(() => (failed += 1));
   published += 1;
 }
 
+/** Every pacer used, for the sends their catch-up cap dropped (the report says how many). */
+const pacers: RateController[] = [];
+
 /** Publishes at `rate` for `s` seconds, open loop (what is due each tick goes out); how many. */
 async function paced(s: number): Promise<number> {
   const started = performance.now();
+  const end = started + s * 1000;
+  const pacer = new RateController(rate, started);
+  pacers.push(pacer);
   let sent = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const elapsed = performance.now() - started;
-      const due = Math.floor((Math.min(elapsed, s * 1000) / 1000) * rate);
-      for (; sent < due; sent++) publishOne();
-      if (elapsed >= s * 1000) {
+      const now = Math.min(performance.now(), end);
+      for (let n = pacer.due(now); n > 0; n--, sent++) publishOne();
+      if (now >= end) {
         clearInterval(timer);
         resolve();
       }
@@ -100,11 +90,11 @@ async function paced(s: number): Promise<number> {
 
 try {
   await paced(WARMUP_S);
-  const cpuBefore = cpuMsOf(pid);
+  const cpuBefore = natsProcess.cpuSeconds();
   const receivedBefore = received;
   const sent = await paced(seconds);
   await new Promise((r) => setTimeout(r, 300));
-  const cpuMs = cpuMsOf(pid) - cpuBefore;
+  const cpuMs = (natsProcess.cpuSeconds() - cpuBefore) * 1000;
   console.log(
     JSON.stringify({
       go_env: goEnv === 'tuned' ? CO_LOCATED_NATS_GO_ENV : 'default',
@@ -113,6 +103,7 @@ try {
       published: sent,
       republished_received: received - receivedBefore,
       failed,
+      skipped_by_pacer: pacers.reduce((a, p) => a + p.skipped, 0),
       nats_cpu_pct: Math.round(cpuMs / seconds / 10),
       nats_cpu_us_per_event: Math.round((cpuMs * 1000) / sent),
     }),

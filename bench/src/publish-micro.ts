@@ -14,9 +14,10 @@ import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
-import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type MessageCreatedEvent } from '@neonchat/common/contracts';
+import { ORIGIN_CONNECTION_HEADER, SUBJECTS } from '@neonchat/common/contracts';
 import { startNats } from '@neonchat/common/testing';
 import { ChatEventPublisher, uuidv7 } from '@neonchat/common/runtime';
+import { sampleCreatedEvent } from './sample-event.js';
 
 const MODES = ['request-traces', 'request', 'pipelined'] as const;
 type Mode = (typeof MODES)[number];
@@ -45,14 +46,7 @@ const senderId = uuidv7();
 const connectionId = uuidv7();
 
 function publishOne(i: number): Promise<PubAck> {
-  const event: MessageCreatedEvent = {
-    type: 'message.created',
-    id: uuidv7(),
-    chat_id: chatId,
-    sender_id: senderId,
-    text: `message ${i} ${'x'.repeat(80)}`,
-    created_at: new Date().toISOString(),
-  };
+  const event = sampleCreatedEvent(chatId, senderId, i, 80);
   const dedupId = `${chatId}:${senderId}:${i}`;
   if (mode === 'pipelined') return publisher.publish(event, dedupId, connectionId);
   // What ChatEventPublisher did before StreamPublisher: one JetStream request per publish.

@@ -42,7 +42,8 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     // The bench's users come from fixtures with signed tokens; keep the api's limit out of the way.
     RATE_LIMIT_PER_MINUTE: '1000000',
   };
-  const profiled = (name: string) => {
+  // Node options of a service: node_args, then a CPU profile with profile_dir.
+  const nodeOptionsFor = (name: string) => {
     const nodeArgs = [
       ...(options.serviceNodeArgs ?? []),
       ...(options.profileDir
@@ -57,7 +58,12 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     const presencePort = await freePort();
     const starts: Array<Promise<ServiceProcess>> = [
       env.spawnService('api', { ...common, API_PORT: String(apiPort) }, apiPort),
-      env.spawnService('persister', { ...common, PERSISTER_METRICS_PORT: String(persisterPort) }, persisterPort, profiled('persister')),
+      env.spawnService(
+        'persister',
+        { ...common, PERSISTER_METRICS_PORT: String(persisterPort) },
+        persisterPort,
+        nodeOptionsFor('persister'),
+      ),
     ];
     if (options.presence !== false) {
       starts.push(env.spawnService('presence', { ...common, PRESENCE_METRICS_PORT: String(presencePort) }, presencePort));
@@ -78,7 +84,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
             ...options.gatewayEnv,
           },
           metricsPort,
-          profiled(`gateway-${i + 1}`),
+          nodeOptionsFor(`gateway-${i + 1}`),
         ),
       );
     }
