@@ -32,3 +32,35 @@ describe('createShutdown', () => {
     await running;
   });
 });
+
+describe('createShutdown: signals', () => {
+  const added: Array<{ signal: NodeJS.Signals; listener: NodeJS.SignalsListener }> = [];
+
+  /** Installs the handlers, remembering them so that the test run's own stay untouched. */
+  function install(shutdown: ReturnType<typeof createShutdown>): void {
+    const before = new Map((['SIGTERM', 'SIGINT'] as const).map((s) => [s, new Set(process.listeners(s))]));
+    shutdown.installSignalHandlers();
+    for (const [signal, had] of before) {
+      for (const listener of process.listeners(signal)) if (!had.has(listener)) added.push({ signal, listener });
+    }
+  }
+
+  afterEach(() => {
+    for (const { signal, listener } of added.splice(0)) process.removeListener(signal, listener);
+  });
+
+  it('drains on the first signal even when the shutdown was already started otherwise, and exits on the second', async () => {
+    const exits: number[] = [];
+    const shutdown = createShutdown(logger, 5000, (code) => exits.push(code));
+    let release: () => void = () => undefined;
+    shutdown.add('drain', () => new Promise<void>((resolve) => (release = resolve)));
+    install(shutdown);
+    const running = shutdown.run('asked by the primary');
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(exits, 'one signal during a drain started otherwise').to.deep.equal([]);
+    process.emit('SIGINT', 'SIGINT');
+    expect(exits, 'a second signal').to.deep.equal([1]);
+    release();
+    await running;
+  });
+});

@@ -1,16 +1,34 @@
-import { GatewayEnv, runService } from '@neonchat/common/runtime';
+import cluster from 'node:cluster';
+import { GatewayEnv, createLogger, instanceName, loadConfigOrExit, runService, runServiceCluster } from '@neonchat/common/runtime';
+import { checkGatewayWorkers, gatewayWorkerCount, gatewayWorkerEnv } from './workers.js';
 
 // The factory is imported once tracing has started (in runService), so that the
 // instrumentations see pg, ioredis and http load.
 const load = () => import('./gateway.js');
 
-await runService({
-  name: 'gateway',
-  env: GatewayEnv,
-  build: async (config, logger) => {
-    const { createGateway } = await load();
-    const gateway = await createGateway(config, { logger });
-    return { registry: gateway.registry, isReady: () => gateway.isReady(), start: () => gateway.listen(), close: () => gateway.close() };
-  },
-  ops: (config) => ({ host: config.GATEWAY_HOST, port: config.GATEWAY_METRICS_PORT }),
-});
+const config = loadConfigOrExit('gateway', GatewayEnv, (c) => checkGatewayWorkers(c));
+const workers = gatewayWorkerCount(config.GATEWAY_WORKERS);
+
+if (cluster.isPrimary && workers > 1) {
+  // Several processes on one port: this one supervises them and serves the ops port.
+  const instance = instanceName(config.INSTANCE_ID);
+  await runServiceCluster({
+    name: 'gateway',
+    workers,
+    logger: createLogger('gateway', config.LOG_LEVEL, { instance }),
+    ops: { host: config.GATEWAY_HOST, port: config.GATEWAY_METRICS_PORT },
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    workerEnv: (index) => gatewayWorkerEnv(config, instance, index),
+  });
+} else {
+  await runService({
+    name: 'gateway',
+    env: GatewayEnv,
+    build: async (config, logger) => {
+      const { createGateway } = await load();
+      const gateway = await createGateway(config, { logger });
+      return { registry: gateway.registry, isReady: () => gateway.isReady(), start: () => gateway.listen(), close: () => gateway.close() };
+    },
+    ops: (config) => ({ host: config.GATEWAY_HOST, port: config.GATEWAY_METRICS_PORT }),
+  });
+}

@@ -143,6 +143,7 @@ describe('cluster: dashboard queries and traces @integration @cluster', function
         'PresenceFailures',
         'PublishAckP99High',
         'SlowConsumerCloses',
+        'WorkerRestarts',
       ].sort(),
     );
     expect(

@@ -75,6 +75,11 @@ export const GatewayEnv = Type.Object({
   ...Jwt,
   GATEWAY_HOST: Type.String({ default: '127.0.0.1' }),
   GATEWAY_PORT: Port(8082),
+  /**
+   * Processes that serve GATEWAY_PORT together, one core each (the kernel spreads connections
+   * over them); 0: one per core. 1 in k8s, where pods scale out instead.
+   */
+  GATEWAY_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** /healthz, /readyz and /metrics, on a port of their own. */
   GATEWAY_METRICS_PORT: Port(9082),
   /** A stable name for this instance, used in presence reports; random when unset. */

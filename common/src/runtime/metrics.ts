@@ -23,6 +23,8 @@ export function watchNatsConnection(registry: Registry, nc: NatsConnection): voi
     name: 'neonchat_nats_connected',
     help: '1 while this instance is connected to a NATS server',
     registers: [registry],
+    // Summed over a cluster's workers, one cut off would still read as connected.
+    aggregator: 'min',
     collect() {
       this.set(connected && !nc.isClosed() ? 1 : 0);
     },

@@ -5,7 +5,7 @@ export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, Data
 export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from '../config/production-secrets.js';
 
 // Runtime.
-export { createLogger, scrubSecretText } from './logger.js';
+export { createLogger, instanceName, scrubSecretText } from './logger.js';
 export type { Logger } from './logger.js';
 export { createMetricsRegistry, LATENCY_BUCKETS_S, TallyCounter, watchNatsConnection } from './metrics.js';
 export {
@@ -36,6 +36,9 @@ export type { StreamPublishFailure, StreamPublisherOptions } from './stream-publ
 export type { NatsOptions, StreamSettings } from './nats.js';
 export { createShutdown } from './shutdown.js';
 export { runService } from './run-service.js';
+export { runServiceCluster, RestartPolicy, clusterReady } from './service-cluster.js';
+export type { ServiceCluster, ServiceClusterOptions } from './service-cluster.js';
+export type { MetricsSource } from './ops-server.js';
 export type { RunnableService, ServiceMain } from './run-service.js';
 export type { Shutdown, ShutdownStep } from './shutdown.js';
 export { startOpsServer } from './ops-server.js';

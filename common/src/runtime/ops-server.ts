@@ -1,11 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+
+/** What `/metrics` serves: a prom-client Registry, or the aggregate of a service's workers. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 export interface OpsServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly registry: Registry;
+  readonly registry: MetricsSource;
   /** True when the service's dependencies answer. */
   readonly isReady: () => boolean | Promise<boolean>;
 }

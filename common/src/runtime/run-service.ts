@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import type { Static, TObject, TProperties } from 'typebox';
 import type { Registry } from 'prom-client';
 import { loadConfigOrExit } from '../config/load-config.js';
 import type { CommonEnv } from '../config/env-schemas.js';
 import { createLogger, type Logger } from './logger.js';
+import { joinCluster } from './cluster-worker.js';
 import { startOpsServer } from './ops-server.js';
 import { createShutdown } from './shutdown.js';
 import { startTracing } from './tracing.js';
@@ -35,7 +37,7 @@ type BaseEnv = Static<TObject<typeof CommonEnv>>;
  * Every service's `main.ts`, in one fixed order: config (validated, fatal) → logger and
  * tracing → the service from its factory (the same one the tests use) → ops server →
  * shutdown steps (service, ops server, tracing; under a hard deadline) and signal handlers →
- * start.
+ * start. A worker of `runServiceCluster` has no ops server of its own: it reports to its primary.
  */
 export async function runService<P extends TProperties, S extends RunnableService>(main: ServiceMain<P, S>): Promise<S> {
   const config = loadConfigOrExit(main.name, main.env, main.check);
@@ -43,7 +45,7 @@ export async function runService<P extends TProperties, S extends RunnableServic
   const logger = createLogger(main.name, base.LOG_LEVEL, { instance: base.INSTANCE_ID });
   const tracing = await startTracing(main.name, base.OTEL_EXPORTER_OTLP_ENDPOINT);
   const service = await main.build(config, logger);
-  const opsAddress = main.ops?.(config);
+  const opsAddress = cluster.isWorker ? undefined : main.ops?.(config);
   const ops =
     opsAddress && service.registry
       ? await startOpsServer({ ...opsAddress, registry: service.registry, isReady: () => service.isReady() })
@@ -54,6 +56,7 @@ export async function runService<P extends TProperties, S extends RunnableServic
   shutdown.add('tracing', () => tracing.shutdown());
   shutdown.installSignalHandlers();
   await service.start?.();
+  if (cluster.isWorker) joinCluster({ registry: service.registry, isReady: () => service.isReady(), shutdown });
   logger.info(`${main.name} running`);
   return service;
 }

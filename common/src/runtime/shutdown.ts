@@ -6,7 +6,10 @@ export interface Shutdown {
   /** Steps run in the order they were added. */
   add(name: string, step: ShutdownStep): void;
   run(reason: string): Promise<void>;
-  /** SIGTERM/SIGINT start the shutdown; a second signal exits at once. */
+  /**
+   * SIGTERM/SIGINT start the shutdown; a second signal exits at once. Only signals count: a
+   * shutdown started otherwise (a cluster worker told by its primary) still drains on the first.
+   */
   installSignalHandlers(): void;
   readonly started: boolean;
 }
@@ -50,9 +53,10 @@ export function createShutdown(logger: Logger, deadlineMs: number, exit: (code: 
       return running;
     },
     installSignalHandlers() {
+      let signals = 0;
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.on(signal, () => {
-          if (running) {
+          if (++signals > 1) {
             logger.warn({ signal }, 'second signal, exiting now');
             exit(1);
           }

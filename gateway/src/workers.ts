@@ -1,0 +1,36 @@
+import { availableParallelism } from 'node:os';
+import type { Static } from 'typebox';
+import { ConfigError, type GatewayEnv } from '@neonchat/common/runtime';
+
+type GatewayConfig = Static<typeof GatewayEnv>;
+
+/** A worker's GATEWAY_ID is the instance's with `-<n>` appended, within the variable's 100 characters. */
+const MAX_ID_FOR_WORKERS = 96;
+
+/** GATEWAY_WORKERS as a count: 0 is one per core this process may run on. */
+export function gatewayWorkerCount(configured: number, cores: number = availableParallelism()): number {
+  return configured > 0 ? configured : Math.max(1, Math.min(64, cores));
+}
+
+/** Refuses settings several workers cannot share (checked before any worker starts). */
+export function checkGatewayWorkers(config: GatewayConfig, cores?: number): void {
+  if (gatewayWorkerCount(config.GATEWAY_WORKERS, cores) === 1) return;
+  if (config.GATEWAY_PORT === 0) {
+    throw new ConfigError('GATEWAY_PORT', 'must be a fixed port when GATEWAY_WORKERS runs several workers (each would get its own port)');
+  }
+  if (config.GATEWAY_ID !== undefined && config.GATEWAY_ID.length > MAX_ID_FOR_WORKERS) {
+    throw new ConfigError('GATEWAY_ID', `must be at most ${MAX_ID_FOR_WORKERS} characters when GATEWAY_WORKERS runs several workers`);
+  }
+}
+
+/**
+ * What tells worker `index` (0-based) apart: its GATEWAY_ID (presence reports and connection
+ * ids name it; random per worker when unset) and the instance in its log lines.
+ */
+export function gatewayWorkerEnv(config: GatewayConfig, instance: string, index: number): Record<string, string> {
+  const n = String(index + 1);
+  return {
+    INSTANCE_ID: `${instance.slice(0, 96).replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`,
+    ...(config.GATEWAY_ID !== undefined ? { GATEWAY_ID: `${config.GATEWAY_ID}-${n}` } : {}),
+  };
+}
