@@ -17,7 +17,9 @@ export type PrimaryMessage =
 export type WorkerMetrics = Array<MetricObjectWithValues<MetricValue<string>>>;
 
 function typed(message: unknown): string | undefined {
-  return typeof message === 'object' && message !== null && 'type' in message && typeof message.type === 'string' ? message.type : undefined;
+  return typeof message === 'object' && message !== null && 'type' in message && typeof message.type === 'string'
+    ? message.type
+    : undefined;
 }
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
