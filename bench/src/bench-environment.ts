@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openOrm, migrate } from '@neonchat/common';
 import { startNats, startPostgres, startRedis, createDatabase, freePort, stopChild, type RunningServer } from '@neonchat/common/testing';
 import { waitChildReady } from './load/child-ready.js';
+import { interruptTeardown } from './load/interrupt-teardown.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -71,12 +72,32 @@ export function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
  */
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const servers: RunningServer[] = [];
-  const nats = process.env.NATS_URL ? undefined : await startNats();
-  const pg = process.env.DATABASE_URL ? undefined : await startPostgres({ durable: true });
-  const redis = process.env.REDIS_URL ? undefined : await startRedis();
-  for (const s of [nats, pg, redis]) if (s) servers.push(s);
-  const adminUrl = pg ? pg.url : process.env.DATABASE_URL!;
   const children: ServiceProcess[] = [];
+  let stopped: Promise<void> | undefined;
+  // Once: an interrupt's tear-down and main's `finally` may both ask.
+  const stop = () =>
+    (stopped ??= (async () => {
+      await Promise.all(children.map((c) => c.stop()));
+      await Promise.all(servers.map((s) => s.stop()));
+      release();
+    })());
+  const release = interruptTeardown.add('bench servers', stop);
+  // A server of its own unless the environment gives its URL.
+  const own = async (given: string | undefined, start: () => Promise<RunningServer>): Promise<string> => {
+    if (given) return given;
+    const server = await start();
+    servers.push(server);
+    return server.url;
+  };
+  let natsUrl: string, adminUrl: string, redisUrl: string;
+  try {
+    natsUrl = await own(process.env.NATS_URL, () => startNats());
+    adminUrl = await own(process.env.DATABASE_URL, () => startPostgres({ durable: true }));
+    redisUrl = await own(process.env.REDIS_URL, () => startRedis());
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   const jwtSecret = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}-secret-padding`;
 
   async function freshDatabase(): Promise<string> {
@@ -91,9 +112,9 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   }
 
   return {
-    natsUrl: nats?.url ?? process.env.NATS_URL!,
+    natsUrl,
     databaseUrl: adminUrl,
-    redisUrl: redis?.url ?? process.env.REDIS_URL!,
+    redisUrl,
     jwtSecret,
     freshDatabase,
     async spawnService(service, env, readyPort, options = {}) {
@@ -132,10 +153,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       children.push(proc);
       return proc;
     },
-    async stop() {
-      await Promise.all(children.map((c) => c.stop()));
-      await Promise.all(servers.map((s) => s.stop()));
-    },
+    stop,
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { startBenchEnvironment } from './bench-environment.js';
+import { interruptTeardown } from './load/interrupt-teardown.js';
+import { childrenOf } from './load/process-sampler.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { markdownTable, writeReport } from './report.js';
 import type { ScenarioResult } from './scenario.js';
@@ -36,11 +38,23 @@ const params = Object.fromEntries(
   }),
 );
 
+interruptTeardown.listen();
+// Run last on an interrupt: a process still starting (a server, a service not ready yet) is in no list.
+interruptTeardown.add('processes still starting', () => {
+  for (const pid of childrenOf(process.pid)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Gone between the listing and the signal.
+    }
+  }
+});
 const env = await startBenchEnvironment();
 const results: ScenarioResult[] = [];
 let failed = false;
 try {
   for (const scenario of chosen) {
+    if (interruptTeardown.interrupted) break;
     const log = (message: string) => console.error(`[${scenario.name}] ${message}`);
     log('starting');
     try {
@@ -49,14 +63,18 @@ try {
       console.log(`\n${markdownTable(result)}\n`);
     } catch (err) {
       failed = true;
-      log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      // After an interrupt, the scenario failed because its processes were stopped under it.
+      if (!interruptTeardown.interrupted) log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
 } finally {
   await env.stop();
 }
-const written = writeReport(values.out, results);
-console.log(`report: ${written.markdown}, ${written.json}`);
-if (written.plots.length) console.log(`plots: ${written.plots.join(', ')}`);
-for (const warning of written.warnings) console.error(`bench: ${warning}`);
-if (failed) process.exitCode = 1;
+// After an interrupt the tear-down exits; a partial report would replace the last whole one.
+if (!interruptTeardown.interrupted) {
+  const written = writeReport(values.out, results);
+  console.log(`report: ${written.markdown}, ${written.json}`);
+  if (written.plots.length) console.log(`plots: ${written.plots.join(', ')}`);
+  for (const warning of written.warnings) console.error(`bench: ${warning}`);
+  if (failed) process.exitCode = 1;
+}

@@ -36,7 +36,8 @@ let closing = false;
 const pendingAcks = new Map<string, number>();
 
 function post(message: WorkerMessage): void {
-  process.send?.(message);
+  // Not after closeAll's disconnect: an open still in flight when the bench was interrupted would throw.
+  if (process.connected) process.send?.(message);
 }
 
 function held(): number {
@@ -105,6 +106,8 @@ function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Rec
       if (ok) {
         connectHist.recordMs(nowMs() - started);
         clients.push(client);
+        // closeAll already has its list (the bench was interrupted while opening): not kept open.
+        if (closing) ws.terminate();
       } else {
         errors[code ?? 'open_failed'] = (errors[code ?? 'open_failed'] ?? 0) + 1;
         ws.terminate();
@@ -145,7 +148,7 @@ async function open(specs: ClientSpec[], concurrency: number): Promise<void> {
   let next = 0;
   let failed = 0;
   const lane = async () => {
-    while (next < specs.length) {
+    while (next < specs.length && !closing) {
       const spec = specs[next++]!;
       if (!(await openClient(spec, connectHist, errors))) failed += 1;
     }

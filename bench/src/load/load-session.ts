@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ScenarioContext } from '../scenario.js';
 import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
+import { interruptTeardown } from './interrupt-teardown.js';
 import { BackgroundPriority } from './priority.js';
 import { ProcessSampler, childrenOf, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
 import { startServiceStack, type ServiceStack, type StackOptions } from './service-stack.js';
@@ -47,6 +48,9 @@ export class LoadSession {
   stackStartedMs = 0;
   /** `--set background_nice=N`: the persister and PostgreSQL below the message path. */
   readonly background: BackgroundPriority;
+  private closed: Promise<ProcessUsage[]> | undefined;
+  /** An interrupt ends the clients, puts the priorities back and stops the stack, as `close` does. */
+  private readonly releaseInterrupt = interruptTeardown.add('load session', () => this.close());
 
   private constructor(
     readonly ctx: ScenarioContext,
@@ -205,12 +209,18 @@ export class LoadSession {
     return this.usage;
   }
 
-  async close(): Promise<ProcessUsage[]> {
+  /** Once: after an interrupt's tear-down started it, the scenario's `finally` waits for the same close. */
+  close(): Promise<ProcessUsage[]> {
+    return (this.closed ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<ProcessUsage[]> {
     const usage = this.stopSampling();
     this.background.restore();
     await this.pool.close().catch((err: unknown) => this.ctx.log(`closing clients failed: ${String(err)}`));
     await this.stack.stop();
     await this.fixtures.close();
+    this.releaseInterrupt();
     return usage;
   }
 }

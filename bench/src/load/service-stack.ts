@@ -1,5 +1,6 @@
 import { CO_LOCATED_NATS_GO_ENV, startNats, freePort, type RunningServer } from '@neonchat/common/testing';
 import type { BenchEnvironment, ServiceProcess } from '../bench-environment.js';
+import { interruptTeardown } from './interrupt-teardown.js';
 
 export interface StackOptions {
   /** Gateway processes, each on its own port (each holds at most ~19,900 sockets here). */
@@ -35,6 +36,15 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
   // Tuned as a deployment on one small box would run it (see CO_LOCATED_NATS_GO_ENV).
   const nats: RunningServer = await startNats({ env: CO_LOCATED_NATS_GO_ENV });
   const processes: ServiceProcess[] = [];
+  let stopped: Promise<void> | undefined;
+  // Once: an interrupt's tear-down and the session's close may both ask.
+  const stop = () =>
+    (stopped ??= (async () => {
+      await Promise.all(processes.map((p) => p.stop()));
+      await nats.stop();
+      release();
+    })());
+  const release = interruptTeardown.add('service stack', stop);
   const common = {
     NATS_URL: nats.url,
     DATABASE_URL: options.databaseUrl,
@@ -101,14 +111,10 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
       gatewayUrls,
       persisterMetricsUrl: `http://127.0.0.1:${persisterPort}/metrics`,
       processes: named,
-      async stop() {
-        await Promise.all(processes.map((p) => p.stop()));
-        await nats.stop();
-      },
+      stop,
     };
   } catch (err) {
-    await Promise.all(processes.map((p) => p.stop()));
-    await nats.stop();
+    await stop();
     throw err;
   }
 }
