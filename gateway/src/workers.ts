@@ -7,9 +7,13 @@ type GatewayConfig = Static<typeof GatewayEnv>;
 /** A worker's GATEWAY_ID is the instance's with `-<n>` appended, within the variable's 100 characters. */
 const MAX_ID_FOR_WORKERS = 96;
 
-/** GATEWAY_WORKERS as a count: 0 is one per core this process may run on. */
+/**
+ * GATEWAY_WORKERS as a count. 0 is one per core this process may run on but one, which is left
+ * to what runs beside the gateway (NATS, the other services, the kernel's network work): on two
+ * cores shared with its load, a second worker made fan-out slower, not faster (docs/BENCHMARKS.md).
+ */
 export function gatewayWorkerCount(configured: number, cores: number = availableParallelism()): number {
-  return configured > 0 ? configured : Math.max(1, Math.min(64, cores));
+  return configured > 0 ? configured : Math.max(1, Math.min(64, cores - 1));
 }
 
 /** Refuses settings several workers cannot share (checked before any worker starts). */

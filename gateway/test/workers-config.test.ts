@@ -4,8 +4,9 @@ import { testServiceConfig } from '@neonchat/common/testing';
 import { checkGatewayWorkers, gatewayWorkerCount, gatewayWorkerEnv } from '../src/workers.js';
 
 describe('gateway workers: configuration', () => {
-  it('runs one worker per core for 0, and as many as asked otherwise', () => {
-    expect(gatewayWorkerCount(0, 8)).to.equal(8);
+  it('runs one worker per core but one for 0, and as many as asked otherwise', () => {
+    expect(gatewayWorkerCount(0, 8)).to.equal(7);
+    expect(gatewayWorkerCount(0, 2)).to.equal(1);
     expect(gatewayWorkerCount(0, 1)).to.equal(1);
     expect(gatewayWorkerCount(0, 500), 'at most 64').to.equal(64);
     expect(gatewayWorkerCount(3, 8)).to.equal(3);
@@ -18,7 +19,7 @@ describe('gateway workers: configuration', () => {
       .to.throw(ConfigError)
       .with.property('variable', 'GATEWAY_PORT');
     expect(() => checkGatewayWorkers(config({ GATEWAY_WORKERS: '0', GATEWAY_PORT: '0' }), 4)).to.throw(ConfigError);
-    expect(() => checkGatewayWorkers(config({ GATEWAY_WORKERS: '0', GATEWAY_PORT: '0' }), 1)).not.to.throw();
+    expect(() => checkGatewayWorkers(config({ GATEWAY_WORKERS: '0', GATEWAY_PORT: '0' }), 2)).not.to.throw();
     expect(() => checkGatewayWorkers(config({ GATEWAY_WORKERS: '1', GATEWAY_PORT: '0' }))).not.to.throw();
     expect(() => checkGatewayWorkers(config({ GATEWAY_WORKERS: '2', GATEWAY_PORT: '8082', GATEWAY_ID: 'g'.repeat(97) })))
       .to.throw(ConfigError)

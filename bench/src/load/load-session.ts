@@ -40,6 +40,14 @@ export function sourceAddress(index: number): string {
  * fixtures, the service processes, the client workers, a CPU/RSS sampler and a once-a-second
  * count of persisted messages, all on one timeline.
  */
+/** `--set gateway_workers=N`: each gateway as N processes on its port (GATEWAY_WORKERS); 1 by default. */
+export function gatewayWorkersOf(params: Readonly<Record<string, string>>): number {
+  const workers = Number(params.gateway_workers ?? 1);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new Error(`--set gateway_workers: expected 1-64, got ${params.gateway_workers}`);
+  return workers;
+}
+
 export class LoadSession {
   private persistedTimer: NodeJS.Timeout | undefined;
   private lastPersisted = 0;
@@ -72,11 +80,13 @@ export class LoadSession {
       const stackStartedMs = nowMs();
       // `--set node_args="--trace-gc …"`: Node.js options for the gateways and the persister.
       const serviceNodeArgs = (ctx.params.node_args ?? '').split(' ').filter(Boolean);
+      const gatewayWorkers = gatewayWorkersOf(ctx.params);
       stack = await startServiceStack(ctx.env, {
         ...options,
         databaseUrl,
         ...(profileDir ? { profileDir } : {}),
         ...(serviceNodeArgs.length ? { serviceNodeArgs } : {}),
+        gatewayWorkers,
       });
       const pool = WorkerPool.start(options.workers, profileDir);
       const sampled = [

@@ -1,6 +1,7 @@
 import { CO_LOCATED_NATS_GO_ENV, startNats, freePort, type RunningServer } from '@neonchat/common/testing';
 import type { BenchEnvironment, ServiceProcess } from '../bench-environment.js';
 import { interruptTeardown } from './interrupt-teardown.js';
+import { processTree } from './process-sampler.js';
 
 export interface StackOptions {
   /** Gateway processes, each on its own port (each holds at most ~19,900 sockets here). */
@@ -14,6 +15,20 @@ export interface StackOptions {
   readonly profileDir?: string;
   /** Node.js options for the gateways and the persister (e.g. `--trace-gc`, `--max-semi-space-size=32`). */
   readonly serviceNodeArgs?: readonly string[];
+  /** GATEWAY_WORKERS of each gateway (1 unless asked: one process per gateway, as the figures so far). */
+  readonly gatewayWorkers?: number;
+}
+
+/** A gateway run as several workers: its CPU and memory are its whole process tree's. */
+function withWorkers(gateway: ServiceProcess): ServiceProcess {
+  const tree = processTree(gateway.name, gateway.pid);
+  let peak = 0;
+  const rssMiB = () => {
+    const now = tree.rssMiB();
+    peak = Math.max(peak, now);
+    return now;
+  };
+  return { ...gateway, cpuSeconds: () => tree.cpuSeconds(), rssMiB, peakRssMiB: () => Math.max(peak, rssMiB()) };
 }
 
 export interface ServiceStack {
@@ -91,6 +106,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
             GATEWAY_PORT: String(port),
             GATEWAY_METRICS_PORT: String(metricsPort),
             GATEWAY_ID: `bench-gw-${i + 1}`,
+            GATEWAY_WORKERS: String(options.gatewayWorkers ?? 1),
             ...options.gatewayEnv,
           },
           metricsPort,
@@ -104,7 +120,11 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     // Names in the report: gateway-1, gateway-2, …
     let g = 0;
-    const named = processes.map((p): ServiceProcess => (p.name === 'gateway' ? { ...p, name: `gateway-${++g}` } : p));
+    const named = processes.map((p): ServiceProcess => {
+      if (p.name !== 'gateway') return p;
+      const gateway = { ...p, name: `gateway-${++g}` };
+      return (options.gatewayWorkers ?? 1) > 1 ? withWorkers(gateway) : gateway;
+    });
     return {
       natsUrl: nats.url,
       apiUrl: `http://127.0.0.1:${apiPort}/api/v1`,

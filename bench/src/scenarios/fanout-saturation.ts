@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession } from '../load/load-session.js';
+import { LoadSession, gatewayWorkersOf } from '../load/load-session.js';
 import { runSendPhase, type PhaseResult } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 
@@ -172,6 +172,7 @@ export const fanoutSaturationScenario: Scenario = {
           rates: rates.join(','),
           step_s: stepS,
           gateways,
+          gateway_workers: gatewayWorkersOf(ctx.params),
           hold_p99_ms: HOLD_P99_MS,
           overload_rate: overloadRate,
           overload_s: overloadS,

@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession } from '../load/load-session.js';
+import { LoadSession, gatewayWorkersOf } from '../load/load-session.js';
 import { runSendPhase, type PhaseResult } from '../load/send-phase.js';
 import {
   SERVER_PROCESSES_NOTE,
@@ -147,6 +147,7 @@ export const messagesScenario: Scenario = {
           users: pairs.length * 2,
           chats: chats.length,
           gateways: 2,
+          gateway_workers: gatewayWorkersOf(ctx.params),
           sustain_rate: sustainRate,
           sustain_s: sustainS,
           steps: steps.join(','),

@@ -77,7 +77,7 @@ export const GatewayEnv = Type.Object({
   GATEWAY_PORT: Port(8082),
   /**
    * Processes that serve GATEWAY_PORT together, one core each (the kernel spreads connections
-   * over them); 0: one per core. 1 in k8s, where pods scale out instead.
+   * over them); 0: one per core but one. 1 in k8s, where pods scale out instead.
    */
   GATEWAY_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** /healthz, /readyz and /metrics, on a port of their own. */
