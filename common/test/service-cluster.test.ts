@@ -21,13 +21,14 @@ describe('service cluster: restart policy and readiness', () => {
     expect(policy.delayAfterExit(0, 1)).to.equal(100);
   });
 
-  it('is ready while every serving worker is, at least one serves, and it is not stopping', () => {
-    expect(clusterReady(false, [true, true])).to.equal(true);
-    expect(clusterReady(false, [true, undefined]), 'one still starting').to.equal(true);
-    expect(clusterReady(false, [true, false]), 'one cut off from its dependencies').to.equal(false);
-    expect(clusterReady(false, [undefined, undefined]), 'none serving yet').to.equal(false);
-    expect(clusterReady(false, []), 'no workers').to.equal(false);
-    expect(clusterReady(true, [true, true]), 'stopping').to.equal(false);
+  it('is ready once every worker served, then while every serving worker is, at least one serves, and it is not stopping', () => {
+    expect(clusterReady(false, false, [true, undefined]), 'at start, one still starting').to.equal(false);
+    expect(clusterReady(false, true, [true, true])).to.equal(true);
+    expect(clusterReady(false, true, [true, undefined]), 'one restarting').to.equal(true);
+    expect(clusterReady(false, true, [true, false]), 'one cut off from its dependencies').to.equal(false);
+    expect(clusterReady(false, true, [undefined, undefined]), 'none serving').to.equal(false);
+    expect(clusterReady(false, true, []), 'no workers').to.equal(false);
+    expect(clusterReady(true, true, [true, true]), 'stopping').to.equal(false);
   });
 });
 

@@ -102,6 +102,8 @@ describe('gateway workers: several processes on one port @integration', function
   it('spreads sockets over the workers, delivers between them, and sums their metrics', async () => {
     const workers = childrenOf(main.child.pid!);
     expect(workers).to.have.length(2);
+    // Ready means every worker listens: the first connections are not all taken by the first one up.
+    expect(metric(await metrics(), 'neonchat_service_workers{state="ready"')).to.equal(2);
     const before = workers.map(socketsOf);
     const pairs = await Promise.all(
       Array.from({ length: 12 }, async () => {

@@ -40,12 +40,14 @@ export class RestartPolicy {
 }
 
 /**
- * The service is ready while it is not stopping, at least one worker serves, and every worker
- * that serves is ready. A worker still starting (or restarting) does not listen yet, so new
- * connections go to the others and it does not make the whole instance unready.
+ * The service is ready once every worker has served (at start, so that the first connections
+ * are spread over all of them, not all taken by the first worker up), and from then on while it
+ * is not stopping, at least one worker serves, and every worker that serves is ready. A worker
+ * restarting does not listen yet, so new connections go to the others and it does not make the
+ * whole instance unready.
  */
-export function clusterReady(stopping: boolean, states: Iterable<boolean | undefined>): boolean {
-  if (stopping) return false;
+export function clusterReady(stopping: boolean, allServedOnce: boolean, states: Iterable<boolean | undefined>): boolean {
+  if (stopping || !allServedOnce) return false;
   let serving = 0;
   for (const ready of states) {
     if (ready === undefined) continue;
@@ -102,6 +104,7 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
   let nextRequest = 0;
   let stopping = false;
   let gaveUp = false;
+  let allServedOnce = false;
 
   const own = new Registry();
   own.setDefaultLabels({ service: options.name });
@@ -136,6 +139,7 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
       if (message.type === 'neonchat:state') {
         if (slot.ready !== message.ready) logger.info({ worker: index + 1, pid: worker.process.pid, ready: message.ready }, 'worker state');
         slot.ready = message.ready;
+        allServedOnce ||= slots.size === options.workers && [...slots.values()].every((s) => s.ready !== undefined);
         return;
       }
       const request = pendingMetrics.get(message.id);
@@ -189,6 +193,7 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
   const isReady = () =>
     clusterReady(
       stopping,
+      allServedOnce,
       [...slots.values()].map((s) => s.ready),
     );
 
