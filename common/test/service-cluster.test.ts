@@ -1,7 +1,17 @@
+import cluster from 'node:cluster';
 import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Counter, Registry } from 'prom-client';
-import { clusterReady, createLogger, createShutdown, RestartPolicy } from '@neonchat/common/runtime';
+import {
+  clusterReady,
+  createLogger,
+  createShutdown,
+  RestartPolicy,
+  runServiceCluster,
+  type ServiceCluster,
+} from '@neonchat/common/runtime';
+import { waitFor } from '@neonchat/common/testing';
 import { joinCluster } from '../src/runtime/cluster-worker.js';
 
 describe('service cluster: restart policy and readiness', () => {
@@ -78,5 +88,91 @@ describe('service cluster: the worker side', () => {
     } finally {
       worker.stop();
     }
+  });
+});
+
+describe('service cluster: the primary, with real worker processes', function () {
+  this.timeout(20_000);
+  const logger = createLogger('test', 'silent');
+  const fixture = fileURLToPath(new URL('./support/cluster-fixture-worker.mjs', import.meta.url));
+  let exitCode: typeof process.exitCode;
+
+  before(() => cluster.setupPrimary({ exec: fixture, silent: true }));
+  beforeEach(() => (exitCode = process.exitCode));
+  afterEach(() => (process.exitCode = exitCode));
+
+  const start = (workerEnv: (index: number) => Record<string, string | undefined>, policy?: RestartPolicy) =>
+    runServiceCluster({
+      name: 'fixture',
+      workers: 2,
+      logger,
+      ops: { host: '127.0.0.1', port: 0 },
+      shutdownTimeoutMs: 2000,
+      workerEnv: (i) => Object.fromEntries(Object.entries(workerEnv(i)).filter((e): e is [string, string] => e[1] !== undefined)),
+      signals: false,
+      exit: () => expect.fail('the shutdown deadline passed'),
+      ...(policy ? { restartPolicy: policy } : {}),
+    });
+  const get = async (c: ServiceCluster, path: string) => fetch(`http://127.0.0.1:${c.ops.port}${path}`);
+
+  it('is ready once both workers serve, sums their metrics with its own, and drains them on stop', async () => {
+    const c = await start((i) => ({ FIXTURE_VALUE: String(10 * (i + 1)) }));
+    await waitFor(async () => (await get(c, '/readyz')).status === 200, { what: 'ready' });
+    const text = await (await get(c, '/metrics')).text();
+    expect(text).to.match(/^fixture_things_total 30$/m);
+    expect(text).to.match(/^neonchat_service_workers\{state="ready",service="fixture"\} 2$/m);
+    const pids = c.pids();
+    expect(pids).to.have.length(2);
+    await c.stop();
+    expect(process.exitCode ?? 0).to.equal(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0), `worker ${pid} gone`).to.throw();
+    expect((await get(c, '/healthz').catch(() => undefined))?.status, 'ops server closed').to.equal(undefined);
+  });
+
+  it('starts a dead worker again, and serves the metrics of those alive meanwhile', async () => {
+    let forks = 0;
+    const c = await start((i) =>
+      i === 0 && forks++ === 0 ? { FIXTURE_CRASH_AFTER_MS: '800', FIXTURE_VALUE: '1' } : { FIXTURE_VALUE: '1' },
+    );
+    await waitFor(
+      async () => /^neonchat_service_worker_restarts_total\{service="fixture"\} 1$/m.test(await (await get(c, '/metrics')).text()),
+      {
+        what: 'one restart',
+      },
+    );
+    await waitFor(async () => /^fixture_things_total 2$/m.test(await (await get(c, '/metrics')).text()), {
+      what: 'both workers counted again',
+    });
+    expect((await get(c, '/readyz')).status).to.equal(200);
+    await c.stop();
+  });
+
+  it('gives up, stops the others and exits 1 when a worker never stays up', async () => {
+    const policy = new RestartPolicy({ quickExitMs: 10_000, maxQuickExits: 3, baseMs: 10, maxMs: 50 });
+    const c = await start((i) => (i === 0 ? { FIXTURE_CRASH_AFTER_MS: '50' } : {}), policy);
+    const survivor = await (async () => {
+      await waitFor(() => c.pids().length === 2, { what: 'both forked' });
+      return c.pids()[1]!;
+    })();
+    await waitFor(() => process.exitCode === 1, { what: 'exit code 1' });
+    await waitFor(
+      () => {
+        try {
+          process.kill(survivor, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { what: 'the other worker stopped too' },
+    );
+    expect(c.isReady()).to.equal(false);
+  });
+
+  it('fails the shutdown when a worker does not exit cleanly', async () => {
+    const c = await start(() => ({ FIXTURE_EXIT_CODE: '4' }));
+    await waitFor(async () => (await get(c, '/readyz')).status === 200, { what: 'ready' });
+    await c.stop();
+    expect(process.exitCode).to.equal(1);
   });
 });

@@ -67,6 +67,10 @@ export interface ServiceClusterOptions {
   readonly shutdownTimeoutMs: number;
   /** Variables for worker `index` (0-based) on top of the primary's environment. */
   readonly workerEnv: (index: number) => Record<string, string>;
+  /** For tests: the restart policy, whether SIGTERM/SIGINT are handled, and how a missed deadline exits. */
+  readonly restartPolicy?: RestartPolicy;
+  readonly signals?: boolean;
+  readonly exit?: (code: number) => void;
 }
 
 interface Slot {
@@ -99,7 +103,7 @@ export interface ServiceCluster {
 export async function runServiceCluster(options: ServiceClusterOptions): Promise<ServiceCluster> {
   const { logger } = options;
   const slots = new Map<number, Slot>();
-  const policy = new RestartPolicy();
+  const policy = options.restartPolicy ?? new RestartPolicy();
   const pendingMetrics = new Map<number, { waiting: Set<number>; responses: WorkerMetrics[]; done: () => void }>();
   let nextRequest = 0;
   let stopping = false;
@@ -214,13 +218,13 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
   }
 
   const ops = await startOpsServer({ ...options.ops, registry: metrics, isReady });
-  const shutdown = createShutdown(logger, options.shutdownTimeoutMs + 3000);
+  const shutdown = createShutdown(logger, options.shutdownTimeoutMs + 3000, options.exit);
   shutdown.add('workers', stopWorkers);
   shutdown.add('ops server', () => ops.close());
   shutdown.add('exit code', () => {
     if (gaveUp) process.exitCode = 1;
   });
-  shutdown.installSignalHandlers();
+  if (options.signals !== false) shutdown.installSignalHandlers();
   for (let i = 0; i < options.workers; i += 1) fork(i);
   logger.info({ workers: options.workers, ops_port: options.ops.port }, `${options.name} running as ${options.workers} workers`);
   return {
