@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '@neonchat/common/testing';
 import { InterruptTeardown, type InterruptHost, type InterruptSignal } from '../src/load/interrupt-teardown.js';
 
 const CHILD = fileURLToPath(new URL('./support/interrupted-child.ts', import.meta.url));
@@ -16,15 +17,6 @@ function fakeHost() {
     log: (line) => void lines.push(line),
   };
   return { host, listeners, exits, lines };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('bench: tear-down on SIGINT/SIGTERM', () => {
@@ -106,14 +98,14 @@ describe('bench: tear-down on SIGINT/SIGTERM', () => {
       child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was up: ${stderr}`)));
     });
     try {
-      expect(alive(serverPid)).to.equal(true);
+      expect(processAlive(serverPid)).to.equal(true);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).to.equal(143);
-      expect(alive(serverPid), 'the server it started is gone').to.equal(false);
+      expect(processAlive(serverPid), 'the server it started is gone').to.equal(false);
       expect(stderr).to.include('interrupted by SIGTERM');
     } finally {
-      if (alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+      if (processAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
       child.kill('SIGKILL');
     }
   });

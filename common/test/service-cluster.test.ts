@@ -11,7 +11,7 @@ import {
   runServiceCluster,
   type ServiceCluster,
 } from '@neonchat/common/runtime';
-import { waitFor } from '@neonchat/common/testing';
+import { processAlive, waitFor } from '@neonchat/common/testing';
 import { joinCluster } from '../src/runtime/cluster-worker.js';
 
 describe('service cluster: restart policy and readiness', () => {
@@ -125,7 +125,7 @@ describe('service cluster: the primary, with real worker processes', function ()
     expect(pids).to.have.length(2);
     await c.stop();
     expect(process.exitCode ?? 0).to.equal(0);
-    for (const pid of pids) expect(() => process.kill(pid, 0), `worker ${pid} gone`).to.throw();
+    for (const pid of pids) expect(processAlive(pid), `worker ${pid} gone`).to.equal(false);
     expect((await get(c, '/healthz').catch(() => undefined))?.status, 'ops server closed').to.equal(undefined);
   });
 
@@ -155,17 +155,7 @@ describe('service cluster: the primary, with real worker processes', function ()
       return c.pids()[1]!;
     })();
     await waitFor(() => process.exitCode === 1, { what: 'exit code 1' });
-    await waitFor(
-      () => {
-        try {
-          process.kill(survivor, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { what: 'the other worker stopped too' },
-    );
+    await waitFor(() => !processAlive(survivor), { what: 'the other worker stopped too' });
     expect(c.isReady()).to.equal(false);
   });
 

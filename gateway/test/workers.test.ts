@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { freePort, stopChild, testEnvironment, TestSocket, TEST_JWT_SECRET, waitFor } from '@neonchat/common/testing';
+import { freePort, processAlive, stopChild, testEnvironment, TestSocket, TEST_JWT_SECRET, waitFor } from '@neonchat/common/testing';
 import { GatewayHarness, receivedTexts, type TestUser } from './support/gateway-harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -25,15 +25,6 @@ function socketsOf(pid: number): number {
       return false;
     }
   }).length;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function metric(text: string, line: string): number {
@@ -95,7 +86,7 @@ describe('gateway workers: several processes on one port @integration', function
   after(async () => {
     const pids = main ? childrenOf(main.child.pid!) : [];
     await stopChild(main?.child, { signal: 'SIGKILL', graceMs: 1000 });
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     await h?.close();
   });
 
@@ -158,7 +149,7 @@ describe('gateway workers: several processes on one port @integration', function
     const ws = await connect(a);
     main.child.kill('SIGTERM');
     expect(await main.exit).to.equal(0);
-    for (const pid of workers) expect(alive(pid), `worker ${pid} gone`).to.equal(false);
+    for (const pid of workers) expect(processAlive(pid), `worker ${pid} gone`).to.equal(false);
     // The socket was closed by its worker's drain (going away), not left hanging.
     expect(await ws.waitClosed()).to.equal(1001);
     expect(main.output().match(/"reason":"asked by the primary"/g) ?? []).to.have.length(2);

@@ -6,6 +6,7 @@ export {
   freePort,
   provisionTestStreams,
   stopChild,
+  processAlive,
   TEST_STREAM_SETTINGS,
   TEST_DB_USER,
 } from './servers.js';
