@@ -203,9 +203,11 @@ for i in 0 1; do
     PERSISTER_METRICS_PORT="${PERSISTER_OPS[i]}"
 done
 start_service presence-1 presence "" INSTANCE_ID=presence-1 PRESENCE_METRICS_PORT="$PRESENCE_OPS"
+# gateway-1 as one process, gateway-2 as two workers on its port: both shapes behind the
+# balancer (GATEWAY_WORKERS, when set, applies to both).
 for i in 0 1; do
   start_service "gateway-$((i + 1))" gateway "" INSTANCE_ID="gateway-$((i + 1))" GATEWAY_ID="gateway-$((i + 1))" \
-    GATEWAY_WORKERS="${GATEWAY_WORKERS:-1}" GATEWAY_PORT="${GATEWAY_PORTS[i]}" GATEWAY_METRICS_PORT="${GATEWAY_OPS[i]}"
+    GATEWAY_WORKERS="${GATEWAY_WORKERS:-$((i + 1))}" GATEWAY_PORT="${GATEWAY_PORTS[i]}" GATEWAY_METRICS_PORT="${GATEWAY_OPS[i]}"
 done
 for i in 0 1; do
   start_service "api-$((i + 1))" api "" INSTANCE_ID="api-$((i + 1))" API_PORT="${API_PORTS[i]}" \
