@@ -129,20 +129,18 @@ describe('service cluster: the primary, with real worker processes', function ()
     expect((await get(c, '/healthz').catch(() => undefined))?.status, 'ops server closed').to.equal(undefined);
   });
 
-  it('starts a dead worker again, and serves the metrics of those alive meanwhile', async () => {
+  it('starts a dead worker again, and keeps its counters in the totals, not its gauges', async () => {
     let forks = 0;
-    const c = await start((i) =>
-      i === 0 && forks++ === 0 ? { FIXTURE_CRASH_AFTER_MS: '800', FIXTURE_VALUE: '1' } : { FIXTURE_VALUE: '1' },
-    );
-    await waitFor(
-      async () => /^neonchat_service_worker_restarts_total\{service="fixture"\} 1$/m.test(await (await get(c, '/metrics')).text()),
-      {
-        what: 'one restart',
-      },
-    );
-    await waitFor(async () => /^fixture_things_total 2$/m.test(await (await get(c, '/metrics')).text()), {
-      what: 'both workers counted again',
+    const c = await start((i) => ({ FIXTURE_VALUE: '1', FIXTURE_CRASH_AFTER_MS: i === 0 && forks++ === 0 ? '2500' : undefined }));
+    const scrape = async () => (await get(c, '/metrics')).text();
+    await waitFor(async () => (await get(c, '/readyz')).status === 200, { what: 'ready' });
+    expect(await scrape()).to.match(/^fixture_things_total 2$/m);
+    await waitFor(async () => /^neonchat_service_worker_restarts_total\{service="fixture"\} 1$/m.test(await scrape()), {
+      what: 'one restart',
     });
+    await waitFor(async () => /^fixture_open 2$/m.test(await scrape()), { what: 'both workers counted again' });
+    // The dead worker's 1 stays in the counter (2 alive + 1 retired): the total never falls.
+    expect(await scrape()).to.match(/^fixture_things_total 3$/m);
     expect((await get(c, '/readyz')).status).to.equal(200);
     await c.stop();
   });

@@ -57,6 +57,19 @@ export function clusterReady(stopping: boolean, allServedOnce: boolean, states: 
   return serving > 0;
 }
 
+/**
+ * What a dead worker leaves in the instance's totals: its counters and histograms as last seen
+ * (those summed), added to what earlier dead workers left. Without it the instance's counters
+ * would fall when a worker dies, and Prometheus would read the fall as a reset: `rate()` and
+ * `increase()` would jump by the whole of the other workers' totals. Gauges leave with it.
+ */
+export async function retire(retired: WorkerMetrics, last: WorkerMetrics): Promise<WorkerMetrics> {
+  // The JSON says 'counter', 'histogram', … (prom-client's types name an enum).
+  const kind = (m: WorkerMetrics[number]) => m.type as unknown as string;
+  const monotonic = last.filter((m) => (kind(m) === 'counter' || kind(m) === 'histogram') && (m.aggregator ?? 'sum') === 'sum');
+  return (await AggregatorRegistry.aggregate([retired, monotonic]).getMetricsAsJSON()) as WorkerMetrics;
+}
+
 export interface ServiceClusterOptions {
   readonly name: string;
   readonly workers: number;
@@ -109,6 +122,10 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
   let stopping = false;
   let gaveUp = false;
   let allServedOnce = false;
+  /** Each worker's metrics as last scraped, and what dead workers left (see `retire`). */
+  const lastSeen = new Map<number, WorkerMetrics>();
+  let retired: WorkerMetrics = [];
+  let retiring = Promise.resolve();
 
   const own = new Registry();
   own.setDefaultLabels({ service: options.name });
@@ -149,10 +166,14 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
       const request = pendingMetrics.get(message.id);
       if (!request?.waiting.delete(worker.id)) return;
       request.responses.push(message.metrics);
+      lastSeen.set(worker.id, message.metrics);
       if (request.waiting.size === 0) request.done();
     });
     worker.on('exit', (code, signal) => {
       if (slots.get(index) === slot) slots.delete(index);
+      const last = lastSeen.get(worker.id);
+      lastSeen.delete(worker.id);
+      if (last) retiring = retiring.then(async () => void (retired = await retire(retired, last))).catch(() => undefined);
       for (const request of pendingMetrics.values()) if (request.waiting.delete(worker.id) && request.waiting.size === 0) request.done();
       if (stopping) return;
       const delay = policy.delayAfterExit(index, Date.now() - slot.startedAt);
@@ -190,7 +211,9 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
   const metrics: MetricsSource = {
     contentType: own.contentType,
     async metrics() {
-      const all = [...(await gather()), await own.getMetricsAsJSON()] as WorkerMetrics[];
+      const alive = await gather();
+      await retiring;
+      const all = [...alive, retired, (await own.getMetricsAsJSON()) as WorkerMetrics];
       return AggregatorRegistry.aggregate(all).metrics();
     },
   };
