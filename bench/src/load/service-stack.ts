@@ -67,13 +67,14 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     // The bench's users come from fixtures with signed tokens; keep the api's limit out of the way.
     RATE_LIMIT_PER_MINUTE: '1000000',
   };
-  // Node options of a service: node_args, then a CPU profile with profile_dir.
-  const nodeOptionsFor = (name: string) => {
+  // Node options of a service: node_args, then a CPU profile with profile_dir. A gateway's
+  // workers inherit its options: with several, Node's own name (with the pid) keeps each
+  // process's profile instead of one overwriting the others.
+  const nodeOptionsFor = (name: string, processes = 1) => {
+    const profileName = processes > 1 ? [] : [`--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
     const nodeArgs = [
       ...(options.serviceNodeArgs ?? []),
-      ...(options.profileDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
-        : []),
+      ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, ...profileName] : []),
     ];
     return nodeArgs.length ? { nodeArgs } : {};
   };
@@ -110,7 +111,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
             ...options.gatewayEnv,
           },
           metricsPort,
-          nodeOptionsFor(`gateway-${i + 1}`),
+          nodeOptionsFor(`gateway-${i + 1}`, options.gatewayWorkers ?? 1),
         ),
       );
     }
