@@ -18,7 +18,7 @@ if (cluster.isPrimary && workers > 1) {
     logger: createLogger('gateway', config.LOG_LEVEL, { instance }),
     ops: { host: config.GATEWAY_HOST, port: config.GATEWAY_METRICS_PORT },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    workerEnv: (index) => gatewayWorkerEnv(config, instance, index),
+    workerEnv: (index) => gatewayWorkerEnv(config, instance, index, workers),
   });
 } else {
   await runService({

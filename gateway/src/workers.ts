@@ -27,14 +27,20 @@ export function checkGatewayWorkers(config: GatewayConfig, cores?: number): void
   }
 }
 
+/** The fewest PostgreSQL connections a worker's pool may have. */
+const MIN_WORKER_POOL = 2;
+
 /**
- * What tells worker `index` (0-based) apart: its GATEWAY_ID (presence reports and connection
- * ids name it; random per worker when unset) and the instance in its log lines.
+ * Worker `index` (0-based) of `workers`: its GATEWAY_ID (presence reports and connection ids
+ * name it; random per worker when unset), the instance in its log lines, and its share of the
+ * instance's DATABASE_POOL_MAX, so that one gateway holds about as many PostgreSQL connections
+ * whatever its worker count (15 workers with 10 each would pass PostgreSQL's default of 100).
  */
-export function gatewayWorkerEnv(config: GatewayConfig, instance: string, index: number): Record<string, string> {
+export function gatewayWorkerEnv(config: GatewayConfig, instance: string, index: number, workers: number): Record<string, string> {
   const n = String(index + 1);
   return {
     INSTANCE_ID: `${instance.slice(0, 96).replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`,
+    DATABASE_POOL_MAX: String(Math.max(MIN_WORKER_POOL, Math.ceil(config.DATABASE_POOL_MAX / workers))),
     ...(config.GATEWAY_ID !== undefined ? { GATEWAY_ID: `${config.GATEWAY_ID}-${n}` } : {}),
   };
 }
