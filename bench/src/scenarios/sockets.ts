@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioContext, ScenarioResult } from '../scenario.js';
-import { LoadSession } from '../load/load-session.js';
+import { LoadSession, gatewayWorkersOf } from '../load/load-session.js';
 import { runSendPhase } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 import type { ProcessUsage } from '../load/process-sampler.js';
@@ -135,7 +135,12 @@ export const socketsScenario: Scenario = {
     return {
       scenario: 'sockets',
       description: socketsScenario.description,
-      parameters: { quick: ctx.quick, hold_s: holdS, parts: parts.map((p) => p.label).join(' + ') },
+      parameters: {
+        quick: ctx.quick,
+        hold_s: holdS,
+        parts: parts.map((p) => p.label).join(' + '),
+        gateway_workers: gatewayWorkersOf(ctx.params),
+      },
       figures: parts.flatMap((p) => p.figures),
       timeline,
       processes: parts.flatMap((p) =>
