@@ -33,14 +33,17 @@ const MIN_WORKER_POOL = 2;
 /**
  * Worker `index` (0-based) of `workers`: its GATEWAY_ID (presence reports and connection ids
  * name it; random per worker when unset), the instance in its log lines, and its share of the
- * instance's DATABASE_POOL_MAX, so that one gateway holds about as many PostgreSQL connections
- * whatever its worker count (15 workers with 10 each would pass PostgreSQL's default of 100).
+ * instance's budgets, so that one gateway holds about as much whatever its worker count:
+ * DATABASE_POOL_MAX (15 workers with 10 connections each would pass PostgreSQL's default of
+ * 100) and GATEWAY_MAX_BUFFERED_TOTAL_BYTES (memory is the container's, not a worker's).
  */
 export function gatewayWorkerEnv(config: GatewayConfig, instance: string, index: number, workers: number): Record<string, string> {
   const n = String(index + 1);
   return {
     INSTANCE_ID: `${instance.slice(0, 96).replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`,
     DATABASE_POOL_MAX: String(Math.max(MIN_WORKER_POOL, Math.ceil(config.DATABASE_POOL_MAX / workers))),
+    // 0 is off, for every worker.
+    GATEWAY_MAX_BUFFERED_TOTAL_BYTES: String(Math.ceil(config.GATEWAY_MAX_BUFFERED_TOTAL_BYTES / workers)),
     ...(config.GATEWAY_ID !== undefined ? { GATEWAY_ID: `${config.GATEWAY_ID}-${n}` } : {}),
   };
 }

@@ -29,17 +29,19 @@ describe('gateway workers: configuration', () => {
     expect(() => testServiceConfig(GatewayEnv, { GATEWAY_WORKERS: '-1' }), 'bounded').to.throw(ConfigError);
   });
 
-  it('names each worker after the instance, in its logs and, when set, its GATEWAY_ID, and splits the pool among them', () => {
+  it('names each worker after the instance, in its logs and, when set, its GATEWAY_ID, and splits the pool and the buffer budget among them', () => {
     const withId = testServiceConfig(GatewayEnv, { GATEWAY_ID: 'gateway-1' });
     expect(gatewayWorkerEnv(withId, 'pod-7', 0, 2)).to.deep.equal({
       INSTANCE_ID: 'pod-7-1',
       GATEWAY_ID: 'gateway-1-1',
       DATABASE_POOL_MAX: '5',
+      GATEWAY_MAX_BUFFERED_TOTAL_BYTES: String(128 * 1024 * 1024),
     });
-    const withoutId = testServiceConfig(GatewayEnv, { DATABASE_POOL_MAX: '10' });
+    const withoutId = testServiceConfig(GatewayEnv, { DATABASE_POOL_MAX: '10', GATEWAY_MAX_BUFFERED_TOTAL_BYTES: '0' });
     expect(gatewayWorkerEnv(withoutId, 'host name!', 2, 3), 'random ids per worker; the instance made valid').to.deep.equal({
       INSTANCE_ID: 'host_name_-3',
       DATABASE_POOL_MAX: '4',
+      GATEWAY_MAX_BUFFERED_TOTAL_BYTES: '0',
     });
     expect(gatewayWorkerEnv(withoutId, 'h', 0, 15).DATABASE_POOL_MAX, 'at least 2 each').to.equal('2');
   });
