@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { startBenchEnvironment } from './bench-environment.js';
 import { interruptTeardown } from './load/interrupt-teardown.js';
-import { childrenOf } from './load/process-sampler.js';
+import { childrenOf } from '@neonchat/common/testing';
 import { SCENARIOS } from './scenarios/index.js';
 import { markdownTable, writeReport } from './report.js';
 import type { ScenarioResult } from './scenario.js';

@@ -4,7 +4,7 @@ import { createMetricsRegistry, startOpsServer } from '@neonchat/common';
 describe('ops server', () => {
   it('serves healthz, readyz (following the probe) and metrics', async () => {
     let ready = false;
-    const ops = await startOpsServer({ host: '127.0.0.1', port: 0, registry: createMetricsRegistry('test'), isReady: () => ready });
+    const ops = await startOpsServer({ host: '127.0.0.1', port: 0, metrics: createMetricsRegistry('test'), isReady: () => ready });
     try {
       const base = `http://127.0.0.1:${ops.port}`;
       expect((await fetch(`${base}/healthz`)).status).to.equal(200);

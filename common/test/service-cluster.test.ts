@@ -64,30 +64,26 @@ describe('service cluster: the worker side', () => {
     const drained: string[] = [];
     shutdown.add('service', () => void drained.push('service'));
     let ready = true;
-    const worker = joinCluster({ registry, isReady: () => ready, shutdown, channel: channel as unknown as NodeJS.Process });
-    try {
-      expect(channel.unrefed, 'the channel does not keep a drained worker alive').to.equal(true);
-      expect(channel.sent).to.deep.equal([{ type: 'neonchat:state', ready: true }]);
+    joinCluster({ registry, isReady: () => ready, shutdown, channel: channel as unknown as NodeJS.Process });
+    expect(channel.unrefed, 'the channel does not keep a drained worker alive').to.equal(true);
+    expect(channel.sent).to.deep.equal([{ type: 'neonchat:state', ready: true }]);
 
-      channel.emit('message', { type: 'neonchat:metrics-request', id: 7 });
-      channel.emit('message', { type: 'something else', id: 8 });
-      channel.emit('message', 'not an object');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const answers = channel.sent.slice(1) as Array<{
-        type: string;
-        id: number;
-        metrics: Array<{ name: string; values: Array<{ value: number }> }>;
-      }>;
-      expect(answers.map((a) => [a.type, a.id])).to.deep.equal([['neonchat:metrics', 7]]);
-      expect(answers[0]!.metrics.find((m) => m.name === 'neonchat_test_things_total')?.values[0]?.value).to.equal(3);
+    channel.emit('message', { type: 'neonchat:metrics-request', id: 7 });
+    channel.emit('message', { type: 'something else', id: 8 });
+    channel.emit('message', 'not an object');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const answers = channel.sent.slice(1) as Array<{
+      type: string;
+      id: number;
+      metrics: Array<{ name: string; values: Array<{ value: number }> }>;
+    }>;
+    expect(answers.map((a) => [a.type, a.id])).to.deep.equal([['neonchat:metrics', 7]]);
+    expect(answers[0]!.metrics.find((m) => m.name === 'neonchat_test_things_total')?.values[0]?.value).to.equal(3);
 
-      ready = false;
-      channel.emit('message', { type: 'neonchat:shutdown' });
-      await shutdown.run('again');
-      expect(drained).to.deep.equal(['service']);
-    } finally {
-      worker.stop();
-    }
+    ready = false;
+    channel.emit('message', { type: 'neonchat:shutdown' });
+    await shutdown.run('again');
+    expect(drained).to.deep.equal(['service']);
   });
 });
 

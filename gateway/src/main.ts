@@ -24,6 +24,7 @@ if (cluster.isPrimary && workers > 1) {
   await runService({
     name: 'gateway',
     env: GatewayEnv,
+    config,
     build: async (config, logger) => {
       const { createGateway } = await load();
       const gateway = await createGateway(config, { logger });

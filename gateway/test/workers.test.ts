@@ -1,20 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { freePort, processAlive, stopChild, testEnvironment, TestSocket, TEST_JWT_SECRET, waitFor } from '@neonchat/common/testing';
+import {
+  childrenOf,
+  freePort,
+  processAlive,
+  stopChild,
+  testEnvironment,
+  TestSocket,
+  TEST_JWT_SECRET,
+  waitFor,
+} from '@neonchat/common/testing';
 import { GatewayHarness, receivedTexts, type TestUser } from './support/gateway-harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-/** Pids of a process's children (Linux). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Open sockets of a process (TCP, Unix, listening or not). */
 function socketsOf(pid: number): number {

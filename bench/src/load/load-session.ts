@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { childrenOf } from '@neonchat/common/testing';
 import type { ScenarioContext } from '../scenario.js';
 import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
 import { interruptTeardown } from './interrupt-teardown.js';
 import { BackgroundPriority } from './priority.js';
-import { ProcessSampler, childrenOf, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
+import { ProcessSampler, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
 import { startServiceStack, type ServiceStack, type StackOptions } from './service-stack.js';
 import { WorkerPool, type OpenResult } from './worker-pool.js';
 import { scrapeSum } from './metrics-scrape.js';

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { allPids, childrenOf } from '@neonchat/common/testing';
 import { procStat } from '../bench-environment.js';
 import type { Timeline } from './timeline.js';
 
@@ -32,21 +33,6 @@ function cmdline(pid: number): string {
   }
 }
 
-function parentOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return -1;
-  }
-}
-
-function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number);
-}
-
 /** The first process whose command line contains every one of `parts` (e.g. a server's port flag). */
 export function findPid(...parts: string[]): number | undefined {
   return allPids().find((pid) => {
@@ -59,11 +45,6 @@ export function findPid(...parts: string[]): number | undefined {
  * A server and its direct children as one process (PostgreSQL runs a backend per connection):
  * CPU summed; RSS summed too, which over-counts memory the children share with the parent.
  */
-/** The direct children of a process, as /proc lists them now. */
-export function childrenOf(pid: number): number[] {
-  return allPids().filter((child) => parentOf(child) === pid);
-}
-
 export function processTree(name: string, rootPid: number): SampledProcess {
   let children: number[] = [];
   let refreshedAt = 0;

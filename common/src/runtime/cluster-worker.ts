@@ -16,9 +16,9 @@ export interface ClusterWorkerOptions {
 /**
  * A service running as one worker of a cluster (`runServiceCluster`): its primary serves the ops
  * port, so the worker answers the primary's metric requests, reports its readiness, and drains
- * when told to. Called once the worker serves.
+ * when told to. Called once the worker serves; its shutdown stops the reports.
  */
-export function joinCluster(options: ClusterWorkerOptions): { stop(): void } {
+export function joinCluster(options: ClusterWorkerOptions): void {
   const channel = options.channel ?? process;
   const send = (message: WorkerMessage) => {
     if (channel.channel) channel.send?.(message);
@@ -46,5 +46,4 @@ export function joinCluster(options: ClusterWorkerOptions): { stop(): void } {
       .catch(() => [])
       .then((metrics) => send({ type: 'neonchat:metrics', id: message.id, metrics }));
   });
-  return { stop: () => clearInterval(timer) };
 }

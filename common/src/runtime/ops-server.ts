@@ -10,7 +10,7 @@ export interface MetricsSource {
 export interface OpsServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly registry: MetricsSource;
+  readonly metrics: MetricsSource;
   /** True when the service's dependencies answer. */
   readonly isReady: () => boolean | Promise<boolean>;
 }
@@ -39,9 +39,9 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       return;
     }
     if (path === '/metrics') {
-      opts.registry
+      opts.metrics
         .metrics()
-        .then((text) => respond(200, text, opts.registry.contentType))
+        .then((text) => respond(200, text, opts.metrics.contentType))
         .catch(() => respond(500, '{"error":{"code":"internal","message":"metrics failed"}}'));
       return;
     }

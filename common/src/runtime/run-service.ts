@@ -25,6 +25,8 @@ export interface ServiceMain<P extends TProperties, S extends RunnableService> {
   readonly env: TObject<P>;
   /** Extra checks of the loaded config (production secrets); throw a ConfigError to refuse. */
   readonly check?: (config: Static<TObject<P>>) => void;
+  /** The config, when the main had to read it first (to choose how to run); else read here. */
+  readonly config?: Static<TObject<P>>;
   readonly build: (config: Static<TObject<P>>, logger: Logger) => Promise<S>;
   /** The ops server (/healthz, /readyz, /metrics) address, when the service has one. */
   readonly ops?: (config: Static<TObject<P>>) => { host: string; port: number };
@@ -40,7 +42,7 @@ type BaseEnv = Static<TObject<typeof CommonEnv>>;
  * start. A worker of `runServiceCluster` has no ops server of its own: it reports to its primary.
  */
 export async function runService<P extends TProperties, S extends RunnableService>(main: ServiceMain<P, S>): Promise<S> {
-  const config = loadConfigOrExit(main.name, main.env, main.check);
+  const config = main.config ?? loadConfigOrExit(main.name, main.env, main.check);
   const base = config as unknown as BaseEnv;
   const logger = createLogger(main.name, base.LOG_LEVEL, { instance: base.INSTANCE_ID });
   const tracing = await startTracing(main.name, base.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -48,7 +50,7 @@ export async function runService<P extends TProperties, S extends RunnableServic
   const opsAddress = cluster.isWorker ? undefined : main.ops?.(config);
   const ops =
     opsAddress && service.registry
-      ? await startOpsServer({ ...opsAddress, registry: service.registry, isReady: () => service.isReady() })
+      ? await startOpsServer({ ...opsAddress, metrics: service.registry, isReady: () => service.isReady() })
       : undefined;
   const shutdown = createShutdown(logger, base.SHUTDOWN_TIMEOUT_MS);
   shutdown.add(main.name, () => service.close());

@@ -240,7 +240,7 @@ export async function runServiceCluster(options: ServiceClusterOptions): Promise
     if (failed > 0) throw new Error(`${failed} of ${running.length} workers did not exit cleanly`);
   }
 
-  const ops = await startOpsServer({ ...options.ops, registry: metrics, isReady });
+  const ops = await startOpsServer({ ...options.ops, metrics, isReady });
   const shutdown = createShutdown(logger, options.shutdownTimeoutMs + 3000, options.exit);
   shutdown.add('workers', stopWorkers);
   shutdown.add('ops server', () => ops.close());

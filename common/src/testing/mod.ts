@@ -6,11 +6,11 @@ export {
   freePort,
   provisionTestStreams,
   stopChild,
-  processAlive,
   TEST_STREAM_SETTINGS,
   TEST_DB_USER,
 } from './servers.js';
 export type { RunningServer } from './servers.js';
+export { processAlive, allPids, childrenOf } from './processes.js';
 export { createDatabase, withDatabase } from './database.js';
 export { testEnvironment, type TestEnvironment } from './environment.js';
 export { waitFor, nextEvent } from './wait.js';

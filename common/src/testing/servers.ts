@@ -98,16 +98,6 @@ async function spawnUntilReady(spec: SpawnSpec): Promise<ChildProcess> {
   return child;
 }
 
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Ends a child process: `signal` (SIGTERM), then SIGKILL if it is still there after `graceMs`. */
 export async function stopChild(
   child: ChildProcess | undefined,
