@@ -6,7 +6,8 @@ import { checkGatewayWorkers, gatewayWorkerCount, gatewayWorkerEnv } from './wor
 // instrumentations see pg, ioredis and http load.
 const load = () => import('./gateway.js');
 
-const config = loadConfigOrExit('gateway', GatewayEnv, (c) => checkGatewayWorkers(c));
+// The worker checks are the instance's: a worker's own GATEWAY_ID carries its suffix.
+const config = loadConfigOrExit('gateway', GatewayEnv, cluster.isPrimary ? (c) => checkGatewayWorkers(c) : undefined);
 const workers = gatewayWorkerCount(config.GATEWAY_WORKERS);
 
 if (cluster.isPrimary && workers > 1) {

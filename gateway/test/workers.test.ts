@@ -155,6 +155,25 @@ describe('gateway workers: several processes on one port @integration', function
     expect(main.output().match(/"reason":"asked by the primary"/g) ?? []).to.have.length(2);
   });
 
+  it('runs several workers with a GATEWAY_ID at the longest it takes for them', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const long = startMain({
+      GATEWAY_WORKERS: '2',
+      GATEWAY_PORT: String(port),
+      GATEWAY_METRICS_PORT: String(opsPort),
+      GATEWAY_ID: 'g'.repeat(96),
+    });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => undefined))?.status === 200, {
+        what: `both workers ready (output: ${long.output().slice(-1000)})`,
+        timeoutMs: 30_000,
+      });
+    } finally {
+      long.child.kill('SIGTERM');
+    }
+    expect(await long.exit).to.equal(0);
+  });
+
   it('refuses several workers on an ephemeral port, naming the variable', async () => {
     const bad = startMain({ GATEWAY_WORKERS: '2', GATEWAY_PORT: '0', GATEWAY_METRICS_PORT: '0' });
     expect(await bad.exit).to.equal(2);
