@@ -31,7 +31,11 @@ export interface BenchEnvironment {
     env: Record<string, string>,
     readyPort: number,
     /** Node flags before the script, e.g. `--cpu-prof` (NODE_OPTIONS refuses those). */
-    options?: { nodeArgs?: string[] },
+    options?: {
+      nodeArgs?: string[];
+      /** Another script in the service's place (`--set gateway_impl=floor`), as an absolute path. */
+      script?: string;
+    },
   ): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
@@ -118,10 +122,14 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     jwtSecret,
     freshDatabase,
     async spawnService(service, env, readyPort, options = {}) {
-      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(SERVICES_ROOT, service, 'dist', 'main.js')], {
-        env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [...(options.nodeArgs ?? []), options.script ?? join(SERVICES_ROOT, service, 'dist', 'main.js')],
+        {
+          env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
       const pid = child.pid ?? 0;
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, procStat(pid).rssMiB)), 500);

@@ -6,7 +6,7 @@ import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
 import { interruptTeardown } from './interrupt-teardown.js';
 import { BackgroundPriority } from './priority.js';
 import { ProcessSampler, findPid, pidProcess, processTree, type ProcessUsage, type SampledProcess } from './process-sampler.js';
-import { startServiceStack, type ServiceStack, type StackOptions } from './service-stack.js';
+import { startServiceStack, type GatewayImpl, type ServiceStack, type StackOptions } from './service-stack.js';
 import { WorkerPool, type OpenResult } from './worker-pool.js';
 import { scrapeSum } from './metrics-scrape.js';
 import { nowMs, type ClientSpec } from './worker-protocol.js';
@@ -49,6 +49,18 @@ export function gatewayWorkersOf(params: Readonly<Record<string, string>>): numb
   return workers;
 }
 
+/** `--set gateway_impl=floor`: the floor server in each gateway's place (service-stack.ts); `neonchat` by default. */
+export function gatewayImplOf(params: Readonly<Record<string, string>>): GatewayImpl {
+  const impl = params.gateway_impl ?? 'neonchat';
+  if (impl !== 'neonchat' && impl !== 'floor') throw new Error(`--set gateway_impl: expected neonchat or floor, got ${impl}`);
+  if (impl === 'floor' && gatewayWorkersOf(params) > 1) throw new Error('--set gateway_impl=floor runs one process per gateway');
+  return impl;
+}
+
+/** A note for the report of a run against the floor server. */
+export const FLOOR_NOTE =
+  'gateway_impl=floor: the gateways are the floor server (bench/src/floor-gateway.ts), which only relays frames: nothing is authenticated, published to NATS or stored.';
+
 export class LoadSession {
   private persistedTimer: NodeJS.Timeout | undefined;
   private lastPersisted = 0;
@@ -88,6 +100,7 @@ export class LoadSession {
         ...(profileDir ? { profileDir } : {}),
         ...(serviceNodeArgs.length ? { serviceNodeArgs } : {}),
         gatewayWorkers,
+        gatewayImpl: gatewayImplOf(ctx.params),
       });
       const pool = WorkerPool.start(options.workers, profileDir);
       const sampled = [
@@ -182,6 +195,7 @@ export class LoadSession {
 
   /** Waits until at least `expected` messages are in PostgreSQL; the count and how long it took. */
   async waitPersisted(expected: number, timeoutMs: number): Promise<{ persisted: number; waitedMs: number }> {
+    if (gatewayImplOf(this.ctx.params) === 'floor') return { persisted: 0, waitedMs: 0 }; // the floor stores nothing
     const started = nowMs();
     let persisted = await this.fixtures.persistedCount();
     while (persisted < expected && nowMs() - started < timeoutMs) {

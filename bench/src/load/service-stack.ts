@@ -2,6 +2,7 @@ import { CO_LOCATED_NATS_GO_ENV, startNats, freePort, type RunningServer } from 
 import type { BenchEnvironment, ServiceProcess } from '../bench-environment.js';
 import { interruptTeardown } from './interrupt-teardown.js';
 import { processTree } from './process-sampler.js';
+import { fileURLToPath } from 'node:url';
 
 export interface StackOptions {
   /** Gateway processes, each on its own port (each holds at most ~19,900 sockets here). */
@@ -17,7 +18,16 @@ export interface StackOptions {
   readonly serviceNodeArgs?: readonly string[];
   /** GATEWAY_WORKERS of each gateway (1 unless asked: one process per gateway, as the figures so far). */
   readonly gatewayWorkers?: number;
+  /**
+   * `floor`: each gateway replaced by the floor server (floor-gateway.ts), which relays frames
+   * and does nothing else: what the machine and the load generator cost on their own.
+   */
+  readonly gatewayImpl?: GatewayImpl;
 }
+
+export type GatewayImpl = 'neonchat' | 'floor';
+
+const FLOOR_SCRIPT = fileURLToPath(new URL('../floor-gateway.js', import.meta.url));
 
 /** A gateway run as several workers: its CPU and memory are its whole process tree's. */
 function withWorkers(gateway: ServiceProcess): ServiceProcess {
@@ -111,7 +121,10 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
             ...options.gatewayEnv,
           },
           metricsPort,
-          nodeOptionsFor(`gateway-${i + 1}`, options.gatewayWorkers ?? 1),
+          {
+            ...nodeOptionsFor(`gateway-${i + 1}`, options.gatewayWorkers ?? 1),
+            ...(options.gatewayImpl === 'floor' ? { script: FLOOR_SCRIPT } : {}),
+          },
         ),
       );
     }

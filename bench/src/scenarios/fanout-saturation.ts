@@ -1,6 +1,6 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession, gatewayWorkersOf } from '../load/load-session.js';
-import { runSendPhase, type PhaseResult } from '../load/send-phase.js';
+import { LoadSession, gatewayWorkersOf, gatewayImplOf, FLOOR_NOTE } from '../load/load-session.js';
+import { runSendPhase, runWarmup, warmupNote, warmupSecondsOf, type PhaseResult } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 
 function plot(gateways: number) {
@@ -91,6 +91,7 @@ export const fanoutSaturationScenario: Scenario = {
     const expected = members - 1;
     // 1 by default: how far one gateway process carries a room; N shows the same room over N.
     const gateways = Math.max(1, Math.min(8, Number(ctx.params.saturation_gateways ?? 1)));
+    const warmupS = warmupSecondsOf(ctx.params);
     const session = await LoadSession.start(ctx, { gateways, workers: 2 });
     try {
       const users = await session.fixtures.createUsers(members, 'sat');
@@ -101,6 +102,7 @@ export const fanoutSaturationScenario: Scenario = {
       );
       ctx.log(`${opened.held} members connected in ${opened.seconds.toFixed(1)} s (${senders} senders)`);
       session.pool.trackMessages(true);
+      const warmup = await runWarmup(session, rates[0]!, warmupS);
       const steps: Step[] = [];
       for (const rate of rates) {
         session.timeline.perMessage.clear();
@@ -140,6 +142,7 @@ export const fanoutSaturationScenario: Scenario = {
       const cpuPer1000 = (s: Step) => (s.gatewayCpuPct * 10 * (s.phase.to - s.phase.from) * 1000) / Math.max(1, s.phase.totals.delivered);
       const errors = mergeErrors(
         opened.errors,
+        ...(warmup ? [warmup.totals.errors] : []),
         ...steps.map((s) => s.phase.totals.errors),
         ...(overload ? [overload.phase.totals.errors, overload.recovery.totals.errors] : []),
       );
@@ -173,12 +176,14 @@ export const fanoutSaturationScenario: Scenario = {
           step_s: stepS,
           gateways,
           gateway_workers: gatewayWorkersOf(ctx.params),
+          gateway_impl: gatewayImplOf(ctx.params),
+          warmup_s: warmupS,
           hold_p99_ms: HOLD_P99_MS,
           overload_rate: overloadRate,
           overload_s: overloadS,
         },
         figures,
-        timeline: session.timeline.rows(steps[0]!.phase.from - 1),
+        timeline: session.timeline.rows((warmup ?? steps[0]!.phase).from - 1),
         processes: processRows(usage),
         plot: plot(gateways),
         notes: [
@@ -187,10 +192,12 @@ export const fanoutSaturationScenario: Scenario = {
               `${s.phase.rate} msg/s: ${Math.round(s.phase.deliveredPerSecond)} deliveries/s, p50 / p99 / max ${s.phase.totals.delivery.p50.toFixed(1)} / ${s.phase.totals.delivery.p99.toFixed(1)} / ${s.phase.totals.delivery.max.toFixed(1)} ms, missed ${s.missed}, closed ${s.closes}; CPU ${session.cpuLine(s.phase.from, s.phase.to)}`,
           ),
           ...(overload ? [overloadLine(overload)] : []),
+          warmupNote(warmup),
           `errors by code: ${errorSummary(errors)}`,
           'A step holds when every acked message reached all other members within the step (plus 1.3 s) and p99 per delivery ≤ 100 ms; the run stops at the first step that does not.',
           'The overload step then offers overload_rate for overload_seconds; the recovery step after it offers the highest holding rate for 5 s to the sockets still open (closed ones are not reopened by the load generator) and holds by the same rule.',
           SERVER_PROCESSES_NOTE,
+          ...(gatewayImplOf(ctx.params) === 'floor' ? [FLOOR_NOTE] : []),
         ],
       };
     } finally {

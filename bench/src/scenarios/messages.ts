@@ -1,6 +1,6 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession, gatewayWorkersOf } from '../load/load-session.js';
-import { runSendPhase, type PhaseResult } from '../load/send-phase.js';
+import { LoadSession, gatewayWorkersOf, gatewayImplOf, FLOOR_NOTE } from '../load/load-session.js';
+import { runSendPhase, runWarmup, warmupNote, warmupSecondsOf, type PhaseResult } from '../load/send-phase.js';
 import {
   SERVER_PROCESSES_NOTE,
   atLeast,
@@ -53,6 +53,7 @@ export const messagesScenario: Scenario = {
     const steps = (ctx.params.messages_steps ?? (ctx.quick ? '1000,2000,4000' : '1000,2000,3000,4000,6000,8000,12000,16000,20000'))
       .split(',')
       .map(Number);
+    const warmupS = warmupSecondsOf(ctx.params);
     const session = await LoadSession.start(ctx, { gateways: 2, workers: 2 });
     try {
       const people = await session.fixtures.createUsers(users, 'msg');
@@ -69,6 +70,7 @@ export const messagesScenario: Scenario = {
       );
       ctx.log(`${opened.held} sockets in ${opened.seconds.toFixed(1)} s`);
 
+      const warmup = await runWarmup(session, steps[0] ?? sustainRate, warmupS);
       const sustained = await runSendPhase(session, sustainRate, sustainS);
       ctx.log(
         `sustained ${sustainRate}/s: acked ${sustained.ackedPerSecond.toFixed(0)}/s, delivery p99 ${sustained.totals.delivery.p99.toFixed(1)} ms`,
@@ -83,7 +85,8 @@ export const messagesScenario: Scenario = {
         );
         if (!stepHeld(step)) break;
       }
-      const sentTotal = session.timeline.window(sustained.from, Number.MAX_SAFE_INTEGER).acked;
+      // Every message acked since the first phase, the warm-up's too: they are all in the table.
+      const sentTotal = session.timeline.window((warmup ?? sustained).from, Number.MAX_SAFE_INTEGER).acked;
       const persisted = await session.waitPersisted(sentTotal, 60_000);
       const usage = session.stopSampling();
 
@@ -95,7 +98,11 @@ export const messagesScenario: Scenario = {
       };
       const best = [...stepped].filter(stepHeld).sort((a, b) => b.ackedPerSecond - a.ackedPerSecond)[0];
       const peakPersisted = Math.max(0, ...session.timeline.rows(sustained.from).map((r) => r.persisted_per_s ?? 0));
-      const allErrors = mergeErrors(sustained.totals.errors, ...stepped.map((s) => s.totals.errors));
+      const allErrors = mergeErrors(
+        ...(warmup ? [warmup.totals.errors] : []),
+        sustained.totals.errors,
+        ...stepped.map((s) => s.totals.errors),
+      );
       const figures: Figure[] = [
         figure('sockets held', opened.held, 'sockets', atLeast(pairs.length * 2, `${pairs.length * 2}`)),
         figure(`sustained: offered`, sustainRate, 'msg/s'),
@@ -148,24 +155,28 @@ export const messagesScenario: Scenario = {
           chats: chats.length,
           gateways: 2,
           gateway_workers: gatewayWorkersOf(ctx.params),
+          gateway_impl: gatewayImplOf(ctx.params),
+          warmup_s: warmupS,
           sustain_rate: sustainRate,
           sustain_s: sustainS,
           steps: steps.join(','),
           step_s: stepS,
         },
         figures,
-        timeline: session.timeline.rows(sustained.from - 1),
+        timeline: session.timeline.rows((warmup ?? sustained).from - 1),
         processes: processRows(usage),
         plot: PLOT,
         notes: [
           `CPU during the sustained ${sustainRate} msg/s: ${session.cpuLine(sustained.from, sustained.from + sustainS)}`,
           ...stepped.map((st) => `CPU during the ${st.rate} msg/s step: ${session.cpuLine(st.from, st.from + stepS)}`),
+          warmupNote(warmup),
           `errors by code: ${errorSummary(allErrors)}`,
           `client-side sends skipped by the pacer (clients behind): ${sustained.send.skipped + stepped.reduce((a, s) => a + s.send.skipped, 0)}`,
           `connect: p50 ${opened.connect.p50.toFixed(1)} ms, p99 ${opened.connect.p99.toFixed(1)} ms; open failures: ${errorSummary(opened.errors)}`,
           'Load generator and services share the same 2 cores: client CPU is listed with the services.',
           session.background.note(),
           SERVER_PROCESSES_NOTE,
+          ...(gatewayImplOf(ctx.params) === 'floor' ? [FLOOR_NOTE] : []),
         ],
       };
     } finally {

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { warmupNote, warmupSecondsOf, type PhaseResult } from '../src/load/send-phase.js';
+import { gatewayImplOf } from '../src/load/load-session.js';
+
+describe('bench parameters: warm-up and gateway implementation', () => {
+  it('warms up 5 s unless told, takes 0 to skip, and refuses what is not a whole number of seconds up to 600', () => {
+    expect(warmupSecondsOf({})).to.equal(5);
+    expect(warmupSecondsOf({ warmup_s: '0' })).to.equal(0);
+    expect(warmupSecondsOf({ warmup_s: '30' })).to.equal(30);
+    for (const bad of ['-1', '1.5', 'abc', '601', ''])
+      expect(() => warmupSecondsOf({ warmup_s: bad }), bad).to.throw(/warmup_s: expected 0-600/);
+  });
+
+  it('reports the warm-up with its figures, as not counted, and says so when there is none', () => {
+    const phase = {
+      rate: 2000,
+      durationS: 5,
+      ackedPerSecond: 1999.4,
+      totals: { delivery: { p50: 2.25, p99: 48.04 } },
+    } as unknown as PhaseResult;
+    expect(warmupNote(phase)).to.equal(
+      'Warm-up before the measured phases (not counted in any figure): 2000 msg/s for 5 s, acked 1999/s, send → receive p50 / p99 2.3 / 48.0 ms.',
+    );
+    expect(warmupNote(undefined)).to.match(/No warm-up \(warmup_s=0\)/);
+  });
+
+  it('runs the gateway unless the floor is asked for, and the floor as one process only', () => {
+    expect(gatewayImplOf({})).to.equal('neonchat');
+    expect(gatewayImplOf({ gateway_impl: 'floor' })).to.equal('floor');
+    expect(() => gatewayImplOf({ gateway_impl: 'nginx' })).to.throw(/expected neonchat or floor/);
+    expect(() => gatewayImplOf({ gateway_impl: 'floor', gateway_workers: '2' })).to.throw(/one process per gateway/);
+  });
+});
