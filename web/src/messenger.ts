@@ -460,6 +460,10 @@ export class Messenger {
   }
 
   private renderChatList(): void {
+    // The list is drawn anew on every message, read mark and presence change: a keyboard user
+    // on one of its chats keeps the focus there, or Enter would open nothing.
+    const active = document.activeElement;
+    const focusedChat = active instanceof HTMLElement && this.chatList.contains(active) ? active.dataset.chatId : undefined;
     const items = this.chats.map((c) => {
       const title = c.partner?.username ?? c.name ?? 'Chat';
       const status = c.partner ? (this.presence.get(c.partner.id) ?? 'offline') : undefined;
@@ -506,6 +510,9 @@ export class Messenger {
       ...items,
       items.length ? null : h('li', { class: 'muted empty' }, this.unreadOnly ? 'No unread chats' : 'No chats yet: find someone above'),
     );
+    if (focusedChat !== undefined) {
+      this.chatList.querySelector<HTMLElement>(`.chat-item[data-chat-id="${CSS.escape(focusedChat)}"]`)?.focus();
+    }
   }
 
   private renderPane(): void {

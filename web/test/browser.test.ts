@@ -158,6 +158,12 @@ describe('web client in Chromium @integration', function () {
     await dave.getByLabel('Unread only').check();
     await dave.locator(`.chat-item[data-title="${carol.username}"] .badge`, { hasText: '200' }).waitFor();
     await dave.locator(`.chat-item[data-title="${carol.username}"]`).focus();
+    // Carol coming online redraws the list: the chat Dave is on with the keyboard keeps the focus.
+    const carolAgain = await TestSocket.open(`${system.wsUrl}?token=${carol.token}`);
+    await carolAgain.next((f) => f.type === 'ready');
+    await dave.locator(`.chat-item[data-title="${carol.username}"] [data-presence="online"]`).waitFor();
+    expect(await dave.evaluate("document.activeElement?.getAttribute('data-title')")).to.equal(carol.username);
+    await carolAgain.close();
     await dave.keyboard.press('Enter');
     await dave.locator('.chat-header h2', { hasText: carol.username }).waitFor();
     await expectMessage(dave, 'message 200');

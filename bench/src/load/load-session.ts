@@ -59,7 +59,7 @@ export function gatewayImplOf(params: Readonly<Record<string, string>>): Gateway
 
 /** A note for the report of a run against the floor server. */
 export const FLOOR_NOTE =
-  'gateway_impl=floor: the gateways are the floor server (bench/src/floor-gateway.ts), which only relays frames: nothing is authenticated, published to NATS or stored.';
+  'gateway_impl=floor: the gateways are the floor server (bench/src/floor-gateway.ts), which checks tokens and relays frames over uWS and core NATS, and does nothing else: nothing goes to JetStream or PostgreSQL, and there are no rate limits, validation or overload guard.';
 
 export class LoadSession {
   private persistedTimer: NodeJS.Timeout | undefined;
