@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { loadNativeUws } from '@neonchat/gateway';
 import { verifyAccessToken } from '@neonchat/common/runtime';
+import type { ErrorFrame } from '@neonchat/common/contracts';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import type { Subscription } from '@nats-io/nats-core';
@@ -50,6 +51,30 @@ export function messageFrames(
     sent: `{"type":"message_sent","request_id":${JSON.stringify(requestId)},"status":"delivered","message":${message}}`,
     delivered: `{"type":"new_message","message":${message}}`,
   };
+}
+
+/** A `message` frame the floor relays, or the contract's `error` frame that refuses it. */
+export function readMessageFrame(
+  raw: string,
+  follows: (chatId: string) => boolean,
+): { chatId: string; text: string; requestId: string } | ErrorFrame {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(raw);
+  } catch {
+    return { type: 'error', code: 'validation_failed', message: 'not JSON' };
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return { type: 'error', code: 'validation_failed', message: 'a frame is a JSON object' };
+  }
+  const { type, chat_id: chatId, text, request_id: requestId } = frame as Record<string, unknown>;
+  if (type !== 'message') return { type: 'error', code: 'unknown_type', message: 'the floor relays message frames only' };
+  if (typeof chatId !== 'string' || typeof text !== 'string' || typeof requestId !== 'string') {
+    return { type: 'error', code: 'validation_failed', message: 'chat_id, text and request_id are strings' };
+  }
+  // Not canonicalised: a chat id in upper case is not one the socket follows (the gateway's is).
+  if (!follows(chatId)) return { type: 'error', code: 'forbidden', message: 'not a member', request_id: requestId };
+  return { chatId, text, requestId };
 }
 
 async function main(): Promise<void> {
@@ -116,15 +141,9 @@ async function main(): Promise<void> {
       for (const chat of ws.getUserData().chats) unfollow(chat);
     },
     message: (ws, data) => {
-      let frame: { type?: unknown; chat_id?: unknown; text?: unknown; request_id?: unknown };
-      try {
-        frame = JSON.parse(decoder.decode(data)) as typeof frame;
-      } catch {
-        return void ws.send('{"type":"error","code":"invalid_frame","message":"not JSON"}', false);
-      }
-      const { chat_id: chatId, text, request_id: requestId } = frame;
-      if (frame.type !== 'message' || typeof chatId !== 'string' || typeof text !== 'string' || typeof requestId !== 'string') return;
-      if (!ws.isSubscribed(chatId)) return void ws.send('{"type":"error","code":"forbidden","message":"not a member"}', false);
+      const read = readMessageFrame(decoder.decode(data), (chatId) => ws.isSubscribed(chatId));
+      if ('code' in read) return void ws.send(JSON.stringify(read), false);
+      const { chatId, text, requestId } = read;
       const seq = (seqs.get(chatId) ?? 0) + 1;
       seqs.set(chatId, seq);
       const frames = messageFrames(chatId, ws.getUserData().userId, text, requestId, seq, new Date());

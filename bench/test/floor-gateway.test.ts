@@ -6,7 +6,7 @@ import { MessageSentFrame, NewMessageFrame, compileValidator } from '@neonchat/c
 import { signAccessToken } from '@neonchat/common/runtime';
 import { TestSocket, freePort, stopChild, waitFor } from '@neonchat/common/testing';
 import { BenchFixtures } from '../src/load/bench-fixtures.js';
-import { messageFrames, tokenUser } from '../src/floor-gateway.js';
+import { messageFrames, readMessageFrame, tokenUser } from '../src/floor-gateway.js';
 import { DeliveryReader, peekFrame } from '../src/load/frame-peek.js';
 import { messageText } from '../src/load/worker-protocol.js';
 
@@ -46,6 +46,26 @@ describe('floor gateway (bench baseline)', () => {
     const frames = messageFrames(chatId, senderId, 'a "quoted" \\ text', 'id "x"', 1, new Date());
     expect((JSON.parse(frames.sent) as MessageSentFrame).request_id).to.equal('id "x"');
     expect((JSON.parse(frames.delivered) as NewMessageFrame).message.text).to.equal('a "quoted" \\ text');
+  });
+
+  it('answers every frame it does not relay with a contract error code, whatever the bytes', () => {
+    const follows = (id: string) => id === chatId;
+    const code = (raw: string) => {
+      const read = readMessageFrame(raw, follows);
+      return 'code' in read ? read.code : 'relayed';
+    };
+    const message = (fields: string) => `{"type":"message",${fields}}`;
+    expect(code(message(`"chat_id":"${chatId}","text":"a\\u0000b","request_id":"r"`)), 'NUL in a text').to.equal('relayed');
+    expect(code(message(`"chat_id":"${chatId.toUpperCase()}","text":"t","request_id":"r"`)), 'upper case').to.equal('forbidden');
+    expect(code(message(`"chat_id":1e309,"text":"t","request_id":"r"`)), '1e309').to.equal('validation_failed');
+    expect(code(message(`"chat_id":"${chatId}","text":"t","request_id":-0`)), '-0').to.equal('validation_failed');
+    expect(code('['.repeat(10_000) + ']'.repeat(10_000)), '10,000 deep').to.equal('validation_failed');
+    expect(code(`{"type":"message","chat_id":${'['.repeat(10_000)}${']'.repeat(10_000)}}`), 'deep field').to.equal('validation_failed');
+    expect(code('null'), 'null').to.equal('validation_failed');
+    expect(code('{"type":"typing"}'), 'another type').to.equal('unknown_type');
+    expect(code('{"type":'), 'cut JSON').to.equal('validation_failed');
+    const relayed = readMessageFrame(message(`"chat_id":"${chatId}","text":"a\\u0000b","request_id":"r"`), follows);
+    expect(relayed).to.deep.equal({ chatId, text: 'a\u0000b', requestId: 'r' });
   });
 
   it("takes the user from a token signed with the bench's secret, and nothing from a forged or garbled one", () => {
@@ -122,6 +142,44 @@ describe('floor gateway processes (bench baseline, end to end) @integration', fu
       a.frames.filter((f) => f.type === 'new_message'),
       'the sender gets its ack, not its own message',
     ).to.have.length(0);
+  });
+
+  it('survives hostile frames: 1 MiB or 10,000-deep frames drop only that socket (past maxPayloadLength), the others are answered and it serves on', async () => {
+    const url = floors[0]?.url ?? (await startFloor());
+    const [dan, erin] = await fixtures.createUsers(2, 'floor');
+    const [chat] = await fixtures.createDirectChats([[dan!, erin!]]);
+    const open = async (token: string) => {
+      const socket = await TestSocket.open(`${url}?token=${encodeURIComponent(token)}`);
+      sockets.push(socket);
+      await socket.next((f) => f.type === 'ready');
+      return socket;
+    };
+    // Past maxPayloadLength (16 KiB), 1 MiB and 10,000-deep JSON (20 KB) alike: uWS cuts the
+    // connection, and the client sees 1006 (no close frame), as with the gateway.
+    for (const raw of [
+      JSON.stringify({ type: 'message', chat_id: chat, text: 'x'.repeat(1 << 20), request_id: 'big' }),
+      '['.repeat(10_000) + ']'.repeat(10_000),
+    ]) {
+      const dropped = await open(dan!.token);
+      dropped.send(raw);
+      expect(await dropped.waitClosed()).to.be.oneOf([1006, 1009]);
+    }
+
+    const d = await open(dan!.token);
+    const e = await open(erin!.token);
+    for (const raw of ['null', '[[[]]]', `{"type":"message","chat_id":1e309,"text":"t","request_id":"h"}`]) d.send(raw);
+    d.send({ type: 'message', chat_id: chat!.toUpperCase(), text: 't', request_id: 'upper' });
+    await d.next((f) => f.type === 'error' && f.request_id === 'upper');
+    expect(d.frames.filter((f) => f.type === 'error').map((f) => f.code)).to.deep.equal([
+      'validation_failed',
+      'validation_failed',
+      'validation_failed',
+      'forbidden',
+    ]);
+    d.send({ type: 'message', chat_id: chat, text: 'nul \u0000 here', request_id: 'after' });
+    expect(await d.next((f) => f.type === 'message_sent')).to.deep.include({ request_id: 'after' });
+    const delivered = (await e.next((f) => f.type === 'new_message')) as unknown as NewMessageFrame;
+    expect(delivered.message.text).to.equal('nul \u0000 here');
   });
 
   it('refuses an upgrade without a token signed with its secret', async () => {
