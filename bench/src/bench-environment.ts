@@ -1,9 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openOrm, migrate } from '@neonchat/common';
-import { startNats, startPostgres, startRedis, createDatabase, freePort, stopChild, type RunningServer } from '@neonchat/common/testing';
+import {
+  startNats,
+  startPostgres,
+  startRedis,
+  createDatabase,
+  freePort,
+  procStatFields,
+  stopChild,
+  type RunningServer,
+} from '@neonchat/common/testing';
 import { waitChildReady } from './load/child-ready.js';
 import { interruptTeardown } from './load/interrupt-teardown.js';
 
@@ -57,16 +65,12 @@ const CLOCK_TICKS = 100;
 const PAGE_BYTES = 4096;
 
 export function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    const rssPages = Number(fields[21]);
-    return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssMiB: (rssPages * PAGE_BYTES) / 2 ** 20 };
-  } catch {
-    return { cpuSeconds: 0, rssMiB: 0 };
-  }
+  const fields = procStatFields(pid);
+  if (!fields) return { cpuSeconds: 0, rssMiB: 0 };
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssMiB: (rssPages * PAGE_BYTES) / 2 ** 20 };
 }
 
 /**
@@ -77,15 +81,11 @@ export function procStat(pid: number): { cpuSeconds: number; rssMiB: number } {
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const servers: RunningServer[] = [];
   const children: ServiceProcess[] = [];
-  let stopped: Promise<void> | undefined;
-  // Once: an interrupt's tear-down and main's `finally` may both ask.
-  const stop = () =>
-    (stopped ??= (async () => {
-      await Promise.all(children.map((c) => c.stop()));
-      await Promise.all(servers.map((s) => s.stop()));
-      release();
-    })());
-  const release = interruptTeardown.add('bench servers', stop);
+  // An interrupt's tear-down and main's `finally` may both ask.
+  const stop = interruptTeardown.stopOnce('bench servers', async () => {
+    await Promise.all(children.map((c) => c.stop()));
+    await Promise.all(servers.map((s) => s.stop()));
+  });
   // A server of its own unless the environment gives its URL.
   const own = async (given: string | undefined, start: () => Promise<RunningServer>): Promise<string> => {
     if (given) return given;

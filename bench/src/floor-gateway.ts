@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { loadNativeUws } from '@neonchat/gateway';
 import { verifyAccessToken } from '@neonchat/common/runtime';
-import type { ErrorFrame } from '@neonchat/common/contracts';
+import { messageSentFrameJson, newMessageFrameJson, type ErrorFrame } from '@neonchat/common/contracts';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import type { Subscription } from '@nats-io/nats-core';
@@ -35,7 +35,7 @@ export function tokenUser(token: string, secret: string): string | undefined {
   }
 }
 
-/** The two frames a stored message makes, as the gateway writes them (`type` first). */
+/** The two frames a stored message makes, as the gateway writes them (common's frame builders). */
 export function messageFrames(
   chatId: string,
   senderId: string,
@@ -47,10 +47,7 @@ export function messageFrames(
   const message =
     `{"id":"${randomUUID()}","chat_id":${JSON.stringify(chatId)},"sender_id":"${senderId}",` +
     `"text":${JSON.stringify(text)},"created_at":"${now.toISOString()}","seq":${seq},"updated_at":null}`;
-  return {
-    sent: `{"type":"message_sent","request_id":${JSON.stringify(requestId)},"status":"delivered","message":${message}}`,
-    delivered: `{"type":"new_message","message":${message}}`,
-  };
+  return { sent: messageSentFrameJson(requestId, message), delivered: newMessageFrameJson(message) };
 }
 
 /** A `message` frame the floor relays, or the contract's `error` frame that refuses it. */

@@ -20,6 +20,27 @@ function fakeHost() {
 }
 
 describe('bench: tear-down on SIGINT/SIGTERM', () => {
+  it('stops a piece once whoever asks first, and an interrupt after its own stop leaves it alone', async () => {
+    const { host } = fakeHost();
+    const teardown = new InterruptTeardown(host);
+    let runs = 0;
+    const stop = teardown.stopOnce('stack', async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      return ++runs;
+    });
+    const [first, second] = await Promise.all([stop(), stop()]);
+    expect([first, second, runs]).to.deep.equal([1, 1, 1]);
+    await teardown.interrupt('SIGINT');
+    expect(runs, 'released once stopped').to.equal(1);
+
+    const other = new InterruptTeardown(fakeHost().host);
+    let stopped = 0;
+    const stopOther = other.stopOnce('session', async () => void (stopped += 1));
+    await other.interrupt('SIGTERM');
+    await stopOther();
+    expect(stopped, 'the interrupt stopped it; its owner asking later gets that stop').to.equal(1);
+  });
+
   it('runs each cleanup once, newest first, then exits with 128 + the signal number', async () => {
     const { host, exits, lines } = fakeHost();
     const teardown = new InterruptTeardown(host);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { warmupNote, warmupSecondsOf, type PhaseResult } from '../src/load/send-phase.js';
-import { gatewayImplOf } from '../src/load/load-session.js';
+import { gatewayImplOf, gatewayReport } from '../src/load/load-session.js';
 
 describe('bench parameters: warm-up and gateway implementation', () => {
   it('warms up 5 s unless told, takes 0 to skip, and refuses what is not a whole number of seconds up to 600', () => {
@@ -29,5 +29,13 @@ describe('bench parameters: warm-up and gateway implementation', () => {
     expect(gatewayImplOf({ gateway_impl: 'floor' })).to.equal('floor');
     expect(() => gatewayImplOf({ gateway_impl: 'nginx' })).to.throw(/expected neonchat or floor/);
     expect(() => gatewayImplOf({ gateway_impl: 'floor', gateway_workers: '2' })).to.throw(/one process per gateway/);
+  });
+
+  it("reports how the gateways ran, with the floor's note only for the floor", () => {
+    expect(gatewayReport({})).to.deep.equal({ parameters: { gateway_workers: 1, gateway_impl: 'neonchat' }, notes: [] });
+    const floor = gatewayReport({ gateway_impl: 'floor' });
+    expect(floor.parameters).to.deep.equal({ gateway_workers: 1, gateway_impl: 'floor' });
+    expect(floor.notes).to.have.length(1);
+    expect(floor.notes[0]).to.match(/floor server .* nothing goes to JetStream or PostgreSQL/);
   });
 });

@@ -4,7 +4,7 @@ import { ConfigError, type GatewayEnv } from '@neonchat/common/runtime';
 
 type GatewayConfig = Static<typeof GatewayEnv>;
 
-/** A worker's GATEWAY_ID is the instance's with `-<n>` appended, within the variable's 100 characters. */
+/** A worker's GATEWAY_ID and INSTANCE_ID are the instance's with `-<n>` appended, within their 100 characters. */
 const MAX_ID_FOR_WORKERS = 96;
 
 /**
@@ -40,7 +40,7 @@ const MIN_WORKER_POOL = 2;
 export function gatewayWorkerEnv(config: GatewayConfig, instance: string, index: number, workers: number): Record<string, string> {
   const n = String(index + 1);
   return {
-    INSTANCE_ID: `${instance.slice(0, 96).replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`,
+    INSTANCE_ID: `${instance.slice(0, MAX_ID_FOR_WORKERS).replace(/[^A-Za-z0-9._-]/g, '_')}-${n}`,
     DATABASE_POOL_MAX: String(Math.max(MIN_WORKER_POOL, Math.ceil(config.DATABASE_POOL_MAX / workers))),
     // 0 is off, for every worker.
     GATEWAY_MAX_BUFFERED_TOTAL_BYTES: String(Math.ceil(config.GATEWAY_MAX_BUFFERED_TOTAL_BYTES / workers)),

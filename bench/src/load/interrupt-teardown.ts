@@ -48,6 +48,22 @@ export class InterruptTeardown {
     };
   }
 
+  /**
+   * A piece's one way to stop: `stop` runs once whoever asks first (its owner, or an interrupt
+   * while it is still added), and every later call gets the same promise. Once it has run, the
+   * interrupt no longer holds it.
+   */
+  stopOnce<T>(name: string, stop: () => Promise<T>): () => Promise<T> {
+    let stopping: Promise<T> | undefined;
+    const once = () =>
+      (stopping ??= stop().then((result) => {
+        release();
+        return result;
+      }));
+    const release = this.add(name, once);
+    return once;
+  }
+
   async interrupt(signal: InterruptSignal): Promise<void> {
     const code = 128 + constants.signals[signal];
     if (this.signal) {

@@ -36,11 +36,6 @@ export function sourceAddress(index: number): string {
   return `127.0.0.${2 + (index % 200)}`;
 }
 
-/**
- * Everything one load run needs, set up and torn down together: a fresh database with
- * fixtures, the service processes, the client workers, a CPU/RSS sampler and a once-a-second
- * count of persisted messages, all on one timeline.
- */
 /** `--set gateway_workers=N`: each gateway as N processes on its port (GATEWAY_WORKERS); 1 by default. */
 export function gatewayWorkersOf(params: Readonly<Record<string, string>>): number {
   const workers = Number(params.gateway_workers ?? 1);
@@ -57,10 +52,23 @@ export function gatewayImplOf(params: Readonly<Record<string, string>>): Gateway
   return impl;
 }
 
-/** A note for the report of a run against the floor server. */
-export const FLOOR_NOTE =
+const FLOOR_NOTE =
   'gateway_impl=floor: the gateways are the floor server (bench/src/floor-gateway.ts), which checks tokens and relays frames over uWS and core NATS, and does nothing else: nothing goes to JetStream or PostgreSQL, and there are no rate limits, validation or overload guard.';
 
+/** What a scenario's report says of how its gateways ran: its parameters, and a note for the floor. */
+export function gatewayReport(params: Readonly<Record<string, string>>): {
+  parameters: { gateway_workers: number; gateway_impl: GatewayImpl };
+  notes: string[];
+} {
+  const impl = gatewayImplOf(params);
+  return { parameters: { gateway_workers: gatewayWorkersOf(params), gateway_impl: impl }, notes: impl === 'floor' ? [FLOOR_NOTE] : [] };
+}
+
+/**
+ * Everything one load run needs, set up and torn down together: a fresh database with
+ * fixtures, the service processes, the client workers, a CPU/RSS sampler and a once-a-second
+ * count of persisted messages, all on one timeline.
+ */
 export class LoadSession {
   private persistedTimer: NodeJS.Timeout | undefined;
   private lastPersisted = 0;
@@ -69,9 +77,11 @@ export class LoadSession {
   stackStartedMs = 0;
   /** `--set background_nice=N`: the persister and PostgreSQL below the message path. */
   readonly background: BackgroundPriority;
-  private closed: Promise<ProcessUsage[]> | undefined;
-  /** An interrupt ends the clients, puts the priorities back and stops the stack, as `close` does. */
-  private readonly releaseInterrupt = interruptTeardown.add('load session', () => this.close());
+  /**
+   * Ends the clients, puts the priorities back and stops the stack; once, whether the scenario's
+   * `finally` or an interrupt's tear-down asks first.
+   */
+  readonly close = interruptTeardown.stopOnce('load session', () => this.closeOnce());
 
   private constructor(
     readonly ctx: ScenarioContext,
@@ -234,18 +244,12 @@ export class LoadSession {
     return this.usage;
   }
 
-  /** Once: after an interrupt's tear-down started it, the scenario's `finally` waits for the same close. */
-  close(): Promise<ProcessUsage[]> {
-    return (this.closed ??= this.closeOnce());
-  }
-
   private async closeOnce(): Promise<ProcessUsage[]> {
     const usage = this.stopSampling();
     this.background.restore();
     await this.pool.close().catch((err: unknown) => this.ctx.log(`closing clients failed: ${String(err)}`));
     await this.stack.stop();
     await this.fixtures.close();
-    this.releaseInterrupt();
     return usage;
   }
 }

@@ -61,15 +61,11 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
   // Tuned as a deployment on one small box would run it (see CO_LOCATED_NATS_GO_ENV).
   const nats: RunningServer = await startNats({ env: CO_LOCATED_NATS_GO_ENV });
   const processes: ServiceProcess[] = [];
-  let stopped: Promise<void> | undefined;
-  // Once: an interrupt's tear-down and the session's close may both ask.
-  const stop = () =>
-    (stopped ??= (async () => {
-      await Promise.all(processes.map((p) => p.stop()));
-      await nats.stop();
-      release();
-    })());
-  const release = interruptTeardown.add('service stack', stop);
+  // An interrupt's tear-down and the session's close may both ask.
+  const stop = interruptTeardown.stopOnce('service stack', async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await nats.stop();
+  });
   const common = {
     NATS_URL: nats.url,
     DATABASE_URL: options.databaseUrl,

@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession, gatewayWorkersOf, gatewayImplOf, FLOOR_NOTE } from '../load/load-session.js';
+import { LoadSession, gatewayReport } from '../load/load-session.js';
 import { runSendPhase, runWarmup, warmupNote, warmupSecondsOf, type PhaseResult } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 
@@ -175,8 +175,7 @@ export const fanoutSaturationScenario: Scenario = {
           rates: rates.join(','),
           step_s: stepS,
           gateways,
-          gateway_workers: gatewayWorkersOf(ctx.params),
-          gateway_impl: gatewayImplOf(ctx.params),
+          ...gatewayReport(ctx.params).parameters,
           warmup_s: warmupS,
           hold_p99_ms: HOLD_P99_MS,
           overload_rate: overloadRate,
@@ -197,7 +196,7 @@ export const fanoutSaturationScenario: Scenario = {
           'A step holds when every acked message reached all other members within the step (plus 1.3 s) and p99 per delivery ≤ 100 ms; the run stops at the first step that does not.',
           'The overload step then offers overload_rate for overload_seconds; the recovery step after it offers the highest holding rate for 5 s to the sockets still open (closed ones are not reopened by the load generator) and holds by the same rule.',
           SERVER_PROCESSES_NOTE,
-          ...(gatewayImplOf(ctx.params) === 'floor' ? [FLOOR_NOTE] : []),
+          ...gatewayReport(ctx.params).notes,
         ],
       };
     } finally {

@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
-import { LoadSession, gatewayWorkersOf, gatewayImplOf, FLOOR_NOTE } from '../load/load-session.js';
+import { LoadSession, gatewayReport } from '../load/load-session.js';
 import { runSendPhase, runWarmup, warmupNote, warmupSecondsOf, type PhaseResult } from '../load/send-phase.js';
 import {
   SERVER_PROCESSES_NOTE,
@@ -154,8 +154,7 @@ export const messagesScenario: Scenario = {
           users: pairs.length * 2,
           chats: chats.length,
           gateways: 2,
-          gateway_workers: gatewayWorkersOf(ctx.params),
-          gateway_impl: gatewayImplOf(ctx.params),
+          ...gatewayReport(ctx.params).parameters,
           warmup_s: warmupS,
           sustain_rate: sustainRate,
           sustain_s: sustainS,
@@ -176,7 +175,7 @@ export const messagesScenario: Scenario = {
           'Load generator and services share the same 2 cores: client CPU is listed with the services.',
           session.background.note(),
           SERVER_PROCESSES_NOTE,
-          ...(gatewayImplOf(ctx.params) === 'floor' ? [FLOOR_NOTE] : []),
+          ...gatewayReport(ctx.params).notes,
         ],
       };
     } finally {

@@ -1,5 +1,5 @@
 import type { Figure, Scenario, ScenarioContext, ScenarioResult } from '../scenario.js';
-import { LoadSession, gatewayWorkersOf, gatewayImplOf, FLOOR_NOTE } from '../load/load-session.js';
+import { LoadSession, gatewayReport } from '../load/load-session.js';
 import { runSendPhase } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
 import type { ProcessUsage } from '../load/process-sampler.js';
@@ -139,8 +139,7 @@ export const socketsScenario: Scenario = {
         quick: ctx.quick,
         hold_s: holdS,
         parts: parts.map((p) => p.label).join(' + '),
-        gateway_workers: gatewayWorkersOf(ctx.params),
-        gateway_impl: gatewayImplOf(ctx.params),
+        ...gatewayReport(ctx.params).parameters,
       },
       figures: parts.flatMap((p) => p.figures),
       timeline,
@@ -152,7 +151,7 @@ export const socketsScenario: Scenario = {
         ...parts.flatMap((p) => p.notes),
         'Each client is its own user (tokens signed by the bench, users and chats written by SQL); source addresses 127.0.0.2–201.',
         SERVER_PROCESSES_NOTE,
-        ...(gatewayImplOf(ctx.params) === 'floor' ? [FLOOR_NOTE] : []),
+        ...gatewayReport(ctx.params).notes,
       ],
     };
   },

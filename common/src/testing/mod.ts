@@ -10,7 +10,7 @@ export {
   TEST_DB_USER,
 } from './servers.js';
 export type { RunningServer } from './servers.js';
-export { processAlive, allPids, childrenOf } from './processes.js';
+export { processAlive, allPids, childrenOf, procStatFields } from './processes.js';
 export { createDatabase, withDatabase } from './database.js';
 export { testEnvironment, type TestEnvironment } from './environment.js';
 export { waitFor, nextEvent } from './wait.js';

@@ -19,13 +19,24 @@ export function allPids(): number[] {
     .map(Number);
 }
 
-function parentOf(pid: number): number {
+/**
+ * The fields of /proc/<pid>/stat after the command name (the name may hold spaces and
+ * parentheses, so it is skipped up to its last `)`): [0] is the state, [1] the parent's pid,
+ * [11] and [12] user and system CPU in clock ticks, [21] the resident pages. Undefined once the
+ * process is gone.
+ */
+export function procStatFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return -1;
+    return undefined;
   }
+}
+
+function parentOf(pid: number): number {
+  const fields = procStatFields(pid);
+  return fields ? Number(fields[1]) : -1;
 }
 
 /** The direct children of a process. */
