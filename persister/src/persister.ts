@@ -157,8 +157,11 @@ export async function createPersister(config: PersisterConfig, options: { logger
   };
   const ensureConsumer = async (): Promise<void> => {
     try {
-      await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
-      await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, tuning);
+      const existing = await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
+      // A consumer made by an earlier version has the filter `chat.*.events`: it goes, its
+      // place in the stream stays (an update keeps the consumer's state).
+      const unfilter = existing.config.filter_subject ? { filter_subject: undefined } : {};
+      await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, { ...tuning, ...unfilter });
     } catch (err) {
       if (!isJetStreamApiError(err, JS_API_CODES.ConsumerNotFound)) throw err;
       await jsm.consumers
@@ -166,7 +169,11 @@ export async function createPersister(config: PersisterConfig, options: { logger
           durable_name: CONSUMERS.persister,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          filter_subject: SUBJECTS.chatEventsWildcard,
+          // No filter: the stream holds only `chat.*.events`, so it would select everything
+          // anyway, and nats-server 2.9 counts a filtered consumer's pending events by scanning
+          // the stream's blocks for the filter. After a stall (the persister paused with tens
+          // of thousands of events behind) it did that for every event it delivered: nats-server
+          // spent a whole core delivering ~75 events a second (docs/BENCHMARKS.md, session 9).
           ...tuning,
         })
         .catch(async (addErr: unknown) => {

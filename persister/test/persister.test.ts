@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   CONSUMERS,
   PersisterEnv,
@@ -87,6 +87,9 @@ describe('persister @integration', function () {
     expect(info.config.ack_wait).to.equal(7 * 1e9);
     expect(info.config.max_ack_pending).to.equal(1234);
     expect(info.config.max_deliver).to.equal(-1);
+    // Unfiltered: the stream holds only chat events, and nats-server 2.9 counts a filtered
+    // consumer's pending events by scanning the stream (slow behind a backlog).
+    expect(info.config.filter_subject ?? '').to.equal('');
     const stream = await (await jetstreamManager(nc)).streams.info(STREAMS.chatEvents);
     expect(stream.config.max_age).to.equal(testServiceConfig(PersisterEnv).NATS_STREAM_MAX_AGE_S * 1e9);
     expect(stream.config.max_bytes).to.equal(testServiceConfig(PersisterEnv).NATS_STREAM_MAX_BYTES);
@@ -98,6 +101,39 @@ describe('persister @integration', function () {
     expect(await metricValue(persister.registry, 'neonchat_persister_batch_size_count')).to.be.greaterThan(0);
     expect(await metricValue(persister.registry, 'neonchat_persister_write_seconds_count')).to.be.greaterThan(0);
     expect(persister.isReady()).to.equal(true);
+  });
+
+  it('takes over a consumer an earlier version made with a filter: the filter goes, its place in the stream stays', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(STREAMS.chatEvents, {
+      durable_name: CONSUMERS.persister,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: SUBJECTS.chatEventsWildcard,
+      ack_wait: 30 * 1e9,
+      max_deliver: -1,
+    });
+    // The earlier version stored and acked the first 50 events (here: acked by hand, not written).
+    const before = messagesFor(50, 'acked before');
+    await publishAll(nc, before);
+    const fetched = await (
+      await jetstream(nc).consumers.get(STREAMS.chatEvents, CONSUMERS.persister)
+    ).fetch({ max_messages: 50, expires: 5000 });
+    for await (const m of fetched) m.ack();
+    await nc.flush();
+    await waitFor(async () => (await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister)).ack_floor.stream_seq === 50, {
+      what: 'the first 50 acked',
+    });
+
+    const after = messagesFor(40, 'after');
+    await publishAll(nc, after);
+    await startPersister();
+    const info = await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
+    expect(info.config.filter_subject ?? '').to.equal('');
+    await waitFor(async () => (await messageCount(db, chatIds)) === 40, { what: 'the 40 later events written' });
+    const { rows } = await db.query<{ text: string }>('select text from messages where chat_id = any($1::uuid[])', [chatIds]);
+    expect(rows.map((r) => r.text).sort()).to.deep.equal(after.map((e) => e.text).sort());
+    expect((await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister)).ack_floor.stream_seq).to.equal(90);
   });
 
   it('loses and duplicates nothing when a replica is killed mid-stream and another takes over', async () => {
