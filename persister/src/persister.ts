@@ -158,8 +158,9 @@ export async function createPersister(config: PersisterConfig, options: { logger
   const ensureConsumer = async (): Promise<void> => {
     try {
       const existing = await jsm.consumers.info(STREAMS.chatEvents, CONSUMERS.persister);
-      // A consumer made by an earlier version has the filter `chat.*.events`: it goes, its
-      // place in the stream stays (an update keeps the consumer's state).
+      // A consumer made by an earlier version has the filter `chat.*.events`: it goes (the
+      // client merges the given fields into the current config, so `undefined` drops it), and
+      // its place in the stream stays (an update keeps the consumer's state).
       const unfilter = existing.config.filter_subject ? { filter_subject: undefined } : {};
       await jsm.consumers.update(STREAMS.chatEvents, CONSUMERS.persister, { ...tuning, ...unfilter });
     } catch (err) {
@@ -169,11 +170,11 @@ export async function createPersister(config: PersisterConfig, options: { logger
           durable_name: CONSUMERS.persister,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          // No filter: the stream holds only `chat.*.events`, so it would select everything
-          // anyway, and nats-server 2.9 counts a filtered consumer's pending events by scanning
-          // the stream's blocks for the filter. After a stall (the persister paused with tens
-          // of thousands of events behind) it did that for every event it delivered: nats-server
-          // spent a whole core delivering ~75 events a second (docs/BENCHMARKS.md, session 9).
+          // No filter: the stream holds only `chat.*.events`, so a filter would select
+          // everything anyway, and nats-server 2.9 counts a filtered consumer's pending events
+          // by scanning the stream's blocks. Behind a backlog of 40,000 events each consumer
+          // info (the lag gauge asks every second) took 35-50 ms of nats-server's one thread,
+          // against under 1 ms unfiltered (docs/BENCHMARKS.md, session 9).
           ...tuning,
         })
         .catch(async (addErr: unknown) => {
