@@ -5,11 +5,13 @@
  *
  * It speaks just the frames the load generator reads: `ready` once a socket follows its chats,
  * and for each `message` frame a `message_sent` to the sender and a `new_message` to the chat's
- * other sockets, both through uWS (one topic per chat, as the gateway's fan-out). It checks the
- * token, but does not store anything, rate-limit, validate beyond `JSON.parse`, or cross NATS: **a measuring tool, never a server to run.** Its chats are read
- * from the bench's database once per socket.
+ * other sockets: through uWS here (one topic per chat, as the gateway's fan-out) and over core
+ * NATS (`floor.<chat>.<pid>`) to the other floor processes. It checks the token and refuses
+ * what it does not relay with the contract's `error` frame, but stores nothing, uses no
+ * JetStream and has no rate limits or overload guard: **a measuring tool, never a server to
+ * run.** Its chats are read from the bench's database once per socket.
  *
- * Environment: GATEWAY_PORT, GATEWAY_METRICS_PORT (`/readyz`), DATABASE_URL, JWT_SECRET.
+ * Environment: GATEWAY_PORT, GATEWAY_METRICS_PORT (`/readyz`), DATABASE_URL, NATS_URL, JWT_SECRET.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';

@@ -92,6 +92,7 @@ export const fanoutSaturationScenario: Scenario = {
     // 1 by default: how far one gateway process carries a room; N shows the same room over N.
     const gateways = Math.max(1, Math.min(8, Number(ctx.params.saturation_gateways ?? 1)));
     const warmupS = warmupSecondsOf(ctx.params);
+    const gateway = gatewayReport(ctx.params);
     const session = await LoadSession.start(ctx, { gateways, workers: 2 });
     try {
       const users = await session.fixtures.createUsers(members, 'sat');
@@ -175,7 +176,7 @@ export const fanoutSaturationScenario: Scenario = {
           rates: rates.join(','),
           step_s: stepS,
           gateways,
-          ...gatewayReport(ctx.params).parameters,
+          ...gateway.parameters,
           warmup_s: warmupS,
           hold_p99_ms: HOLD_P99_MS,
           overload_rate: overloadRate,
@@ -196,7 +197,7 @@ export const fanoutSaturationScenario: Scenario = {
           'A step holds when every acked message reached all other members within the step (plus 1.3 s) and p99 per delivery ≤ 100 ms; the run stops at the first step that does not.',
           'The overload step then offers overload_rate for overload_seconds; the recovery step after it offers the highest holding rate for 5 s to the sockets still open (closed ones are not reopened by the load generator) and holds by the same rule.',
           SERVER_PROCESSES_NOTE,
-          ...gatewayReport(ctx.params).notes,
+          ...gateway.notes,
         ],
       };
     } finally {

@@ -54,6 +54,7 @@ export const messagesScenario: Scenario = {
       .split(',')
       .map(Number);
     const warmupS = warmupSecondsOf(ctx.params);
+    const gateway = gatewayReport(ctx.params);
     const session = await LoadSession.start(ctx, { gateways: 2, workers: 2 });
     try {
       const people = await session.fixtures.createUsers(users, 'msg');
@@ -154,7 +155,7 @@ export const messagesScenario: Scenario = {
           users: pairs.length * 2,
           chats: chats.length,
           gateways: 2,
-          ...gatewayReport(ctx.params).parameters,
+          ...gateway.parameters,
           warmup_s: warmupS,
           sustain_rate: sustainRate,
           sustain_s: sustainS,
@@ -175,7 +176,7 @@ export const messagesScenario: Scenario = {
           'Load generator and services share the same 2 cores: client CPU is listed with the services.',
           session.background.note(),
           SERVER_PROCESSES_NOTE,
-          ...gatewayReport(ctx.params).notes,
+          ...gateway.notes,
         ],
       };
     } finally {

@@ -117,6 +117,7 @@ export const socketsScenario: Scenario = {
   description:
     'Concurrent WebSocket clients: 5,000 on one gateway (seed); --full: the most one gateway process holds (19,900 under the 20,000 open-file cap) and 50,000 over three gateways.',
   async run(ctx): Promise<ScenarioResult> {
+    const gateway = gatewayReport(ctx.params);
     const holdS = Number(ctx.params.sockets_hold_seconds ?? (ctx.quick ? 5 : 20));
     const parts: PartResult[] = [];
     if (ctx.quick) {
@@ -139,7 +140,7 @@ export const socketsScenario: Scenario = {
         quick: ctx.quick,
         hold_s: holdS,
         parts: parts.map((p) => p.label).join(' + '),
-        ...gatewayReport(ctx.params).parameters,
+        ...gateway.parameters,
       },
       figures: parts.flatMap((p) => p.figures),
       timeline,
@@ -151,7 +152,7 @@ export const socketsScenario: Scenario = {
         ...parts.flatMap((p) => p.notes),
         'Each client is its own user (tokens signed by the bench, users and chats written by SQL); source addresses 127.0.0.2–201.',
         SERVER_PROCESSES_NOTE,
-        ...gatewayReport(ctx.params).notes,
+        ...gateway.notes,
       ],
     };
   },
