@@ -112,6 +112,8 @@ describe('web client in Chromium @integration', function () {
     await logIn(bobAgain, bobName);
     await alice.locator('.subtitle[data-presence="online"]').waitFor();
     await openChat(bobAgain, aliceName);
+    // The header shows before the chat's history arrives over REST: wait for its newest message.
+    await expectMessage(bobAgain, 'Hello Alice');
     const seenByBob = await shownMessages(bobAgain);
     expect(seenByBob.map((m) => m.text)).to.deep.equal(['Hi Bob, edited', 'Hello Alice']);
 
