@@ -79,7 +79,8 @@ USER node
 EXPOSE 8082 9082
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEWAY_METRICS_PORT ?? 9082}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "gateway/dist/main.js"]
+# A fixed young generation: half the GC pauses under load (gateway/src/node-flags.ts).
+CMD ["node", "--max-semi-space-size=32", "--min-semi-space-size=32", "gateway/dist/main.js"]
 
 FROM runtime AS persister
 COPY --from=deps-persister /app ./

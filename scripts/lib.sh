@@ -241,19 +241,24 @@ prettify() {
     --ignore pid,hostname,service,instance | sed -u "s/^/$(bold "$color" "$(printf '%-10s' "$name")")| /"
 }
 
+# Node options of the gateway: a fixed young generation, half the GC pauses under load
+# (gateway/src/node-flags.ts says why; its test keeps this list the same as its own).
+GATEWAY_NODE_FLAGS=(--max-semi-space-size=32 --min-semi-space-size=32)
+
 # start_service NAME WORKSPACE COLOR [VAR=VALUE...]: node WORKSPACE/dist/main.js with the extra
 # environment. COLOR set: readable logs on this terminal; COLOR empty: JSON lines to
 # $DATA/log/NAME.log.
 start_service() {
-  local name=$1 workspace=$2 color=$3 pid
+  local name=$1 workspace=$2 color=$3 pid node_flags=()
   shift 3
+  [[ $workspace == gateway ]] && node_flags=("${GATEWAY_NODE_FLAGS[@]}")
   mkdir -p "$DATA/log"
   set -m
   if [[ -n $color ]]; then
-    env "$@" node "$ROOT/$workspace/dist/main.js" 2>&1 | prettify "$name" "$color" &
+    env "$@" node "${node_flags[@]}" "$ROOT/$workspace/dist/main.js" 2>&1 | prettify "$name" "$color" &
     pid=$(jobs -p %+) # the job's group leader: node itself
   else
-    env "$@" node "$ROOT/$workspace/dist/main.js" >>"$DATA/log/$name.log" 2>&1 &
+    env "$@" node "${node_flags[@]}" "$ROOT/$workspace/dist/main.js" >>"$DATA/log/$name.log" 2>&1 &
     pid=$!
   fi
   set +m

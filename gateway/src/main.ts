@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { GatewayEnv, createLogger, instanceName, loadConfigOrExit, runService, runServiceCluster } from '@neonchat/common/runtime';
 import { checkGatewayWorkers, gatewayWorkerCount, gatewayWorkerEnv } from './workers.js';
+import { GATEWAY_NODE_FLAGS, GATEWAY_SEMI_SPACE_MIB, semiSpaceMiB } from './node-flags.js';
 
 // The factory is imported once tracing has started (in runService), so that the
 // instrumentations see pg, ioredis and http load.
@@ -27,6 +28,12 @@ if (cluster.isPrimary && workers > 1) {
     env: GatewayEnv,
     config,
     build: async (config, logger) => {
+      if (semiSpaceMiB() < GATEWAY_SEMI_SPACE_MIB) {
+        logger.warn(
+          { semi_space_mib: semiSpaceMiB(), node_flags: GATEWAY_NODE_FLAGS.join(' ') },
+          'started without the node options of gateway/src/node-flags.ts: expect a p99 about twice as high under load',
+        );
+      }
       const { createGateway } = await load();
       const gateway = await createGateway(config, { logger });
       return { registry: gateway.registry, isReady: () => gateway.isReady(), start: () => gateway.listen(), close: () => gateway.close() };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import {
@@ -13,6 +13,7 @@ import {
   waitFor,
 } from '@neonchat/common/testing';
 import { GatewayHarness, receivedTexts, type TestUser } from './support/gateway-harness.js';
+import { GATEWAY_NODE_FLAGS } from '../src/node-flags.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -33,10 +34,15 @@ function metric(text: string, line: string): number {
   return Number(found.split(' ').pop());
 }
 
-/** The gateway's main.js as `node gateway/dist/main.js` runs it, with the test run's servers. */
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+const NO_FLAGS_WARNING = 'started without the node options';
+
+/** The gateway's main.js as its launchers run it (`node <GATEWAY_NODE_FLAGS> gateway/dist/main.js`), with the test run's servers. */
+function startMain(
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = GATEWAY_NODE_FLAGS,
+): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const servers = testEnvironment();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN], {
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -117,6 +123,12 @@ describe('gateway workers: several processes on one port @integration', function
     }
     const text = await metrics();
     expect(metric(text, 'neonchat_gateway_connections{')).to.equal(24);
+    // Each worker runs with the young generation its parent was started with.
+    for (const pid of workers) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv, `worker ${pid}'s command line`).to.include.members([...GATEWAY_NODE_FLAGS]);
+    }
+    expect(main.output()).to.not.include(NO_FLAGS_WARNING);
     expect(metric(text, 'neonchat_service_workers{state="ready"')).to.equal(2);
     expect(metric(text, 'neonchat_nats_connected{')).to.equal(1);
     await Promise.all(sockets.flatMap((s) => [s.wsA.close(), s.wsB.close()]));
@@ -172,6 +184,21 @@ describe('gateway workers: several processes on one port @integration', function
       long.child.kill('SIGTERM');
     }
     expect(await long.exit).to.equal(0);
+  });
+
+  it('says so when started without its Node options (`node gateway/dist/main.js`), and serves anyway', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const bare = startMain({ GATEWAY_PORT: String(port), GATEWAY_METRICS_PORT: String(opsPort), GATEWAY_ID: 'gw-bare' }, []);
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => undefined))?.status === 200, {
+        what: `the gateway ready (output: ${bare.output().slice(-1000)})`,
+        timeoutMs: 30_000,
+      });
+      expect(bare.output()).to.include(NO_FLAGS_WARNING).and.include(GATEWAY_NODE_FLAGS.join(' '));
+    } finally {
+      bare.child.kill('SIGTERM');
+    }
+    expect(await bare.exit).to.equal(0);
   });
 
   it('refuses several workers on an ephemeral port, naming the variable', async () => {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { childrenOf } from '@neonchat/common/testing';
+import { GATEWAY_NODE_FLAGS } from '@neonchat/gateway/node-flags';
 import type { ScenarioContext } from '../scenario.js';
 import { BenchFixtures, type BenchUser } from './bench-fixtures.js';
 import { interruptTeardown } from './interrupt-teardown.js';
@@ -52,16 +53,33 @@ export function gatewayImplOf(params: Readonly<Record<string, string>>): Gateway
   return impl;
 }
 
+/**
+ * `--set gateway_node_flags="…"`: the Node options a gateway is started with, in place of the
+ * ones every launcher passes (GATEWAY_NODE_FLAGS: a fixed young generation); an empty value
+ * starts it with Node's defaults, to measure what they cost.
+ */
+export function gatewayNodeFlagsOf(params: Readonly<Record<string, string>>): readonly string[] {
+  const given = params.gateway_node_flags;
+  if (given === undefined) return GATEWAY_NODE_FLAGS;
+  const flags = given.split(' ').filter(Boolean);
+  const bad = flags.find((f) => !f.startsWith('--'));
+  if (bad !== undefined) throw new Error(`--set gateway_node_flags: expected Node options (--name=value), got ${bad}`);
+  return flags;
+}
+
 const FLOOR_NOTE =
   'gateway_impl=floor: the gateways are the floor server (bench/src/floor-gateway.ts), which checks tokens and relays frames over uWS and core NATS, and does nothing else: nothing goes to JetStream or PostgreSQL, and there are no rate limits, validation or overload guard.';
 
 /** What a scenario's report says of how its gateways ran: its parameters, and a note for the floor. */
 export function gatewayReport(params: Readonly<Record<string, string>>): {
-  parameters: { gateway_workers: number; gateway_impl: GatewayImpl };
+  parameters: { gateway_workers: number; gateway_impl: GatewayImpl; gateway_node_flags: string };
   notes: string[];
 } {
   const impl = gatewayImplOf(params);
-  return { parameters: { gateway_workers: gatewayWorkersOf(params), gateway_impl: impl }, notes: impl === 'floor' ? [FLOOR_NOTE] : [] };
+  return {
+    parameters: { gateway_workers: gatewayWorkersOf(params), gateway_impl: impl, gateway_node_flags: gatewayNodeFlagsOf(params).join(' ') },
+    notes: impl === 'floor' ? [FLOOR_NOTE] : [],
+  };
 }
 
 /**
@@ -111,6 +129,7 @@ export class LoadSession {
         ...(serviceNodeArgs.length ? { serviceNodeArgs } : {}),
         gatewayWorkers,
         gatewayImpl: gatewayImplOf(ctx.params),
+        gatewayNodeArgs: gatewayNodeFlagsOf(ctx.params),
       });
       const pool = WorkerPool.start(options.workers, profileDir);
       const sampled = [

@@ -16,6 +16,8 @@ export interface StackOptions {
   readonly profileDir?: string;
   /** Node.js options for the gateways and the persister (e.g. `--trace-gc`, `--max-semi-space-size=32`). */
   readonly serviceNodeArgs?: readonly string[];
+  /** The gateways' own Node options, before serviceNodeArgs (GATEWAY_NODE_FLAGS, as every launcher passes them). */
+  readonly gatewayNodeArgs?: readonly string[];
   /** GATEWAY_WORKERS of each gateway (1 unless asked: one process per gateway, as the figures so far). */
   readonly gatewayWorkers?: number;
   /**
@@ -76,9 +78,10 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
   // Node options of a service: node_args, then a CPU profile with profile_dir. A gateway's
   // workers inherit its options: with several, Node's own name (with the pid) keeps each
   // process's profile instead of one overwriting the others.
-  const nodeOptionsFor = (name: string, processes = 1) => {
+  const nodeOptionsFor = (name: string, processes = 1, own: readonly string[] = []) => {
     const profileName = processes > 1 ? [] : [`--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
     const nodeArgs = [
+      ...own,
       ...(options.serviceNodeArgs ?? []),
       ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, ...profileName] : []),
     ];
@@ -118,7 +121,8 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
           },
           metricsPort,
           {
-            ...nodeOptionsFor(`gateway-${i + 1}`, options.gatewayWorkers ?? 1),
+            // The floor gets the gateway's options too: the same runtime, so only the code differs.
+            ...nodeOptionsFor(`gateway-${i + 1}`, options.gatewayWorkers ?? 1, options.gatewayNodeArgs),
             ...(options.gatewayImpl === 'floor' ? { script: FLOOR_SCRIPT } : {}),
           },
         ),
