@@ -28,9 +28,10 @@ if (cluster.isPrimary && workers > 1) {
     env: GatewayEnv,
     config,
     build: async (config, logger) => {
-      if (semiSpaceMiB() < GATEWAY_SEMI_SPACE_MIB) {
+      const semiSpace = semiSpaceMiB();
+      if (semiSpace < GATEWAY_SEMI_SPACE_MIB) {
         logger.warn(
-          { semi_space_mib: semiSpaceMiB(), node_flags: GATEWAY_NODE_FLAGS.join(' ') },
+          { semi_space_mib: semiSpace, node_flags: GATEWAY_NODE_FLAGS.join(' ') },
           'started without the node options of gateway/src/node-flags.ts: expect a p99 about twice as high under load',
         );
       }

@@ -7,11 +7,13 @@ import { expect } from 'chai';
 import { GATEWAY_NODE_FLAGS, GATEWAY_SEMI_SPACE_MIB } from '../src/node-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SEMI_SPACE = `process.stdout.write(String(require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576))`;
+/** The built module, as the gateway's own start-up check reads it. */
+const NODE_FLAGS_JS = new URL('../dist/node-flags.js', import.meta.url).href;
 
-/** One semi-space of a fresh `node` started with these options, in MiB. */
+/** One semi-space of a fresh `node` started with these options, in MiB (`semiSpaceMiB` in that process). */
 function semiSpaceWith(flags: readonly string[]): number {
-  return Number(execFileSync(process.execPath, [...flags, '-e', SEMI_SPACE], { encoding: 'utf8' }));
+  const script = `const { semiSpaceMiB } = await import(${JSON.stringify(NODE_FLAGS_JS)}); process.stdout.write(String(semiSpaceMiB()));`;
+  return Number(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
 describe('the gateway’s Node options (a fixed young generation)', () => {
