@@ -1,6 +1,5 @@
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { NeonError, type MembershipChangedEvent } from '@neonchat/common/contracts';
 import { chatDetailsSchema, createChatSchema, listChatsSchema, renameChatSchema } from '../schemas/chats.js';
 import { findOrCreateDirectChat } from '../domain/direct-chats.js';
@@ -10,8 +9,6 @@ import type { MembershipAnnouncer } from '../domain/membership-announcer.js';
 import type { PresenceLookup } from '../domain/presence-lookup.js';
 
 export interface ChatRouteDeps {
-  readonly orm: MikroORM;
-  readonly authenticate: preHandlerHookHandler;
   readonly announcer: MembershipAnnouncer;
   readonly presence: PresenceLookup;
 }
@@ -22,16 +19,13 @@ function missing(field: string, why: string): NeonError {
 
 export async function chatRoutes(fastify: FastifyInstance, deps: ChatRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', deps.authenticate);
-
   app.post('/chats', { schema: createChatSchema }, async (request, reply) => {
-    const em = deps.orm.em.fork();
     const body = request.body;
     const callerId = request.auth.user_id;
     if (body.type === 'group' || body.type === 'channel') {
       if (body.partner_id !== undefined) throw missing('partner_id', `not allowed for a ${body.type}`);
       if (body.name === undefined) throw missing('name', `is required for a ${body.type}`);
-      const { chat, announcements } = await createGroupChat(em, callerId, {
+      const { chat, announcements } = await createGroupChat(request.repos, callerId, {
         type: body.type,
         name: body.name,
         memberIds: body.member_ids ?? [],
@@ -42,7 +36,7 @@ export async function chatRoutes(fastify: FastifyInstance, deps: ChatRouteDeps):
     if (body.partner_id === undefined) throw missing('partner_id', 'is required for a direct chat');
     if (body.name !== undefined) throw missing('name', 'not allowed for a direct chat');
     if (body.member_ids !== undefined) throw missing('member_ids', 'not allowed for a direct chat');
-    const chat = await findOrCreateDirectChat(em, callerId, body.partner_id);
+    const chat = await findOrCreateDirectChat(request.repos, callerId, body.partner_id);
     if (chat.created) {
       const at = chat.createdAt.toISOString();
       deps.announcer.announce(
@@ -68,7 +62,7 @@ export async function chatRoutes(fastify: FastifyInstance, deps: ChatRouteDeps):
   });
 
   app.get('/chats', { schema: listChatsSchema }, async (request) =>
-    listChats(deps.orm.em.fork(), deps.presence, request.auth.user_id, {
+    listChats(request.repos, deps.presence, request.auth.user_id, {
       limit: request.query.limit,
       offset: request.query.offset,
       unreadOnly: request.query.unread_only,
@@ -76,10 +70,10 @@ export async function chatRoutes(fastify: FastifyInstance, deps: ChatRouteDeps):
   );
 
   app.get('/chats/:chat_id', { schema: chatDetailsSchema }, async (request) =>
-    loadChatDetails(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id),
+    loadChatDetails(request.repos, request.params.chat_id, request.auth.user_id),
   );
 
   app.patch('/chats/:chat_id', { schema: renameChatSchema }, async (request) =>
-    renameChat(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.body.name),
+    renameChat(request.repos, request.params.chat_id, request.auth.user_id, request.body.name),
   );
 }
