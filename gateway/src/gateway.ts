@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from 'typebox';
 import pg from 'pg';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import {
-  ChatEventPublisher,
   type GatewayEnv,
   connectNats,
   createLogger,
@@ -14,7 +12,7 @@ import {
   type Logger,
   watchNatsConnection,
 } from '@neonchat/common/runtime';
-import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type TypingEventFrame } from '@neonchat/common/contracts';
+import type { TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
 import { loadNativeUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
@@ -34,7 +32,9 @@ import { subscribeBus } from './bus-subscriptions.js';
 import { createFrameHandlers } from './frame-handlers.js';
 import { FrameRouter } from './frame-router.js';
 import { TypingTracker, type TypingPublisher } from './typing-tracker.js';
-import { readChatEvents } from './stream-reader.js';
+import { ChatStreamReader } from './stream-reader.js';
+import type { ChatBus } from './bus/chat-bus.js';
+import { NatsChatBus } from './bus/nats-chat-bus.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -88,15 +88,15 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const nc = await connectNats({ url: config.NATS_URL, name: `neonchat-gateway-${gatewayId}`, logger });
   watchNatsConnection(registry, nc);
   await verifyStreams(nc, { timeoutMs: STREAM_WAIT_MS, logger });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
+  const bus = await NatsChatBus.over(nc, logger, config.GATEWAY_PUBLISH_TIMEOUT_MS);
+  const reader = new ChatStreamReader(bus, () => metrics.drops.inc({ reason: 'malformed' }), logger);
 
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
   const outbound = new Outbound(sockets, config.GATEWAY_MAX_BACKPRESSURE_BYTES, metrics, logger);
-  const publisher = new ChatEventPublisher(nc, jsm, config.GATEWAY_PUBLISH_TIMEOUT_MS);
+  const publisher = bus.events;
   const overload = new OverloadGuard(overloadSettingsOf(config), sockets, outbound, metrics, publisher);
-  const presence = new PresenceReporter(nc, gatewayId, logger, () => metrics.internalErrors.inc({ where: 'presence_report' }));
+  const presence = new PresenceReporter(bus, gatewayId, logger, () => metrics.internalErrors.inc({ where: 'presence_report' }));
   const presenceIndex = new PresenceIndex(
     (chatIds) => memberships.membersOf(chatIds),
     (err) => {
@@ -104,11 +104,11 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       logger.error({ err }, 'could not load chat members for presence');
     },
   );
-  const typing = new TypingTracker(typingPublisher(nc, metrics, logger));
+  const typing = new TypingTracker(typingPublisher(bus, metrics, logger));
   const hub = new ChatHub({
-    nc,
+    bus,
     readGap: async (chatId, afterSeq, onEvent) => {
-      await readChatEvents(js, jsm, chatId, { fromSeq: afterSeq + 1 }, onEvent);
+      await reader.read(chatId, { fromSeq: afterSeq + 1 }, onEvent);
     },
     app,
     sockets,
@@ -118,7 +118,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     metrics,
     logger,
   });
-  const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
+  const catchUp = new CatchUp({ reader, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
     createFrameHandlers({
       publisher,
@@ -155,7 +155,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     metrics,
     logger,
   });
-  subscribeBus({ nc, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
+  subscribeBus({ bus, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
   presence.startHeartbeats(config.GATEWAY_PRESENCE_HEARTBEAT_S * 1000, () =>
     Array.from(sockets.all(), (ws) => {
       const s = ws.getUserData();
@@ -181,7 +181,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
 
   let listenSocket: us_listen_socket | false = false;
   let port = 0;
-  const isReady = () => connections.accepting && !nc.isClosed() && !nc.isDraining() && listenSocket !== false;
+  const isReady = () => connections.accepting && bus.usable && listenSocket !== false;
   app.get('/healthz', (res) => {
     res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
   });
@@ -230,25 +230,18 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       outbound.stop();
       overload.stop();
       presence.stop();
-      await nc.drain().catch(async (err: unknown) => {
-        // NATS is away: close for good, or its reconnect timers keep the process alive.
-        logger.error({ err }, 'nats drain failed');
-        await nc.close();
-      });
+      await bus.close();
       await pool.end();
     },
   };
 }
 
 /** Typing goes on core NATS only, never stored; the origin header lets fan-out skip the typist's socket. */
-function typingPublisher(nc: NatsConnection, metrics: GatewayMetrics, logger: Logger): TypingPublisher {
+function typingPublisher(bus: ChatBus, metrics: GatewayMetrics, logger: Logger): TypingPublisher {
   return (chatId, userId, isTyping, origin) => {
-    if (nc.isClosed()) return;
     const frame: TypingEventFrame = { type: 'typing', user_id: userId, chat_id: chatId, is_typing: isTyping };
-    const headers = natsHeaders();
-    headers.set(ORIGIN_CONNECTION_HEADER, origin);
     try {
-      nc.publish(SUBJECTS.liveTyping(chatId), JSON.stringify(frame), { headers });
+      bus.publishTyping(chatId, JSON.stringify(frame), origin);
     } catch (err) {
       metrics.internalErrors.inc({ where: 'typing_publish' });
       logger.warn({ err, chat_id: chatId }, 'typing not published');
