@@ -28,6 +28,11 @@ export class ChatStreamReader {
     private readonly logger: Logger,
   ) {}
 
+  /** The live feed's repair of a hole: everything after `afterSeq`. */
+  readonly gapReader = async (chatId: string, afterSeq: number, onEvent: StoredEventHandler): Promise<void> => {
+    await this.read(chatId, { fromSeq: afterSeq + 1 }, onEvent);
+  };
+
   read(chatId: string, range: StreamRange, onEvent: StoredEventHandler): Promise<StreamRangeResult> {
     return this.bus.readRange(chatId, range, (seq, data) => {
       const event = decodeChatEvent(data);

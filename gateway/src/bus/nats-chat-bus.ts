@@ -11,7 +11,8 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { NeonError, ORIGIN_CONNECTION_HEADER, STREAMS, SUBJECTS } from '@neonchat/common/contracts';
-import { ChatEventPublisher, HeaderView, type Logger } from '@neonchat/common/runtime';
+import type { Registry } from 'prom-client';
+import { ChatEventPublisher, HeaderView, connectNats, verifyStreams, watchNatsConnection, type Logger } from '@neonchat/common/runtime';
 import type { BusSubscription, ChatBus, LiveHandler, StoredRecordHandler, StreamRange, StreamRangeResult } from './chat-bus.js';
 
 /** Stored events are small; a pull of this many keeps a range read streaming without a round trip each. */
@@ -35,6 +36,22 @@ export class NatsChatBus implements ChatBus {
     this.events = new ChatEventPublisher(nc, jsm, publishTimeoutMs);
   }
 
+  /** Connects (reconnecting for ever, as every service), counts the connection's state in `registry`, waits for the chat stream. */
+  static async connect(options: {
+    url: string;
+    name: string;
+    registry: Registry;
+    logger: Logger;
+    publishTimeoutMs: number;
+    streamWaitMs: number;
+  }): Promise<NatsChatBus> {
+    const nc = await connectNats({ url: options.url, name: options.name, logger: options.logger });
+    watchNatsConnection(options.registry, nc);
+    await verifyStreams(nc, { timeoutMs: options.streamWaitMs, logger: options.logger });
+    return NatsChatBus.over(nc, options.logger, options.publishTimeoutMs);
+  }
+
+  /** Over a connection made elsewhere (tests). */
   static async over(nc: NatsConnection, logger: Logger, publishTimeoutMs: number): Promise<NatsChatBus> {
     return new NatsChatBus(nc, jetstream(nc), await jetstreamManager(nc), logger, publishTimeoutMs);
   }
