@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 SERVICES := common api gateway persister presence bench web
 
-.PHONY: help deps build dev cluster test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
+.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -20,6 +20,18 @@ dev: ## run the whole system locally (servers + services); Ctrl-C stops it
 
 cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways, 2 persisters, Prometheus; Ctrl-C stops it
 	scripts/cluster.sh
+
+cluster-restart: ## stop one instance of the running make cluster and start it again: NAME=gateway-2
+	scripts/instance.sh restart "$(NAME)"
+
+cluster-stop: ## stop one instance of the running make cluster and keep it stopped: NAME=nats-2
+	scripts/instance.sh stop "$(NAME)"
+
+cluster-start: ## start a held instance of the running make cluster again: NAME=nats-2
+	scripts/instance.sh start "$(NAME)"
+
+dev-restart: ## restart one process of the running make dev: NAME=gateway (or nats, postgres, ...)
+	STACK_DIR="$${STACK_DIR:-.dev}" scripts/instance.sh restart "$(NAME)"
 
 test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
 	npx mocha 'test/deploy/**/*.test.ts'

@@ -9,8 +9,12 @@
 #
 # Everything listens on 127.0.0.1, in a block of ports from CLUSTER_PORT_BASE (24000); the data
 # and the logs (JSON lines, one file per instance) are under .cluster/. Ctrl-C (or SIGTERM)
-# stops everything in reverse order. An instance that exits (or is killed) is reported and the
-# rest keep running: that is what the cluster is for. `make clean-cluster` deletes the data.
+# (once or more) stops everything in reverse order. An instance that exits (or is killed) is
+# started again with a back-off (1 s, doubling to 30 s), as a supervisor would, and the rest keep
+# running: that is what the cluster is for. One instance is stopped, held or restarted by name
+# with scripts/instance.sh (`make cluster-restart NAME=gateway-2`, `cluster-stop`, `cluster-start`).
+# Logs are rotated by size (LOG_ROTATE_MB, default 20; LOG_ROTATE_KEEP copies, default 3).
+# `make clean-cluster` deletes the data.
 #
 # Settings (environment, or .env at the root):
 #   CLUSTER_PORT_BASE=24000   first port of the block (the layout is printed at start)
@@ -79,22 +83,30 @@ export PERSISTER_ACK_WAIT_S=${PERSISTER_ACK_WAIT_S:-10}
 # NODE_ENV=production refuses the development secret only if it is weak; ours is random.
 
 # --- NATS: three nodes, one JetStream cluster ----------------------------------------------
-start_nats_cluster() {
-  local routes=() i name
+# start_nats_node I: node I+1 (0-based I), not waited for.
+start_nats_node() {
+  local i=$1 routes=() p name=nats-$(($1 + 1))
   for p in "${NATS_ROUTE[@]}"; do routes+=("nats://127.0.0.1:$p"); done
-  for i in 0 1 2; do
-    name=nats-$((i + 1))
-    mkdir -p "$DATA/$name"
-    start_server "$name" TERM env "GOMAXPROCS=$NATS_GOMAXPROCS" "GOGC=$NATS_GOGC" \
-      "$(find_binary nats-server)" -js -n "$name" -a 127.0.0.1 \
-      -p "${NATS_CLIENT[i]}" -m "${NATS_MONITOR[i]}" -sd "$DATA/$name" \
-      --cluster_name neonchat --cluster "nats://127.0.0.1:${NATS_ROUTE[i]}" \
-      --routes "$(IFS=,; echo "${routes[*]}")"
-  done
-  # Healthy once JetStream is up and the meta group has a leader (needs a quorum of nodes).
-  for i in 0 1 2; do
-    wait_ready "nats-$((i + 1))" "$(pid_of "nats-$((i + 1))")" http_ok "http://127.0.0.1:${NATS_MONITOR[i]}/healthz"
-  done
+  mkdir -p "$DATA/$name"
+  start_server "$name" TERM env "GOMAXPROCS=$NATS_GOMAXPROCS" "GOGC=$NATS_GOGC" \
+    "$(find_binary nats-server)" -js -n "$name" -a 127.0.0.1 \
+    -p "${NATS_CLIENT[i]}" -m "${NATS_MONITOR[i]}" -sd "$DATA/$name" \
+    --cluster_name neonchat --cluster "nats://127.0.0.1:${NATS_ROUTE[i]}" \
+    --routes "$(IFS=,; echo "${routes[*]}")"
+}
+
+# Healthy once JetStream is up and the meta group has a leader (needs a quorum of nodes).
+wait_nats_node() {
+  wait_ready "nats-$(($1 + 1))" "$(pid_of "nats-$(($1 + 1))")" http_ok "http://127.0.0.1:${NATS_MONITOR[$1]}/healthz"
+}
+
+# restart_nats_node I: a node started again (by supervise) rejoins the running two.
+restart_nats_node() { start_nats_node "$1" && wait_nats_node "$1"; }
+
+start_nats_cluster() {
+  local i
+  for i in 0 1 2; do managed "nats-$((i + 1))" start_nats_node "$i"; STARTER[nats-$((i + 1))]="restart_nats_node $i"; done
+  for i in 0 1 2; do wait_nats_node "$i"; done
 }
 
 # --- HAProxy -------------------------------------------------------------------------------
@@ -194,23 +206,23 @@ YML
 # --- start ---------------------------------------------------------------------------------
 say "nats       3 nodes, JetStream cluster 'neonchat'"
 start_nats_cluster
-start_postgres "$PG_PORT"
-start_redis redis "$REDIS_PORT"
+managed postgres start_postgres "$PG_PORT"
+managed redis start_redis redis "$REDIS_PORT"
 migrate_and_provision
 
 for i in 0 1; do
-  start_service "persister-$((i + 1))" persister "" INSTANCE_ID="persister-$((i + 1))" \
+  managed "persister-$((i + 1))" start_service "persister-$((i + 1))" persister "" INSTANCE_ID="persister-$((i + 1))" \
     PERSISTER_METRICS_PORT="${PERSISTER_OPS[i]}"
 done
-start_service presence-1 presence "" INSTANCE_ID=presence-1 PRESENCE_METRICS_PORT="$PRESENCE_OPS"
+managed presence-1 start_service presence-1 presence "" INSTANCE_ID=presence-1 PRESENCE_METRICS_PORT="$PRESENCE_OPS"
 # gateway-1 as one process, gateway-2 as two workers on its port: both shapes behind the
 # balancer (GATEWAY_WORKERS, when set, applies to both).
 for i in 0 1; do
-  start_service "gateway-$((i + 1))" gateway "" INSTANCE_ID="gateway-$((i + 1))" GATEWAY_ID="gateway-$((i + 1))" \
+  managed "gateway-$((i + 1))" start_service "gateway-$((i + 1))" gateway "" INSTANCE_ID="gateway-$((i + 1))" GATEWAY_ID="gateway-$((i + 1))" \
     GATEWAY_WORKERS="${GATEWAY_WORKERS:-$((i + 1))}" GATEWAY_PORT="${GATEWAY_PORTS[i]}" GATEWAY_METRICS_PORT="${GATEWAY_OPS[i]}"
 done
 for i in 0 1; do
-  start_service "api-$((i + 1))" api "" INSTANCE_ID="api-$((i + 1))" API_PORT="${API_PORTS[i]}" \
+  managed "api-$((i + 1))" start_service "api-$((i + 1))" api "" INSTANCE_ID="api-$((i + 1))" API_PORT="${API_PORTS[i]}" \
     API_TRUSTED_PROXIES=127.0.0.1 WEB_WS_URL="ws://127.0.0.1:$LB_WS/ws"
 done
 for i in 0 1; do
@@ -222,15 +234,22 @@ wait_ready presence-1 "$(pid_of presence-1)" http_ok "http://127.0.0.1:$PRESENCE
 
 write_haproxy_cfg
 "$HAPROXY" -c -q -f "$DATA/haproxy.cfg" || die "haproxy.cfg is invalid ($DATA/haproxy.cfg)"
-start_server haproxy TERM "$HAPROXY" -db -f "$DATA/haproxy.cfg"
+start_haproxy() {
+  start_server haproxy TERM "$HAPROXY" -db -f "$DATA/haproxy.cfg"
+  wait_ready haproxy "$(pid_of haproxy)" http_ok "http://127.0.0.1:$LB_STATS/"
+}
+managed haproxy start_haproxy
 wait_ready haproxy "$(pid_of haproxy)" http_ok "http://127.0.0.1:$LB_API/readyz"
 
 write_prometheus_yml
 mkdir -p "$DATA/prometheus"
-start_server prometheus TERM "$PROMETHEUS" --config.file="$DATA/prometheus.yml" \
-  --storage.tsdb.path="$DATA/prometheus" --web.listen-address="127.0.0.1:$PROM_PORT" \
-  --storage.tsdb.retention.time=2d
-wait_ready prometheus "$(pid_of prometheus)" http_ok "http://127.0.0.1:$PROM_PORT/-/ready"
+start_prometheus() {
+  start_server prometheus TERM "$PROMETHEUS" --config.file="$DATA/prometheus.yml" \
+    --storage.tsdb.path="$DATA/prometheus" --web.listen-address="127.0.0.1:$PROM_PORT" \
+    --storage.tsdb.retention.time=2d
+  wait_ready prometheus "$(pid_of prometheus)" http_ok "http://127.0.0.1:$PROM_PORT/-/ready"
+}
+managed prometheus start_prometheus
 
 cat <<EOT
 
@@ -251,19 +270,5 @@ cat <<EOT
 EOT
 printf '%s\n' "$BASE" >"$DATA/ready"
 
-# Until Ctrl-C. An instance that exits is reported once; the rest keep running.
-declare -A reported=()
-while :; do
-  wait -n 2>/dev/null || true
-  alive=0
-  for i in "${!PIDS[@]}"; do
-    if kill -0 "${PIDS[i]}" 2>/dev/null; then
-      alive=1
-    elif [[ -z ${reported[$i]:-} ]]; then
-      reported[$i]=1
-      say "${NAMES[i]} exited (log: $DATA/log/${NAMES[i]}.log); the rest keep running"
-    fi
-  done
-  ((alive)) || die "every instance has exited"
-  sleep 0.2
-done
+# Until Ctrl-C: an instance that exits is started again (scripts/lib.sh, supervise).
+supervise
