@@ -96,11 +96,15 @@ export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 
 managed nats start_nats
 managed postgres start_postgres "$PG_PORT"
-say "postgres   $DATABASE_URL (data in $DATA/pg)"
+setup_backups "$PG_PORT"
+say "postgres   $DATABASE_URL (data in $DATA/pg; WAL archived to pgBackRest, make backup / make restore)"
 managed redis start_redis redis "$REDIS_PORT"
 say "redis      $REDIS_URL"
 
 migrate_and_provision
+PERSISTERS=persister API_URL=http://127.0.0.1:$API_PORT/api/v1 WS_URL=ws://127.0.0.1:$GATEWAY_PORT/ws
+[[ ${DEV_SERVERS_ONLY:-0} != 1 ]] || PERSISTERS=""
+write_stack_env NATS_URL DATABASE_URL PG_PORT PERSISTERS API_URL WS_URL
 
 if [[ ${DEV_SERVERS_ONLY:-0} == 1 ]]; then
   say "DEV_SERVERS_ONLY=1: the services are not started"

@@ -8,3 +8,5 @@ export { classifyWriteFailure, retryDelayMs } from './write-failure.js';
 export type { WriteFailure } from './write-failure.js';
 export { BatchLanes, laneOf, systemClock } from './batch-lanes.js';
 export type { LaneClock, LaneSettings, BatchWriter } from './batch-lanes.js';
+export { rewindPersister } from './replay.js';
+export type { RewindOptions, RewindResult } from './replay.js';

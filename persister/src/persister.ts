@@ -25,6 +25,7 @@ import { writeBatch } from './event-writer.js';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { classifyWriteFailure, retryDelayMs } from './write-failure.js';
 import { BatchLanes } from './batch-lanes.js';
+import { watchStreamUsage } from './stream-usage.js';
 
 export type PersisterConfig = Static<typeof PersisterEnv>;
 
@@ -385,6 +386,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
   }
   const lagTimer = setInterval(() => void refreshLag(), LAG_INTERVAL_MS);
   lagTimer.unref();
+  const streamUsage = watchStreamUsage(registry, jsm, logger);
 
   return {
     registry,
@@ -401,6 +403,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
       if (closing) return;
       closing = true;
       clearInterval(lagTimer);
+      streamUsage.stop();
       // Stop pulling first: what is already here is written and acked below. Events the
       // server sent after this are redelivered to another replica after the ack wait.
       await messages?.close();
