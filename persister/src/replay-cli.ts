@@ -19,9 +19,10 @@ if (config.PERSISTER_REPLAY_FROM !== undefined) {
     process.exit(1);
   }
 }
-const nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister-replay', logger });
 const db = new pg.Client({ connectionString: config.DATABASE_URL });
+let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
 try {
+  nc = await connectNats({ url: config.NATS_URL, name: 'neonchat-persister-replay', logger });
   await db.connect();
   const result = await rewindPersister(nc, db, { marginS: config.PERSISTER_REPLAY_MARGIN_S, ...(from ? { from } : {}) });
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -31,5 +32,5 @@ try {
   process.exitCode = 1;
 } finally {
   await db.end().catch(() => undefined);
-  await nc.close();
+  await nc?.close();
 }
