@@ -35,7 +35,9 @@ describe('web client live updates in Chromium @integration', function () {
   };
 
   before(async () => {
-    [system, browser] = await Promise.all([WebSystem.start(), launchChromium()]);
+    // A reload takes longer than the other browser tests' 200 ms grace: with the default-like
+    // grace here, a reloaded page's user never goes offline in between, as in production.
+    [system, browser] = await Promise.all([WebSystem.start({ PRESENCE_OFFLINE_GRACE_MS: 5000 }), launchChromium()]);
   });
 
   afterEach(async () => {
@@ -84,6 +86,21 @@ describe('web client live updates in Chromium @integration', function () {
     });
     await waitOnline(aPage);
     await aPage.locator('.subtitle[data-presence="online"]').waitFor({ timeout: 15_000 });
+  });
+
+  it('shows the partner online right after they reload, never away', async () => {
+    const { aPage, bPage } = await pair('reload');
+    await aPage.locator('.subtitle[data-presence="online"]').waitFor();
+    await bPage.reload();
+    await waitOnline(bPage);
+    const seen = new Set<string>();
+    const until = Date.now() + 2500;
+    while (Date.now() < until) {
+      seen.add((await aPage.locator('.subtitle').getAttribute('data-presence')) ?? '');
+      await aPage.waitForTimeout(50);
+    }
+    expect([...seen], 'what Alice saw of Bob while and after he reloaded').to.not.include('away');
+    expect(await aPage.locator('.subtitle').getAttribute('data-presence')).to.equal('online');
   });
 
   it('updates the chat list preview when the newest message is edited, open or not', async () => {
