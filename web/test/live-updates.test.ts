@@ -103,6 +103,34 @@ describe('web client live updates in Chromium @integration', function () {
     expect(await aPage.locator('.subtitle').getAttribute('data-presence')).to.equal('online');
   });
 
+  it('shows read marks (✓✓) after a reload', async () => {
+    const { b, aPage, bPage } = await pair('ticks');
+    await sendMessage(aPage, 'read me');
+    await expectMessage(bPage, 'read me');
+    const ticks = aPage.locator('.msg.mine', { hasText: 'read me' }).locator('.ticks');
+    await ticks.and(aPage.locator('[title="read"]')).waitFor();
+    await aPage.reload();
+    await waitOnline(aPage);
+    await openChat(aPage, b.username);
+    await expectMessage(aPage, 'read me');
+    await ticks.and(aPage.locator('[title="read"]')).waitFor({ timeout: 5000 });
+  });
+
+  it('marks a message read at once, before the persister has stored it', async () => {
+    const { aPage, bPage } = await pair('unstored');
+    const refused: string[] = [];
+    bPage.on('response', (res) => {
+      if (res.url().endsWith('/read') && res.status() >= 400) refused.push(`${res.status()} ${res.url()}`);
+    });
+    await system.pausePersister(async () => {
+      await sendMessage(aPage, 'not in PostgreSQL yet');
+      await expectMessage(bPage, 'not in PostgreSQL yet');
+      // Bob has the chat open: the page marks it read; Alice sees it read while nothing is stored.
+      await aPage.locator('.msg.mine', { hasText: 'not in PostgreSQL yet' }).locator('.ticks[title="read"]').waitFor();
+    });
+    expect(refused, 'no refused read mark').to.deep.equal([]);
+  });
+
   it('updates the chat list preview when the newest message is edited, open or not', async () => {
     const { b, aPage, bPage } = await pair('preview');
     await sendMessage(aPage, 'before the edit');

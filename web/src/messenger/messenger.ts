@@ -362,7 +362,7 @@ export class Messenger implements MessengerActions {
     state.markedRead.set(chatId, newest.seq);
     state.updateChat(chatId, (c) => (c.unread_count = 0));
     this.chatList.render();
-    this.rest.markRead(chatId, newest.id).catch(() => state.markedRead.delete(chatId));
+    this.rest.markRead(chatId, newest.id, newest.seq).catch(() => state.markedRead.delete(chatId));
   }
 
   private refreshChatsSoon(): void {

@@ -119,8 +119,9 @@ export class RestClient {
   history(chatId: string, limit = 50): Promise<HistoryPage> {
     return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ limit: String(limit) })}`);
   }
-  markRead(chatId: string, messageId: string): Promise<unknown> {
-    return this.request('POST', `/chats/${chatId}/read`, { message_id: messageId });
+  /** With `seq`, a message the stream acked and PostgreSQL does not have yet can be marked too. */
+  markRead(chatId: string, messageId: string, seq: number): Promise<unknown> {
+    return this.request('POST', `/chats/${chatId}/read`, { message_id: messageId, seq });
   }
   addMember(chatId: string, userId: string): Promise<unknown> {
     return this.request('POST', `/chats/${chatId}/members`, { user_id: userId });

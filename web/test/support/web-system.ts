@@ -32,7 +32,7 @@ export class WebSystem {
   private constructor(
     readonly api: ApiService,
     public gateway: Gateway,
-    readonly persister: Persister,
+    public persister: Persister,
     readonly presence: PresenceService,
     readonly gatewayPort: number,
     private readonly settings: Record<string, string | number>,
@@ -79,6 +79,17 @@ export class WebSystem {
     await whileDown();
     this.gateway = await createGateway(testServiceConfig(GatewayEnv, { ...this.settings, GATEWAY_PORT: this.gatewayPort }));
     await this.gateway.listen();
+  }
+
+  /** Stops the persister (nothing reaches PostgreSQL), runs `whileDown`, then starts a new one, which catches up. */
+  async pausePersister(whileDown: () => Promise<void>): Promise<void> {
+    await this.persister.close();
+    try {
+      await whileDown();
+    } finally {
+      this.persister = await createPersister(testServiceConfig(PersisterEnv, this.settings));
+      await this.persister.start();
+    }
   }
 
   async stop(): Promise<void> {
