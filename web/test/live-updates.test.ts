@@ -50,6 +50,39 @@ describe('web client live updates in Chromium @integration', function () {
     await system?.stop();
   });
 
+  it('shows a chat the moment we are added, follows role changes, and drops it when we are removed: on every tab', async () => {
+    const owner = await registerAndLogin(system.apiUrl, name('owner'));
+    const reader = await registerAndLogin(system.apiUrl, name('reader'));
+    const channel = await http<{ id: string }>(
+      'POST',
+      `${system.apiUrl}/chats`,
+      { type: 'channel', name: `Live ${Date.now()}`, member_ids: [] },
+      owner.token,
+    );
+    expect(channel.status).to.equal(201);
+    const [tab1, tab2] = [await userPage(), await userPage()];
+    for (const tab of [tab1, tab2]) await logIn(tab, reader.username);
+    const title = (await http<{ name: string }>('GET', `${system.apiUrl}/chats/${channel.body.id}`, undefined, owner.token)).body.name;
+
+    const add = await http('POST', `${system.apiUrl}/chats/${channel.body.id}/members`, { user_id: reader.id }, owner.token);
+    expect(add.status).to.be.oneOf([200, 201]);
+    // No message was sent: the list learns of the chat from the membership frame alone.
+    for (const tab of [tab1, tab2]) await tab.locator(`.chat-item[data-title="${title}"]`).waitFor({ timeout: 3000 });
+    await openChat(tab1, title);
+    await tab1.locator('.read-only', { hasText: 'Only admins can post' }).waitFor();
+
+    expect(
+      (await http('PATCH', `${system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, { role: 'admin' }, owner.token)).status,
+    ).to.equal(200);
+    await tab1.getByLabel('Message', { exact: true }).waitFor({ timeout: 3000 });
+
+    expect(
+      (await http('DELETE', `${system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, undefined, owner.token)).status,
+    ).to.be.oneOf([200, 204]);
+    for (const tab of [tab1, tab2]) await tab.locator(`.chat-item[data-title="${title}"]`).waitFor({ state: 'detached', timeout: 3000 });
+    await tab1.locator('.chat-header h2', { hasText: title }).waitFor({ state: 'detached' });
+  });
+
   it('shows reactions live on both sides, and again after a reload', async () => {
     const { a, aPage, bPage } = await pair('react');
     await sendMessage(aPage, 'react to this');

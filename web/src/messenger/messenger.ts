@@ -73,12 +73,17 @@ export class Messenger implements MessengerActions {
         list: () => this.chatList.render(),
         header: () => this.pane.renderHeader(),
         messages: (scroll) => this.pane.renderMessages(scroll),
-        pane: () => this.pane.render(),
+        pane: () => {
+          this.pane.render();
+          if (!this.state.current) this.backToList();
+        },
       },
       markRead: () => this.markRead(),
       refreshChatsSoon: () => this.refreshChatsSoon(),
       reopen: (chatId) => this.openTimeline(chatId),
       historyLoaded: (chatId) => void this.loadUnread(chatId),
+      refreshDetails: (chatId) => void this.refreshDetails(chatId),
+      closeDialogOf: (chatId) => this.dialog.dataset.chatId === chatId && this.dialog.close(),
     });
     this.element = this.layout(session.user.username);
     this.pane.render();
@@ -317,6 +322,17 @@ export class Messenger implements MessengerActions {
       // the header shows what the list knows
     }
     if (state.current === chatId) this.pane.render();
+  }
+
+  private async refreshDetails(chatId: string): Promise<void> {
+    if (!this.state.details.has(chatId)) return;
+    try {
+      this.state.details.set(chatId, await this.rest.chat(chatId));
+    } catch {
+      return; // removed meanwhile: a chat_removed follows
+    }
+    if (this.state.current === chatId) this.pane.render();
+    if (this.dialog.open && this.dialog.dataset.chatId === chatId) this.showMembers(chatId);
   }
 
   private openTimeline(chatId: string): void {

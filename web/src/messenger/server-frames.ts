@@ -17,6 +17,10 @@ export interface ServerFrameDeps {
   reopen(chatId: string): void;
   /** The open chat's history came: load older pages if the unread reach further back. */
   historyLoaded(chatId: string): void;
+  /** Read the chat's details (members, my role) again and redraw what shows them. */
+  refreshDetails(chatId: string): void;
+  /** Close the dialog if it is about this chat. */
+  closeDialogOf(chatId: string): void;
 }
 
 /** Server frames (all but `ready`) into state, then the redraws they need. */
@@ -71,6 +75,8 @@ export class ServerFrames {
         state.presence.set(f.user_id, f.event === 'user_online' ? 'online' : f.event === 'user_away' ? 'away' : 'offline');
         screen.list();
         return screen.header();
+      case 'membership':
+        return this.onMembership(f.event, f.chat_id);
       case 'resumed': {
         const t = state.timeline(f.chat_id);
         t.seen(f.last_seq);
@@ -128,6 +134,18 @@ export class ServerFrames {
       preview.text = text;
       screen.list();
     }
+  }
+
+  /** Our own membership changed (on any device, by any admin): the list and the open chat follow at once. */
+  private onMembership(event: 'chat_added' | 'chat_removed' | 'role_changed', chatId: string): void {
+    const { state, screen } = this.d;
+    if (event === 'chat_added') return this.d.refreshChatsSoon();
+    if (event === 'role_changed') return this.d.refreshDetails(chatId);
+    const wasOpen = state.current === chatId;
+    state.dropChat(chatId);
+    this.d.closeDialogOf(chatId);
+    screen.list();
+    if (wasOpen) screen.pane();
   }
 
   private onRead(chatId: string, userId: string, messageId: string, seq: number): void {

@@ -60,6 +60,8 @@ export function showMembersDialog(deps: MembersDialogDeps, chatId: string): void
     error,
     ...(admin ? addMemberSearch(deps, d, (userId) => act(() => rest.addMember(chatId, userId))) : []),
   );
+  // Which chat the open dialog is about: a membership change of ours redraws or closes it.
+  deps.dialog.dataset.chatId = chatId;
 }
 
 function addMemberSearch(deps: MembersDialogDeps, d: ChatDetails, add: (userId: string) => void): HTMLElement[] {
