@@ -6,6 +6,7 @@ import { STREAMS, SUBJECTS, ORIGIN_CONNECTION_HEADER } from './subjects.js';
 import {
   CLIENT_FRAME_SCHEMAS,
   ErrorFrame,
+  GapFrame,
   HistoryFrame,
   MessageDeletedFrame,
   MessageSentFrame,
@@ -63,6 +64,7 @@ export const SERVER_FRAME_SCHEMAS = {
   resumed: ResumedFrame,
   pong: PongFrame,
   error: ErrorFrame,
+  gap: GapFrame,
 } as const satisfies { readonly [K in ServerFrame['type']]: TSchema };
 
 /** Every event stored on the chat stream, by `type` (checked against `ChatEventType` likewise). */
@@ -103,6 +105,7 @@ const SERVER_FRAME_DOCS: { readonly [K in keyof typeof SERVER_FRAME_SCHEMAS]: st
   resumed: 'End of a `resume` replay: live frames follow.',
   pong: 'Answer to `ping`.',
   error: 'A refused frame: `code` from the closed list (see the description), `request_id` echoed when it was valid.',
+  gap: 'The stored event at `seq` of the chat could not be shown by this gateway (`unsupported_event`: written by a newer version, or damaged) and was skipped; live and in a `resume` replay. `seq` counts as seen.',
 };
 
 const CHAT_EVENT_DOCS: { readonly [K in keyof typeof CHAT_EVENT_SCHEMAS]: string } = {

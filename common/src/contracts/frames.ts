@@ -250,6 +250,21 @@ export const ErrorFrame = Type.Object({
 });
 export type ErrorFrame = Static<typeof ErrorFrame> & { code: ErrorCode };
 
+// ── gap marker (issue 26): a stored event a gateway could not show ──────────────────────────
+/**
+ * In place of the stored event at `seq` of the chat, which this gateway cannot decode (an event
+ * type written by a newer version during a rolling deploy, or a damaged one): skipped, in
+ * stream order, on the live path and in a `resume` replay alike. The client may note the gap
+ * and go on; `seq` counts as seen for a later `resume`.
+ */
+export const GapFrame = Type.Object({
+  type: Type.Literal('gap'),
+  chat_id: Uuid,
+  seq: Type.Integer(),
+  reason: Type.Literal('unsupported_event'),
+});
+export type GapFrame = Static<typeof GapFrame>;
+
 export type ServerFrame =
   | MessageSentFrame
   | NewMessageFrame
@@ -265,4 +280,5 @@ export type ServerFrame =
   | ResumedFrame
   | PongFrame
   | ReadyFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | GapFrame;

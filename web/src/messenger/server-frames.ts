@@ -64,6 +64,10 @@ export class ServerFrames {
       }
       case 'read':
         return this.onRead(f.chat_id, f.user_id, f.message_id, f.seq);
+      case 'gap':
+        // An event the gateway could not show: nothing to draw, but its seq was seen (resume goes on past it).
+        state.timelines.get(f.chat_id)?.seen(f.seq);
+        return;
       case 'reaction':
         if (state.timelines.get(f.chat_id)?.react(f.message_id, f.emoji, f.user_id, f.op, f.seq) && f.chat_id === state.current)
           screen.messages();
