@@ -13,6 +13,7 @@
 #   JWT_SECRET            default: a random secret made once into .dev/jwt-secret
 #   DEV_SERVERS_ONLY=1    start the servers, database and migrations only, not the services
 #   DEV_SKIP_DEPS=1       skip scripts/deps.sh (nothing is installed or rebuilt)
+#   DEV_DATA_DIR=dir      where the data and logs go instead of .dev/ (make demo uses its own)
 #   NATS_GOMAXPROCS=1 NATS_GOGC=400   Go runtime of nats-server, which shares the cores here
 # NATS_URL, DATABASE_URL and REDIS_URL are set from the ports above.
 set -euo pipefail
@@ -20,7 +21,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 TAG=dev
-DATA=$ROOT/.dev
+DATA=${DEV_DATA_DIR:-$ROOT/.dev}
 PG_DB=neonchat
 PG_USER=neon
 # shellcheck source=scripts/lib.sh
