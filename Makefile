@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 SERVICES := common api gateway persister presence bench web
 
-.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart backup restore drill test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
+.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart backup restore drill test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and R
 
 lint: ## eslint and prettier --check
 	npm run lint
+
+demo: ## record the seed's demo scenario into demo/neonchat-demo.webm (own stack on free ports; installs ffmpeg if missing); DEMO_FRAMES=1 also refreshes the README stills
+	scripts/demo.sh
 
 bench: ## build, install the plot tool if missing (bench/scripts/deps.sh), run the benchmark; BENCH_ARGS="--only fanout_saturation"
 	bench/scripts/deps.sh

@@ -17,7 +17,7 @@
 #   DEV_SERVERS_ONLY=1    start the servers, database and migrations only, not the services
 #   DEV_SKIP_DEPS=1       skip scripts/deps.sh (nothing is installed or rebuilt)
 #   NATS_GOMAXPROCS=1 NATS_GOGC=400   Go runtime of nats-server, which shares the cores here
-#   DEV_DIR=.dev          data, logs, pids
+#   DEV_DIR=.dev          data, logs, pids (make demo gives its own)
 # NATS_URL, DATABASE_URL and REDIS_URL are set from the ports above.
 set -euo pipefail
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { SUBJECTS, chatEventValidator, type ChatEvent } from '@neonchat/common';
+import { SUBJECTS, chatEventValidator, uuidv7, type ChatEvent } from '@neonchat/common';
 import { testEnvironment, waitFor } from '@neonchat/common/testing';
 import { historyStatement } from '../src/domain/message-history.js';
 import { startHarness, storeMessages, type Harness, type TestUser } from './support/api-harness.js';
@@ -231,6 +232,91 @@ describe('messages @integration', () => {
       expect(
         (await h.request('POST', `/api/v1/chats/${chatId}/read`, { token: stranger.token, body: { message_id: ids[0] } })).status,
       ).to.equal(404);
+    });
+
+    /** A message the stream acked that no persister has written (none runs here): its id and stream seq. */
+    async function ackedOnly(chatId: string, senderId: string): Promise<{ id: string; seq: number }> {
+      const id = uuidv7();
+      const event = {
+        type: 'message.created',
+        id,
+        chat_id: chatId,
+        sender_id: senderId,
+        text: 'acked, not stored',
+        created_at: new Date().toISOString(),
+      };
+      const ack = await jetstream(nc).publish(SUBJECTS.chatEvents(chatId), JSON.stringify(event));
+      return { id, seq: ack.seq };
+    }
+
+    it('marks read a message the stream acked before PostgreSQL has it, found by its seq', async () => {
+      const { a, b, chatId } = await pair();
+      const message = await ackedOnly(chatId, b.id);
+      const read = (body: Record<string, unknown>) => h.request('POST', `/api/v1/chats/${chatId}/read`, { token: a.token, body });
+
+      const withoutSeq = await read({ message_id: message.id });
+      expect(withoutSeq.status, 'not stored and no seq: nothing to find it by').to.equal(404);
+      const events = await streamEvents(chatId);
+      const ok = await read({ message_id: message.id, seq: message.seq });
+      expect(ok.status).to.equal(200);
+      expect(ok.body).to.deep.include({ chat_id: chatId, message_id: message.id, last_read_seq: message.seq });
+      await waitFor(() => events.length === 1, { what: 'the chat.read event' });
+      expect(events[0]).to.deep.include({ type: 'chat.read', user_id: a.id, message_id: message.id, seq: message.seq });
+
+      // A seq must hold that very message of that very chat.
+      const elsewhere = await pair();
+      const other = await ackedOnly(elsewhere.chatId, elsewhere.b.id);
+      for (const body of [
+        { message_id: message.id, seq: message.seq + 10_000 },
+        { message_id: message.id, seq: other.seq },
+        { message_id: other.id, seq: other.seq },
+        { message_id: uuidv7(), seq: message.seq },
+      ])
+        expect((await read(body)).status, JSON.stringify(body)).to.equal(404);
+    });
+
+    it('refuses a hostile seq with 400 validation_failed', async () => {
+      const { a, b, chatId } = await pair();
+      const [id] = await storeMessages(h.api, chatId, [b.id], 1, 1);
+      const raw = (json: string) =>
+        h.api.app.inject({
+          method: 'POST',
+          url: `/api/v1/chats/${chatId}/read`,
+          headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
+          payload: json,
+        });
+      for (const seq of ['0', '-0', '-1', '1.5', '1e309', '9007199254740992', '"1"', '"\\u0000"', 'null', '[1]']) {
+        const res = await raw(`{"message_id":"${id}","seq":${seq}}`);
+        expect(res.statusCode, `seq ${seq.slice(0, 20)}`).to.equal(400);
+        expect(res.json().error.code).to.equal('validation_failed');
+      }
+      const deep = await raw(`{"message_id":"${id}","seq":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+      expect(deep.statusCode).to.equal(400);
+      const huge = await raw(`{"message_id":"${id}","seq":"${'9'.repeat(1 << 20)}"}`);
+      expect(huge.statusCode, 'a 1 MiB body is over the body limit').to.equal(413);
+      expect(huge.json().error.code).to.equal('payload_too_large');
+    });
+  });
+
+  describe('how far the others have read', () => {
+    it('is in the chat list (with the preview message id) and in every history page', async () => {
+      const { a, b, chatId } = await pair();
+      const ids = await storeMessages(h.api, chatId, [a.id], 6, 1);
+      const chatOf = async () =>
+        (await h.request('GET', '/api/v1/chats', { token: a.token })).body.chats.find((c: { id: string }) => c.id === chatId);
+      expect((await chatOf()).others_read_seq).to.equal(0);
+      expect((await h.request('POST', `/api/v1/chats/${chatId}/read`, { token: b.token, body: { message_id: ids[3] } })).status).to.equal(
+        200,
+      );
+      const chat = await chatOf();
+      expect(chat.others_read_seq, "Bob's read mark").to.equal(4);
+      expect(chat.last_message.id).to.equal(ids[5]);
+      const newest = await h.request('GET', `/api/v1/chats/${chatId}/messages?limit=2`, { token: a.token });
+      expect(newest.body.others_read_seq).to.equal(4);
+      const older = await h.request('GET', `/api/v1/chats/${chatId}/messages?before_id=${ids[2]}`, { token: a.token });
+      expect(older.body.others_read_seq).to.equal(4);
+      // Bob's own view: Alice has read nothing; his own mark is not "the others'".
+      expect((await h.request('GET', `/api/v1/chats/${chatId}/messages`, { token: b.token })).body.others_read_seq).to.equal(0);
     });
   });
 });

@@ -50,8 +50,7 @@ export function subscribeBus(deps: BusDeps): void {
       metrics.drops.inc({ reason: 'malformed_membership' });
       return logger.warn('dropping malformed membership event');
     }
-    const view = event.status === 'active' ? { type: event.chat_type, role: event.role } : undefined;
-    hub.membershipChanged(event.chat_id, event.user_id, view);
+    hub.membershipChanged(event);
   });
 
   bus.onReconnect(() => {

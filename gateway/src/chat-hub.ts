@@ -1,4 +1,4 @@
-import { NeonError } from '@neonchat/common/contracts';
+import { NeonError, type MembershipChangedEvent, type MembershipFrame } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
 import { chatTopic } from './chat-topics.js';
 import type { ChatBus } from './bus/chat-bus.js';
@@ -9,6 +9,8 @@ import type { PresenceIndex } from './presence-index.js';
 import type { ChatMembershipView } from './socket-state.js';
 import type { Socket, SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
+
+type MembershipEventType = MembershipFrame['event'];
 
 /** What the hub needs of the uWS app: native topic fan-out. */
 export interface TopicFanOut {
@@ -127,13 +129,27 @@ export class ChatHub implements LiveFeedSink {
     this.deps.metrics.chatSubscriptions.set(this.feed.size);
   }
 
-  /** A membership change of `userId` in `chatId` (an api announcement): applied to the user's sockets here. */
-  membershipChanged(chatId: string, userId: string, view: ChatMembershipView | undefined): void {
+  /**
+   * A membership change (an api announcement), applied to the user's sockets here: they follow
+   * the chat or stop, and each ready one is told with a `membership` frame (`chat_added`,
+   * `chat_removed`, `role_changed`) when what it knew changed. A socket not ready yet gets the
+   * chat in its `ready` instead.
+   */
+  membershipChanged(event: MembershipChangedEvent): void {
+    const { chat_id: chatId, user_id: userId } = event;
+    const view = event.status === 'active' ? { type: event.chat_type, role: event.role } : undefined;
     this.deps.presenceIndex.memberChanged(chatId, userId, view !== undefined);
     for (const ws of this.deps.sockets.ofUser(userId)) {
-      if (ws.getUserData().closed) continue;
+      const state = ws.getUserData();
+      if (state.closed) continue;
+      const before = state.chats.get(chatId);
       if (view) this.follow(ws, chatId, view);
       else this.unfollow(ws, chatId);
+      const change = membershipChange(before, view);
+      if (change && state.ready && !state.closed) {
+        const { chat_type, role, status, at } = event;
+        this.deps.outbound.frame(ws, { type: 'membership', event: change, chat_id: chatId, chat_type, role, status, at });
+      }
     }
   }
 
@@ -258,4 +274,11 @@ export class ChatHub implements LiveFeedSink {
       if (buffer.bytes > this.deps.outbound.limit) this.deps.outbound.closeSlow(ws, 'catch_up_overflow');
     }
   }
+}
+
+/** What a socket that knew `before` of a chat is told when it is now `after` (undefined: a member no more). */
+function membershipChange(before: ChatMembershipView | undefined, after: ChatMembershipView | undefined): MembershipEventType | undefined {
+  if (!before) return after ? 'chat_added' : undefined;
+  if (!after) return 'chat_removed';
+  return before.role === after.role ? undefined : 'role_changed';
 }

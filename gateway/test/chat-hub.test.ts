@@ -99,14 +99,27 @@ describe('gateway chat hub (no servers)', () => {
     t.typing.close();
   });
 
-  it('applies membership announcements and resyncs to every socket of the user', () => {
+  it('applies membership announcements and resyncs to every socket of the user, telling each with a membership frame', () => {
     const t = setup();
+    const at = new Date().toISOString();
     const a1 = t.connect('alice', [['old', 'group']]);
     const a2 = t.connect('alice', [['old', 'group']]);
-    t.hub.membershipChanged('new', 'alice', { type: 'group', role: 'member' });
+    const change = (role: 'admin' | 'member', status: 'active' | 'left' | 'banned') =>
+      t.hub.membershipChanged({ type: 'membership.changed', chat_id: 'new', chat_type: 'group', user_id: 'alice', role, status, at });
+    change('member', 'active');
     for (const ws of [a1, a2]) expect(ws.topics.has(chatTopic('new'))).to.equal(true);
-    t.hub.membershipChanged('new', 'alice', undefined);
+    change('member', 'active'); // announced twice: nothing new to tell
+    change('admin', 'active');
+    change('admin', 'banned');
     for (const ws of [a1, a2]) expect(ws.topics.has(chatTopic('new'))).to.equal(false);
+    change('admin', 'banned'); // gone already: nothing to tell
+    // Every socket of the user is told, once per change, with the announcement's fields.
+    for (const ws of [a1, a2])
+      expect(ws.sent.filter((f) => f.type === 'membership')).to.deep.equal([
+        { type: 'membership', event: 'chat_added', chat_id: 'new', chat_type: 'group', role: 'member', status: 'active', at },
+        { type: 'membership', event: 'role_changed', chat_id: 'new', chat_type: 'group', role: 'admin', status: 'active', at },
+        { type: 'membership', event: 'chat_removed', chat_id: 'new', chat_type: 'group', role: 'admin', status: 'banned', at },
+      ]);
     t.hub.resync('alice', new Map([['other', { type: 'direct', role: 'member' }]]));
     for (const ws of [a1, a2]) expect([...ws.topics]).to.deep.equal([chatTopic('other')]);
     expect(t.hub.feed.has('old')).to.equal(false);

@@ -38,7 +38,7 @@ export class MemoryPresenceStore implements PresenceStore {
     for (const r of reports) {
       if (r.kind === 'connect') {
         // A connect that arrives after its own disconnect (another replica was faster) is void.
-        if (!this.isClosed(r.connection_id)) this.adopt(out, r.user_id, r.connection_id, r.device_id, r.at);
+        if (!this.isClosed(r.connection_id)) this.adopt(out, r.user_id, r.connection_id, r.device_id, r.at, true);
       } else if (r.kind === 'disconnect') {
         this.closed.set(r.connection_id, this.now() + this.ttlMs);
         this.deadlines.delete(`${r.user_id}|${r.connection_id}`);
@@ -76,7 +76,7 @@ export class MemoryPresenceStore implements PresenceStore {
         if (current) current.expiresAt = this.now() + this.ttlMs;
         else this.write(u, 'online', report.at, undefined);
       } else if (!this.isClosed(c)) {
-        this.adopt(out, u, c, undefined, report.at);
+        this.adopt(out, u, c, undefined, report.at, false);
         refreshed.add(u);
       }
     }
@@ -119,7 +119,8 @@ export class MemoryPresenceStore implements PresenceStore {
     return { onlineUsers: this.announced.size, connections: this.deadlines.size };
   }
 
-  private adopt(out: PresenceTransition[], u: string, c: string, device: string | undefined, at: number): void {
+  /** `fresh`: a connect report; a client that just opened its socket is active, so it ends an 'away'. */
+  private adopt(out: PresenceTransition[], u: string, c: string, device: string | undefined, at: number, fresh: boolean): void {
     let mine = this.connections.get(u);
     if (!mine) this.connections.set(u, (mine = new Set()));
     mine.add(c);
@@ -132,8 +133,11 @@ export class MemoryPresenceStore implements PresenceStore {
       this.emit(out, u, 'user_online', 'online', at);
     } else {
       const current = this.current(u);
-      if (current) current.expiresAt = this.now() + this.ttlMs;
-      else this.write(u, 'online', at, device);
+      if (!current) this.write(u, 'online', at, device);
+      else if (fresh && current.doc.status === 'away') {
+        this.write(u, 'online', at, device);
+        this.emit(out, u, 'user_online', 'online', at);
+      } else current.expiresAt = this.now() + this.ttlMs;
     }
   }
 

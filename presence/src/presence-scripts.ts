@@ -42,7 +42,10 @@ local function goOffline(u, lastSeen)
   end
 end
 -- A live connection: listed, given a deadline, and its user announced online if they were not.
-local function adopt(u, c, device, at, ttl, lifeMs)
+-- fresh: a connect report (a client that just opened its socket, e.g. a reloaded page), which
+-- is active by definition: an 'away' left by the user's other or previous sockets ends here
+-- (a hidden client says 'away' again right after 'ready'). A heartbeat adoption is not fresh.
+local function adopt(u, c, device, at, ttl, lifeMs, fresh)
   redis.call('SADD', connectionsKey(u), c)
   redis.call('ZADD', KEYS[1], now + lifeMs, u .. '|' .. c)
   -- Back within the grace period: the pending offline is dropped and nobody hears of it.
@@ -50,8 +53,16 @@ local function adopt(u, c, device, at, ttl, lifeMs)
   if redis.call('SADD', KEYS[3], u) == 1 then
     writeStatus(u, 'online', at, device, ttl)
     emit(u, 'user_online', 'online', at)
-  elseif redis.call('EXPIRE', onlineKey(u), ttl) == 0 then
-    writeStatus(u, 'online', at, device, ttl)
+  else
+    local raw = redis.call('GET', onlineKey(u))
+    if not raw then
+      writeStatus(u, 'online', at, device, ttl)
+    elseif fresh and cjson.decode(raw).status == 'away' then
+      writeStatus(u, 'online', at, device, ttl)
+      emit(u, 'user_online', 'online', at)
+    else
+      redis.call('EXPIRE', onlineKey(u), ttl)
+    end
   end
 end
 `;
@@ -70,7 +81,7 @@ for i = 4, #ARGV, 5 do
   local ck = connectionsKey(u)
   if kind == 'c' then
     -- A connect that arrives after its own disconnect (another replica was faster) is void.
-    if redis.call('EXISTS', closedKey(c)) == 0 then adopt(u, c, extra, at, ttl, lifeMs) end
+    if redis.call('EXISTS', closedKey(c)) == 0 then adopt(u, c, extra, at, ttl, lifeMs, true) end
   elseif kind == 'd' then
     redis.call('SET', closedKey(c), '1', 'EX', ttl)
     redis.call('ZREM', KEYS[1], u .. '|' .. c)
@@ -136,7 +147,7 @@ for j, member in ipairs(members) do
       if redis.call('EXPIRE', onlineKey(u), ttl) == 0 then writeStatus(u, 'online', at, nil, ttl) end
     end
   elseif redis.call('EXISTS', closedKey(c)) == 0 then
-    adopt(u, c, nil, at, ttl, lifeMs)
+    adopt(u, c, nil, at, ttl, lifeMs, false)
     refreshed[u] = true
   end
 end

@@ -67,6 +67,26 @@ export function presenceStoreContract(name: string, make: (settings: PresenceSto
       ).to.deep.equal(['user_online']);
     });
 
+    it('brings an away user back online when a new socket of theirs opens (a reloaded page), not on a heartbeat', async () => {
+      const store = await open();
+      const u = randomUUID();
+      await store.applyReports([{ kind: 'connect', user_id: u, connection_id: c('old'), at }]);
+      await store.applyReports([{ kind: 'status', user_id: u, connection_id: c('old'), status: 'away', at }]);
+      // A heartbeat adopting a connection it never heard of is no sign of a person at the screen.
+      expect(
+        events(await store.heartbeat({ gateway_id: 'g', connections: [{ user_id: u, connection_id: c('quiet') }], at }), u),
+      ).to.deep.equal([]);
+      expect((await store.status(u))?.status).to.equal('away');
+      // The page reloads: the old socket goes, the new one opens within the grace period.
+      await store.applyReports([{ kind: 'disconnect', user_id: u, connection_id: c('old'), at: at + 1 }]);
+      const back = await store.applyReports([{ kind: 'connect', user_id: u, connection_id: c('new'), at: at + 2 }]);
+      expect(events(back, u)).to.deep.equal(['user_online']);
+      expect((await store.status(u))?.status).to.equal('online');
+      expect(events(await store.applyReports([{ kind: 'connect', user_id: u, connection_id: c('third'), at: at + 3 }]), u)).to.deep.equal(
+        [],
+      );
+    });
+
     it('ignores a connect that arrives after its own disconnect, and a heartbeat of a closed connection', async () => {
       const store = await open();
       const u = randomUUID();

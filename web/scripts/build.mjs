@@ -1,7 +1,8 @@
 // Bundles web/src into web/dist (one minified ES module, the page and its stylesheet).
 // Type checking is tsc's job (web/tsconfig.json, part of the root `tsc -b`); esbuild only strips types.
 import { build } from 'esbuild';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,6 +18,7 @@ await build({
   outfile: `${dist}/app.js`,
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'style.css']) await copyFile(`${root}src/${file}`, `${dist}/${file}`);
-const { size } = await stat(`${dist}/app.js`);
-console.log(`web: dist/app.js ${(size / 1024).toFixed(1)} KiB`);
+for (const file of ['index.html', 'style.css', 'favicon.svg']) await copyFile(`${root}src/${file}`, `${dist}/${file}`);
+const js = await readFile(`${dist}/app.js`);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(`web: dist/app.js ${kib(js.length)} (${kib(gzipSync(js, { level: 9 }).length)} gzipped)`);

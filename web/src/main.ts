@@ -1,9 +1,8 @@
-import { authView } from './auth-view.js';
+import { authView } from './auth/auth-view.js';
+import { sessionStore } from './auth/session-store.js';
 import { replaceChildren } from './dom.js';
-import { Messenger } from './messenger.js';
-import { RestClient, type Session } from './rest-client.js';
-
-const SESSION_KEY = 'neonchat.session';
+import { Messenger } from './messenger/messenger.js';
+import { RestClient, type Session } from './net/rest-client.js';
 
 /** Where the gateway is: `/config.json` from the api (WEB_WS_URL), else `/ws` on this host. */
 async function gatewayUrl(): Promise<string> {
@@ -17,15 +16,7 @@ async function gatewayUrl(): Promise<string> {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 }
 
-function storedSession(): Session | null {
-  try {
-    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
-    return s && typeof s.token === 'string' && typeof s.user?.id === 'string' ? s : null;
-  } catch {
-    return null;
-  }
-}
-
+/** Boot: the login screen, or the messenger for the session this tab already has. */
 async function boot(): Promise<void> {
   const root = document.getElementById('app')!;
   const wsUrl = await gatewayUrl();
@@ -35,14 +26,13 @@ async function boot(): Promise<void> {
   const showLogin = () => {
     messenger?.stop();
     messenger = null;
-    sessionStorage.removeItem(SESSION_KEY);
+    sessionStore.clear();
     rest.setToken(null);
     replaceChildren(root, authView(rest, start));
     root.querySelector<HTMLInputElement>('input')?.focus();
   };
   function start(session: Session): void {
-    // The token lives for the tab's session only, never in localStorage.
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    sessionStore.save(session);
     rest.setToken(session.token);
     rest.onUnauthorized = showLogin;
     messenger = new Messenger(rest, session, wsUrl, showLogin);
@@ -50,7 +40,7 @@ async function boot(): Promise<void> {
     messenger.start();
   }
 
-  const session = storedSession();
+  const session = sessionStore.load();
   if (session) start(session);
   else showLogin();
 }

@@ -249,7 +249,7 @@ describe('web client in Chromium @integration', function () {
 
     // The owner deletes the welcome post: gone on both screens.
     const welcome = ownerPage.locator('.msg.mine', { hasText: 'Welcome to the channel' });
-    await welcome.hover();
+    await welcome.getByRole('button', { name: 'Message actions' }).click();
     await welcome.getByRole('button', { name: 'Delete message' }).click();
     await readerPage.locator('.msg .text', { hasText: 'Welcome to the channel' }).waitFor({ state: 'detached' });
     await welcome.waitFor({ state: 'detached' });

@@ -8,8 +8,9 @@ export interface ChatListItem {
   readonly type: ChatType;
   readonly name: string | null;
   readonly partner: { id: string; username: string; online: boolean } | null;
-  readonly last_message: { text: string; sender_id: string; created_at: string } | null;
+  readonly last_message: { id: string; text: string; sender_id: string; created_at: string } | null;
   readonly unread_count: number;
+  readonly others_read_seq: number;
   readonly updated_at: string;
 }
 
@@ -45,10 +46,11 @@ export async function listChats(
         ? { id: r.partner_id, username: r.partner_username, online: isOnline(statuses.get(r.partner_id)) }
         : null,
     last_message:
-      r.last_text !== null && r.last_sender_id && r.last_created_at
-        ? { text: r.last_text, sender_id: r.last_sender_id, created_at: toIsoTimestamp(r.last_created_at) }
+      r.last_id && r.last_text !== null && r.last_sender_id && r.last_created_at
+        ? { id: r.last_id, text: r.last_text, sender_id: r.last_sender_id, created_at: toIsoTimestamp(r.last_created_at) }
         : null,
     unread_count: Number(r.unread_count ?? 0),
+    others_read_seq: Number(r.others_read_seq ?? 0),
     updated_at: toIsoTimestamp(r.updated_at),
   }));
   return { chats, total, has_more: options.offset + chats.length < total };

@@ -68,6 +68,39 @@ export async function deleteMessage(
   await publisher.publish(event);
 }
 
+/**
+ * The message a read mark points at: from PostgreSQL, or, for one the stream acked and the
+ * persister has not written yet, from the stream itself at the `seq` the client saw it with.
+ * The stream is where an acked message is durable, so anything a client was shown can be marked
+ * read at once; the stored event must be that message of that chat, so a made-up seq finds
+ * nothing (404). The `chat.read` event this publishes lands after the message in the chat's
+ * stream, so the persister always writes the message before it moves the mark (GREATEST: never
+ * back). No pending state to reconcile, no second table. (Why not a pending mark the persister
+ * applies later: it would be a second writer of the same fact, and the unread count would be
+ * wrong until then.)
+ */
+async function readTarget(
+  repos: Repositories,
+  publisher: ChatEventPublisher,
+  chatId: string,
+  messageId: string,
+  seq: number | undefined,
+): Promise<{ id: string; seq: string | number }> {
+  const row = await repos.messages.live(chatId, messageId);
+  if (row) return row;
+  if (seq !== undefined) {
+    let event;
+    try {
+      event = await publisher.stored(seq);
+    } catch (err) {
+      // A seq the stream does not hold is no error (getMessage answers null): this is an outage.
+      throw new NeonError('unavailable', 'the chat stream could not be read, retry', { cause: err });
+    }
+    if (event?.type === 'message.created' && event.chat_id === chatId && event.id === messageId) return { id: event.id, seq };
+  }
+  throw new NeonError('not_found', 'message not found', { details: { field: 'message_id' } });
+}
+
 export interface ReadMark {
   readonly chat_id: string;
   readonly message_id: string;
@@ -82,10 +115,10 @@ export interface ReadMark {
 export async function markRead(
   repos: Repositories,
   publisher: ChatEventPublisher,
-  input: { chatId: string; messageId: string; callerId: string },
+  input: { chatId: string; messageId: string; callerId: string; seq?: number | undefined },
 ): Promise<ReadMark> {
   await requireChatAction(repos, input.chatId, input.callerId, 'mark_read');
-  const message = await storedMessage(repos, input.chatId, input.messageId);
+  const message = await readTarget(repos, publisher, input.chatId, input.messageId, input.seq);
   const row = await repos.members.moveReadMark(input.chatId, input.callerId, message.seq);
   if (!row) throw new NeonError('not_found', 'chat not found');
   const event: ChatReadEvent = {

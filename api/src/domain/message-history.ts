@@ -6,6 +6,7 @@ export interface HistoryPage {
   readonly messages: Message[];
   readonly has_previous: boolean;
   readonly has_next: boolean;
+  readonly others_read_seq: number;
 }
 
 type MessageRow = HistoryRow & { id: string };
@@ -56,12 +57,15 @@ export async function readHistory(
   if (!found.length && cursor !== undefined) await requireMessage(repos, chatId, cursor, direction === 'after' ? 'after_id' : 'before_id');
   const page = found.slice(0, limit);
   const more = found.length > limit;
+  // Read marks after a reload: which of the caller's messages the others have read (✓✓).
+  const othersReadSeq = await repos.members.othersReadSeq(chatId, callerId);
   if (direction === 'after')
     return {
       messages: page.map(messageFromRow),
       has_previous: await repos.messages.anyBeyond('previous', chatId, cursor as string),
       has_next: more,
+      others_read_seq: othersReadSeq,
     };
   const hasNext = direction === 'before' ? await repos.messages.anyBeyond('next', chatId, cursor as string) : false;
-  return { messages: page.reverse().map(messageFromRow), has_previous: more, has_next: hasNext };
+  return { messages: page.reverse().map(messageFromRow), has_previous: more, has_next: hasNext, others_read_seq: othersReadSeq };
 }

@@ -34,6 +34,8 @@ export async function installWebClient(app: FastifyInstance, options: WebClientO
       void reply.header('content-security-policy', csp).header('cache-control', 'no-cache');
     },
   });
+  // Browsers and tools still ask for /favicon.ico whatever the page links: point them at the SVG.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/favicon.svg', 301));
   app.get('/config.json', { schema: { hide: true } }, async (_request, reply) => {
     void reply.header('cache-control', 'no-cache');
     return { ws_url: options.wsUrl };

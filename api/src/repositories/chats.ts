@@ -31,10 +31,12 @@ export interface ChatListRow {
   readonly updated_at: Date | string | null;
   readonly partner_id: string | null;
   readonly partner_username: string | null;
+  readonly last_id: string | null;
   readonly last_text: string | null;
   readonly last_sender_id: string | null;
   readonly last_created_at: Date | string | null;
   readonly unread_count: string | number | null;
+  readonly others_read_seq: string | number | null;
   readonly total: string | number;
 }
 
@@ -46,6 +48,13 @@ const CHAT_ACCESS = `select c.type, m.role, m.status
 // Unread = later than the member's read mark, not the member's own, not deleted. The
 // (chat_id, seq) index bounds each count to the unread range of one chat.
 const UNREAD_WHERE = 'm.chat_id = p.chat_id and m.seq > p.last_read_seq and m.sender_id <> ? and m.deleted_at is null';
+
+/**
+ * How far the other active members of chat `?` (1st) have read, user `?` (2nd) left out: the
+ * highest read mark (a message seq), 0 if none. The (chat_id, user_id) key bounds it to one chat.
+ */
+export const OTHERS_READ_SEQ = `select coalesce(max(o.last_read_seq), 0) from chat_members o
+   where o.chat_id = ? and o.user_id <> ? and o.status = 'active'`;
 
 /**
  * The caller's chat list page in ONE statement whatever the page size: `mine` is every chat
@@ -65,14 +74,15 @@ const CHAT_LIST_PAGE = `with mine as (
      )
      select p.chat_id as id, p.type, p.name, p.updated_at,
             u.id as partner_id, u.username as partner_username,
-            lm.text as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
+            lm.id as last_id, lm.text as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
             (select count(*) from messages m where ${UNREAD_WHERE}) as unread_count,
+            (${OTHERS_READ_SEQ.replace('?', 'p.chat_id')}) as others_read_seq,
             (select count(*) from mine) as total
        from (select 1) as one
        left join page p on true
        left join users u on p.type = 'direct' and u.id = case when p.user1_id = ? then p.user2_id else p.user1_id end
        left join lateral (
-         select m.text, m.sender_id, m.created_at from messages m
+         select m.id, m.text, m.sender_id, m.created_at from messages m
           where m.chat_id = p.chat_id and m.deleted_at is null order by m.seq desc limit 1
        ) lm on true
       order by p.updated_at desc nulls last, p.chat_id desc`;
@@ -149,6 +159,7 @@ export class ChatRepository {
       callerId,
       options.limit,
       options.offset,
+      callerId,
       callerId,
       callerId,
     ]);

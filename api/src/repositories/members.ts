@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberRole, MemberStatus } from '@neonchat/common/contracts';
 import { uuidArray } from './sql-arrays.js';
+import { OTHERS_READ_SEQ } from './chats.js';
 
 export interface MemberState {
   readonly chat_id: string;
@@ -103,5 +104,11 @@ export class MemberRepository {
       [seq, chatId, userId, chatId, userId],
     );
     return rows[0];
+  }
+
+  /** How far the other active members have read (OTHERS_READ_SEQ): a message seq, 0 if none. */
+  async othersReadSeq(chatId: string, userId: string): Promise<number> {
+    const rows = await this.em.execute<Array<{ seq: string | number | null }>>(`select (${OTHERS_READ_SEQ}) as seq`, [chatId, userId]);
+    return Number(rows[0]?.seq ?? 0);
   }
 }

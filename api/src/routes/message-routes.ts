@@ -49,6 +49,7 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
       chatId: request.params.chat_id,
       messageId: request.body.message_id,
       callerId: request.auth.user_id,
+      seq: request.body.seq,
     }),
   );
 

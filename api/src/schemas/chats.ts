@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Message } from '@neonchat/common/contracts';
 import { AUTHED, described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
-import { bearerSecurity, ChatIdParams, ChatName, ChatTypeName, IdOf, IsoTime, Role, UserName } from './common.js';
+import { bearerSecurity, ChatIdParams, ChatName, ChatTypeName, IdOf, IsoTime, OthersReadSeq, Role, UserName } from './common.js';
 
 /**
  * One body for both kinds: `{partner_id}` (1:1, the seed's) or `{type, name, member_ids}`.
@@ -76,10 +76,11 @@ export const ChatListItem = Type.Object({
       description: 'The other user of a 1:1 chat; null for groups and channels',
     },
   ),
-  last_message: Type.Union([Type.Pick(Message, ['text', 'sender_id', 'created_at']), Type.Null()], {
-    description: 'The newest message; null if none',
+  last_message: Type.Union([Type.Pick(Message, ['id', 'text', 'sender_id', 'created_at']), Type.Null()], {
+    description: 'The newest message; null if none. `id` tells a client which message a live edit or delete of the preview is about',
   }),
   unread_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark" }),
+  others_read_seq: OthersReadSeq,
   updated_at: IsoTime,
 });
 

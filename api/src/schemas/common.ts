@@ -38,3 +38,10 @@ export const bearerSecurity = [{ bearer: [] }];
 
 /** A username as the api answers it. */
 export const UserName = Type.String({ description: 'Username', examples: ['alice'] });
+
+/** How far the other members have read: the `seq` of the newest message any of them has marked read (in a 1:1 chat, the partner). */
+export const OthersReadSeq = Type.Integer({
+  minimum: 0,
+  description:
+    "Seq of the newest message another active member has read (the partner, in a 1:1 chat); 0 if none. The caller's own messages with a seq up to it show as read",
+});

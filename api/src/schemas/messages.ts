@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Emoji, MESSAGE_TEXT_MAX, Message, ReactionFrame } from '@neonchat/common/contracts';
 import { AUTHED, described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
-import { bearerSecurity, ChatIdParams, ChatMessageParams, IdOf } from './common.js';
+import { bearerSecurity, ChatIdParams, ChatMessageParams, IdOf, OthersReadSeq } from './common.js';
 
 /** The Message every client sees, from common: REST and WebSocket frames share the shape. */
 export const ApiMessage = Message;
@@ -20,6 +20,7 @@ export const HistoryReply = Type.Object(
     messages: Type.Array(ApiMessage, { description: 'Oldest first; deleted messages are left out' }),
     has_previous: Type.Boolean({ description: 'Older visible messages exist: ask again with before_id = the first id' }),
     has_next: Type.Boolean({ description: 'Newer visible messages exist: ask again with after_id = the last id' }),
+    others_read_seq: OthersReadSeq,
   },
   { description: 'A page of history; both flags are asked of the data, whichever cursor was given' },
 );
@@ -67,7 +68,20 @@ export const deleteMessageSchema = {
   response: { 204: Type.Null({ description: 'Deleted (published on the chat stream)' }), ...changeErrors },
 };
 
-export const MarkReadBody = Type.Object({ message_id: IdOf('the message read up to') }, { additionalProperties: false });
+export const MarkReadBody = Type.Object(
+  {
+    message_id: IdOf('the message read up to'),
+    seq: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description:
+          "The message's `seq` (from `message_sent`, `new_message`, `history`). With it, a message the stream acked but PostgreSQL does not have yet is found in the stream; without it, such a message is 404",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const ReadMarkReply = Type.Object({
   chat_id: IdOf('the chat'),

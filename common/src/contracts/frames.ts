@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { MESSAGE_TEXT_MAX, Message, Uuid } from './model.js';
-import { ChatReadEvent, MessageDeletedEvent, MessageUpdatedEvent, ReactionEvent } from './chat-events.js';
+import { ChatReadEvent, MembershipChangedEvent, MessageDeletedEvent, MessageUpdatedEvent, ReactionEvent } from './chat-events.js';
 import { PresenceChangedEvent } from './presence-events.js';
 import type { ErrorCode } from './error-codes.js';
 import { compileValidator } from './validation.js';
@@ -189,6 +189,24 @@ export const PresenceEventFrame = Type.Evaluate(
 );
 export type PresenceEventFrame = Static<typeof PresenceEventFrame>;
 
+/** How the socket's user's membership of a chat changed (issue 28). */
+export const MembershipEventType = Type.Union([Type.Literal('chat_added'), Type.Literal('chat_removed'), Type.Literal('role_changed')]);
+
+/**
+ * The socket's own user was added to a chat (`chat_added`: the socket follows it from now on),
+ * removed or banned from one (`chat_removed`: nothing of it comes any more; `status` says which),
+ * or given another role in one (`role_changed`). Sent to every socket of that user, on every
+ * gateway, once the api has committed the change; the fields are those of the api's
+ * `membership.changed` announcement.
+ */
+export const MembershipFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('membership'), event: MembershipEventType }),
+    Type.Pick(MembershipChangedEvent, ['chat_id', 'chat_type', 'role', 'status', 'at']),
+  ]),
+);
+export type MembershipFrame = Static<typeof MembershipFrame>;
+
 /** What answers an `open` or a `resume` echoes of it. */
 const AnswerTo = Type.Pick(OpenChatFrame, ['chat_id', 'request_id']);
 
@@ -257,6 +275,7 @@ export type ServerFrame =
   | ReactionSavedFrame
   | TypingEventFrame
   | PresenceEventFrame
+  | MembershipFrame
   | HistoryFrame
   | ResumedFrame
   | PongFrame

@@ -32,26 +32,28 @@ export class WebSystem {
   private constructor(
     readonly api: ApiService,
     public gateway: Gateway,
-    readonly persister: Persister,
+    public persister: Persister,
     readonly presence: PresenceService,
     readonly gatewayPort: number,
+    private readonly settings: Record<string, string | number>,
   ) {}
 
-  /** Builds the web client (esbuild, well under a second), then starts the services. */
-  static async start(): Promise<WebSystem> {
+  /** Builds the web client (esbuild, well under a second), then starts the services (`overrides`: env settings on top of the tests'). */
+  static async start(overrides: Record<string, string | number> = {}): Promise<WebSystem> {
     await promisify(execFile)(process.execPath, [BUILD_SCRIPT]);
+    const settings = { ...OVERRIDES, ...overrides };
     const gatewayPort = await freePort();
-    const gateway = await createGateway(testServiceConfig(GatewayEnv, { ...OVERRIDES, GATEWAY_PORT: gatewayPort }));
+    const gateway = await createGateway(testServiceConfig(GatewayEnv, { ...settings, GATEWAY_PORT: gatewayPort }));
     await gateway.listen();
-    const persister = await createPersister(testServiceConfig(PersisterEnv, OVERRIDES));
+    const persister = await createPersister(testServiceConfig(PersisterEnv, settings));
     await persister.start();
-    const presence = await createPresenceService(testServiceConfig(PresenceEnv, OVERRIDES));
+    const presence = await createPresenceService(testServiceConfig(PresenceEnv, settings));
     const api = await createApiService(
-      testServiceConfig(ApiEnv, { ...OVERRIDES, WEB_DIR: WEB_DIST, WEB_WS_URL: `ws://127.0.0.1:${gatewayPort}/ws` }),
+      testServiceConfig(ApiEnv, { ...settings, WEB_DIR: WEB_DIST, WEB_WS_URL: `ws://127.0.0.1:${gatewayPort}/ws` }),
       { rateLimitNamespace: `web-test:${process.pid}:` },
     );
     await api.app.listen({ host: '127.0.0.1', port: 0 });
-    return new WebSystem(api, gateway, persister, presence, gatewayPort);
+    return new WebSystem(api, gateway, persister, presence, gatewayPort, settings);
   }
 
   get baseUrl(): string {
@@ -66,7 +68,7 @@ export class WebSystem {
 
   /** Another gateway on its own port, for a client that keeps talking while the first is down. */
   async extraGateway(): Promise<Gateway> {
-    const gateway = await createGateway(testServiceConfig(GatewayEnv, { ...OVERRIDES, GATEWAY_PORT: await freePort() }));
+    const gateway = await createGateway(testServiceConfig(GatewayEnv, { ...this.settings, GATEWAY_PORT: await freePort() }));
     await gateway.listen();
     return gateway;
   }
@@ -75,8 +77,19 @@ export class WebSystem {
   async restartGateway(whileDown: () => Promise<void>): Promise<void> {
     await this.gateway.close();
     await whileDown();
-    this.gateway = await createGateway(testServiceConfig(GatewayEnv, { ...OVERRIDES, GATEWAY_PORT: this.gatewayPort }));
+    this.gateway = await createGateway(testServiceConfig(GatewayEnv, { ...this.settings, GATEWAY_PORT: this.gatewayPort }));
     await this.gateway.listen();
+  }
+
+  /** Stops the persister (nothing reaches PostgreSQL), runs `whileDown`, then starts a new one, which catches up. */
+  async pausePersister(whileDown: () => Promise<void>): Promise<void> {
+    await this.persister.close();
+    try {
+      await whileDown();
+    } finally {
+      this.persister = await createPersister(testServiceConfig(PersisterEnv, this.settings));
+      await this.persister.start();
+    }
   }
 
   async stop(): Promise<void> {

@@ -9,8 +9,11 @@ export interface ChatListItem {
   type: ChatType;
   name: string | null;
   partner: { id: string; username: string; online: boolean } | null;
-  last_message: { text: string; sender_id: string; created_at: string } | null;
+  /** `id` is absent from older servers. */
+  last_message: { id?: string; text: string; sender_id: string; created_at: string } | null;
   unread_count: number;
+  /** Seq of the newest message another member has read (the partner, in a 1:1 chat); absent from older servers. */
+  others_read_seq?: number;
   updated_at: string;
 }
 export interface ChatDetails {
@@ -31,18 +34,20 @@ export interface HistoryPage {
   messages: Message[];
   has_previous: boolean;
   has_next: boolean;
+  others_read_seq?: number;
 }
 export interface Session {
   token: string;
   user: { id: string; username: string };
 }
 
-/** A refusal in the API's shape `{error: {code, message}}`. */
+/** A refusal in the API's shape `{error: {code, message, field?}}`; `errorText` words it for people. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -68,10 +73,10 @@ export class RestClient {
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 204) return undefined as T;
-    const data = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    const data = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; field?: string } };
     if (!res.ok) {
       if (res.status === 401 && this.token) this.onUnauthorized();
-      throw new ApiError(res.status, data.error?.code ?? 'internal', data.error?.message ?? `HTTP ${res.status}`);
+      throw new ApiError(res.status, data.error?.code ?? 'internal', data.error?.message ?? `HTTP ${res.status}`, data.error?.field);
     }
     return data as T;
   }
@@ -111,8 +116,12 @@ export class RestClient {
   deleteMessage(chatId: string, messageId: string): Promise<void> {
     return this.request('DELETE', `/chats/${chatId}/messages/${messageId}`);
   }
-  markRead(chatId: string, messageId: string): Promise<unknown> {
-    return this.request('POST', `/chats/${chatId}/read`, { message_id: messageId });
+  history(chatId: string, limit = 50): Promise<HistoryPage> {
+    return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ limit: String(limit) })}`);
+  }
+  /** With `seq`, a message the stream acked and PostgreSQL does not have yet can be marked too. */
+  markRead(chatId: string, messageId: string, seq: number): Promise<unknown> {
+    return this.request('POST', `/chats/${chatId}/read`, { message_id: messageId, seq });
   }
   addMember(chatId: string, userId: string): Promise<unknown> {
     return this.request('POST', `/chats/${chatId}/members`, { user_id: userId });

@@ -1,5 +1,6 @@
-import { h } from './dom.js';
-import { ApiError, type RestClient, type Session } from './rest-client.js';
+import { h } from '../dom.js';
+import { errorText } from '../net/error-text.js';
+import type { RestClient, Session } from '../net/rest-client.js';
 
 /** The login / register screen; resolves `onSession` with a token once either works. */
 export function authView(rest: RestClient, onSession: (session: Session) => void): HTMLElement {
@@ -52,7 +53,7 @@ export function authView(rest: RestClient, onSession: (session: Session) => void
               if (mode === 'register') await rest.register(login.value.trim(), password.value, phone.value.trim() || undefined);
               onSession(await rest.login(login.value.trim(), password.value));
             } catch (err) {
-              error.textContent = err instanceof ApiError ? err.message : 'The server could not be reached';
+              error.textContent = errorText(err, mode);
             } finally {
               submit.disabled = false;
             }

@@ -1,4 +1,4 @@
-import type { Message } from '@neonchat/common/contracts';
+import type { Message, MessageReaction } from '@neonchat/common/contracts';
 
 export interface PendingMessage {
   requestId: string;
@@ -45,7 +45,7 @@ export class ChatTimeline {
     for (const m of messages) {
       this.seen(m.seq);
       const known = this.byId.get(m.id);
-      if (known && known.text === m.text && known.updated_at === m.updated_at) continue;
+      if (known && known.text === m.text && known.updated_at === m.updated_at && sameReactions(known, m)) continue;
       this.byId.set(m.id, m);
       changed = true;
     }
@@ -62,10 +62,30 @@ export class ChatTimeline {
     return true;
   }
 
+  /** A `reaction` frame: `userId` added or took back `emoji`; true when the message is here. */
+  react(messageId: string, emoji: string, userId: string, op: 'add' | 'remove', seq: number): boolean {
+    this.seen(seq);
+    const m = this.byId.get(messageId);
+    if (!m) return false;
+    const reactions: MessageReaction[] = (m.reactions ?? []).map((r) => ({ emoji: r.emoji, user_ids: [...r.user_ids] }));
+    let entry = reactions.find((r) => r.emoji === emoji);
+    if (op === 'add' && !entry) reactions.push((entry = { emoji, user_ids: [] }));
+    if (entry && op === 'add' && !entry.user_ids.includes(userId)) entry.user_ids.push(userId);
+    if (entry && op === 'remove') entry.user_ids = entry.user_ids.filter((id) => id !== userId);
+    this.byId.set(messageId, { ...m, reactions: reactions.filter((r) => r.user_ids.length > 0) });
+    this.ordered = null;
+    return true;
+  }
+
   remove(messageId: string, seq: number): boolean {
     this.seen(seq);
     this.ordered = null;
     return this.byId.delete(messageId);
+  }
+
+  /** Another member read up to the message at `seq` (a `read` frame or REST's `others_read_seq`). */
+  othersRead(seq: number): void {
+    if (seq > this.othersReadSeq) this.othersReadSeq = seq;
   }
 
   seen(seq: number): void {
@@ -75,4 +95,8 @@ export class ChatTimeline {
   has(messageId: string): boolean {
     return this.byId.has(messageId);
   }
+}
+
+function sameReactions(a: Message, b: Message): boolean {
+  return JSON.stringify(a.reactions ?? []) === JSON.stringify(b.reactions ?? []);
 }
