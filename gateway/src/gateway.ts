@@ -16,7 +16,7 @@ import {
 } from '@neonchat/common/runtime';
 import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
-import { loadNativeUws } from './native-uws.js';
+import { loadAndNameUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
@@ -76,8 +76,8 @@ const UWS_PAYLOAD_FACTOR = 4;
  * and none calls back into this function (see the README's file map).
  */
 export async function createGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<Gateway> {
-  const uws = loadNativeUws();
   const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const { uws } = loadAndNameUws(logger);
   const gatewayId = config.GATEWAY_ID ?? `gw-${randomUUID().slice(0, 8)}`;
   const registry = createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
