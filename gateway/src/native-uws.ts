@@ -17,6 +17,15 @@ export type Uws = typeof UwsTypes;
  */
 export const UWS_BUILDS = ['@btc-vision/uwebsockets.js', 'uWebSockets.js'] as const;
 
+/**
+ * The largest request head (request line and headers) the gateway reads, as Node's own HTTP
+ * server (the api) does by default. uWS 20.57 answers a larger one with 431 and reads its limit
+ * from UWS_HTTP_MAX_HEADERS_SIZE when its binary loads, 4 KiB unless set: a token and a
+ * `chat_id` of a few KiB in the upgrade's query fit under 20.30 and must fit under 20.57 too.
+ * 20.30 has no such setting. An operator's own UWS_HTTP_MAX_HEADERS_SIZE is kept.
+ */
+export const UWS_MAX_HEADERS_BYTES = 16 * 1024;
+
 /** One build to try: where it comes from, how to load it, and which version it is. */
 export interface UwsBuild {
   /** The name it is required by (an alias maps to the package named by `packageName`). */
@@ -98,7 +107,10 @@ export function installedUwsBuilds(): UwsBuild[] {
   const require = createRequire(import.meta.url);
   return UWS_BUILDS.map((name) => ({
     name,
-    load: () => require(name) as Uws,
+    load: () => {
+      process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(UWS_MAX_HEADERS_BYTES);
+      return require(name) as Uws;
+    },
     describe: () => readPackageManifest(require.resolve(name)),
   }));
 }

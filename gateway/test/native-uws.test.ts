@@ -6,6 +6,7 @@ import {
   loadNativeUws,
   NoNativeUwsError,
   UWS_BUILDS,
+  UWS_MAX_HEADERS_BYTES,
   type Uws,
   type UwsBuild,
 } from '../src/native-uws.js';
@@ -85,6 +86,22 @@ describe('the uWebSockets.js loader (one of several builds, native only)', () =>
     });
     expect(lines[0]!.obj.uws_skipped).to.deep.equal([{ name: 'new', reason: 'boom' }]);
     expect(lines[0]!.msg).to.contain('old-v').and.contain(`ABI ${process.versions.modules}`);
+  });
+
+  it('gives uWS a 16 KiB request-head limit before loading it (20.57 reads 4 KiB otherwise), keeping an operator’s own', () => {
+    const saved = process.env.UWS_HTTP_MAX_HEADERS_SIZE;
+    try {
+      delete process.env.UWS_HTTP_MAX_HEADERS_SIZE;
+      loadNativeUws(installedUwsBuilds());
+      expect(process.env.UWS_HTTP_MAX_HEADERS_SIZE).to.equal(String(UWS_MAX_HEADERS_BYTES));
+      expect(UWS_MAX_HEADERS_BYTES).to.equal(16 * 1024);
+      process.env.UWS_HTTP_MAX_HEADERS_SIZE = '9000';
+      loadNativeUws(installedUwsBuilds());
+      expect(process.env.UWS_HTTP_MAX_HEADERS_SIZE).to.equal('9000');
+    } finally {
+      if (saved === undefined) delete process.env.UWS_HTTP_MAX_HEADERS_SIZE;
+      else process.env.UWS_HTTP_MAX_HEADERS_SIZE = saved;
+    }
   });
 
   it('tries the current build first, then the one for older glibc', () => {
