@@ -9,7 +9,7 @@
 # Each image holds its own workspace's production dependencies and compiled code, and
 # common's: `npm ci --omit=dev -w <service>` installs only what that workspace needs.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-trixie-slim
 
 # The workspace's manifests: what `npm ci` depends on.
 FROM ${NODE_IMAGE} AS manifests
