@@ -9,7 +9,7 @@
 # Each image holds its own workspace's production dependencies and compiled code, and
 # common's: `npm ci --omit=dev -w <service>` installs only what that workspace needs.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-trixie-slim
 
 # The workspace's manifests: what `npm ci` depends on.
 FROM ${NODE_IMAGE} AS manifests
@@ -42,9 +42,10 @@ RUN npm ci --omit=dev --no-audit --no-fund -w api -w common && npm cache clean -
 
 FROM manifests AS deps-gateway
 RUN npm ci --omit=dev --no-audit --no-fund -w gateway -w common && npm cache clean --force
-# uWebSockets.js ships native binaries for every platform and Node ABI: keep this image's only.
+# Both uWebSockets.js builds (gateway/src/native-uws.ts) ship native binaries for every platform
+# and Node ABI: keep this image's only.
 RUN keep="uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" && \
-  find node_modules -path '*uWebSockets.js*' -name '*.node' ! -name "$keep" -delete
+  find node_modules -ipath '*uwebsockets.js*' -name '*.node' ! -name "$keep" -delete
 
 FROM manifests AS deps-persister
 RUN npm ci --omit=dev --no-audit --no-fund -w persister -w common && npm cache clean --force

@@ -4,10 +4,11 @@ SHELL := /bin/bash
 
 SERVICES := common api gateway persister presence bench web
 
-.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart backup restore drill test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config demo
+.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart backup restore drill test test-cluster check-deploy lint bench \
+	clean clean-dev clean-cluster compose-config demo images image-smoke compose-smoke test-node24 clean-images
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 deps: ## install nats-server, redis-server, PostgreSQL (apt), npm packages, and build
 	scripts/deps.sh
@@ -53,6 +54,23 @@ check-deploy: compose-config ## validate deploy/: promtool (alert rules and thei
 
 test: deps ## run all tests with coverage (starts its own NATS, PostgreSQL and Redis)
 	npm test
+
+images: ## build the four images with podman on a local Node 24 / Debian trixie base (scripts/images/, no registry needed)
+	scripts/images/build.sh
+
+image-smoke: ## the four images, each started under podman (host networking) against local servers, then messages through them
+	scripts/images/image-smoke.sh
+
+compose-smoke: deps ## docker-compose.yml run with podman-compose: images, up, messages through the balancer, stored, down
+	scripts/images/compose-smoke.sh
+
+test-node24: ## npm test on Node 24 in a Debian trixie container (podman), with trixie's servers and Chromium inside
+	scripts/images/test-node24.sh
+
+clean-images: ## delete the local images and downloads of scripts/images/ (.images/)
+	-CONTAINERS_CONF=scripts/images/containers.conf podman rmi -f localhost/neonchat-node:24-trixie localhost/neonchat-test:24-trixie \
+		localhost/neonchat-{api,gateway,persister,presence,nats,postgres,redis,nginx}:local
+	rm -rf .images
 
 lint: ## eslint and prettier --check
 	npm run lint

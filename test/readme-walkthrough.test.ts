@@ -69,15 +69,26 @@ class Terminal {
     return waitFor(() => (typeof text === 'string' ? this.output.includes(text) : text.test(this.output)), { timeoutMs, what });
   }
 
-  close(): void {
+  /**
+   * Ends the terminal and what runs in it, and waits until they are gone: a program still
+   * exiting may write into TMPDIR (Node 22+'s npx keeps its compile cache there), which
+   * would race the scratch directory's removal.
+   */
+  async close(): Promise<void> {
     this.shell.stdin.end();
-    if (this.shell.pid !== undefined) {
+    const group = this.shell.pid;
+    if (group === undefined) return;
+    const alive = () => {
       try {
-        process.kill(-this.shell.pid, 'SIGTERM');
+        process.kill(-group, 0);
+        return true;
       } catch {
-        // the group is gone already
+        return false; // the group is gone
       }
-    }
+    };
+    if (!alive()) return;
+    process.kill(-group, 'SIGTERM');
+    await waitFor(() => !alive(), { timeoutMs: 10_000, intervalMs: 50, what: 'the terminal’s processes to exit' });
   }
 }
 
@@ -93,7 +104,7 @@ describe('README "Try it by hand", run as written @integration', function () {
     scratch = await mkdtemp(join(tmpdir(), 'neonchat-readme-'));
   });
   after(async () => {
-    for (const t of terminals) t.close();
+    await Promise.all(terminals.map((t) => t.close()));
     await system?.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const opsPort = Number(process.env.GATEWAY_METRICS_PORT);
   const secret = process.env.JWT_SECRET ?? '';
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
-  const uws = loadNativeUws();
+  const { uws } = loadNativeUws();
   const seqs = new Map<string, number>();
   const decoder = new TextDecoder();
   const nc = await connect({ servers: process.env.NATS_URL ?? '' });

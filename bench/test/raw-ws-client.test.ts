@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
-import type * as UwsTypes from 'uWebSockets.js';
+import type { us_listen_socket } from 'uWebSockets.js';
+import { loadNativeUws } from '@neonchat/gateway';
 import { RawWsClient, READY_STATE, type RawWsHandlers } from '../src/load/raw-ws-client.js';
 
-const uws = createRequire(import.meta.url)('uWebSockets.js') as typeof UwsTypes;
+// The build the gateway runs on here (v20.30 on Node 20 and glibc 2.36, v20.57 on Node 24):
+// a bare require('uWebSockets.js') would get the v20.30 build's ws fallback on Node 24.
+const { uws } = loadNativeUws();
 
 interface Seen {
   opened: boolean;
@@ -43,7 +45,7 @@ function client(url: string, options: ConstructorParameters<typeof RawWsClient>[
 }
 
 describe('raw WebSocket client against uWebSockets.js (load generator)', () => {
-  let listen: UwsTypes.us_listen_socket | undefined;
+  let listen: us_listen_socket | undefined;
   let port = 0;
   const pongs: string[] = [];
   const remoteAddresses: string[] = [];

@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { type GatewayEnv, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
 import type { TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
-import { loadNativeUws } from './native-uws.js';
+import { loadAndNameUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
@@ -68,8 +68,8 @@ const UWS_PAYLOAD_FACTOR = 4;
  * and none calls back into this function (see the README's file map).
  */
 export async function createGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<Gateway> {
-  const uws = loadNativeUws();
   const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const { uws } = loadAndNameUws(logger);
   const gatewayId = config.GATEWAY_ID ?? `gw-${randomUUID().slice(0, 8)}`;
   const registry = createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
