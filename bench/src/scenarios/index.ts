@@ -7,6 +7,7 @@ import { fanoutSaturationScenario } from './fanout-saturation.js';
 import { soakScenario } from './soak.js';
 import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
+import { roomScenario } from './room.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
@@ -14,6 +15,7 @@ export const SCENARIOS: Scenario[] = [
   messagesScenario,
   fanoutScenario,
   fanoutSaturationScenario,
+  roomScenario,
   soakScenario,
   presenceScenario,
   historyScenario,
