@@ -8,6 +8,8 @@ import {
   roomRepeatsOf,
   serverUsage,
   worstOverBest,
+  highestHeldStep,
+  cpuPerMessage,
 } from '../src/load/side-by-side.js';
 
 describe('bench side by side with the floor: loads, ratios, steadiness, server usage', () => {
@@ -74,5 +76,33 @@ describe('bench side by side with the floor: loads, ratios, steadiness, server u
     ];
     expect(serverUsage(cpu, rows)).to.deep.equal({ cpuPct: 80, rssMiB: 185 });
     expect(serverUsage([], [])).to.deep.equal({ cpuPct: 0, rssMiB: 0 });
+  });
+});
+
+describe('bench throughput against the floor: the highest step held', () => {
+  const step = (rate: number, acked = rate * 10, ackP99 = 20, unacked = 0) => ({ rate, sent: rate * 10, acked, unacked, ackP99 });
+
+  it('climbs until a step leaves a message unacked or has ack p99 of 100 ms or more', () => {
+    expect(highestHeldStep([step(2000), step(4000), step(8000, 80_000, 99.9)], true)).to.equal(8000);
+    expect(highestHeldStep([step(2000), step(4000, 39_999), step(8000)], true)).to.equal(2000);
+    expect(highestHeldStep([step(2000), step(4000, 40_000, 100)], true)).to.equal(2000);
+    expect(highestHeldStep([step(4000, 40_000, 5, 1), step(2000)], true)).to.equal(2000);
+    expect(highestHeldStep([step(8000), step(2000, 20_000, 150)], true)).to.equal(0);
+    expect(highestHeldStep([], true)).to.equal(0);
+  });
+
+  it('holds nothing when a run did not persist every acked message', () => {
+    expect(highestHeldStep([step(2000), step(4000)], false)).to.equal(0);
+  });
+
+  it('gives CPU per stored message for the processes asked, NaN for one not sampled', () => {
+    const got = cpuPerMessage({ cpuMsPerAcked: { 'nats-server': 0.05, persister: 0.03, postgres: 0.02, 'gateway-1': 0.2 } }, [
+      'nats-server',
+      'persister',
+      'postgres',
+      'redis',
+    ]);
+    expect(got).to.deep.include({ 'nats-server': 0.05, persister: 0.03, postgres: 0.02 });
+    expect(got.redis).to.be.NaN;
   });
 });

@@ -93,3 +93,36 @@ export function serverUsage(
   }
   return { cpuPct, rssMiB: Math.round(rssMiB) };
 }
+
+/** What a throughput step needs to say whether it held: its offered rate, what was sent and acked, and the ack p99. */
+export interface ThroughputStep {
+  readonly rate: number;
+  readonly sent: number;
+  readonly acked: number;
+  readonly unacked: number;
+  readonly ackP99: number;
+}
+
+/** Issue 32: a step holds with every message acked (and persisted, for the whole run) and ack p99 under this. */
+export const THROUGHPUT_ACK_P99_MS = 100;
+
+/**
+ * The highest offered rate of the steps, climbing from the lowest, before the first that does
+ * not hold (a message sent and not acked, or ack p99 ≥ 100 ms); 0 when the run did not persist
+ * every acked message or the first step fails.
+ */
+export function highestHeldStep(steps: readonly ThroughputStep[], allPersisted: boolean): number {
+  if (!allPersisted) return 0;
+  let held = 0;
+  for (const s of [...steps].sort((a, b) => a.rate - b.rate)) {
+    const holds = s.sent > 0 && s.acked >= s.sent && s.unacked === 0 && s.ackP99 < THROUGHPUT_ACK_P99_MS;
+    if (!holds) break;
+    held = s.rate;
+  }
+  return held;
+}
+
+/** CPU ms per acked message of the named processes, in one step; NaN for one the step did not sample. */
+export function cpuPerMessage(step: { cpuMsPerAcked: Readonly<Record<string, number>> }, names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.map((n) => [n, step.cpuMsPerAcked[n] ?? NaN]));
+}

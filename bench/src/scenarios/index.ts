@@ -8,11 +8,13 @@ import { soakScenario } from './soak.js';
 import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
 import { roomScenario } from './room.js';
+import { throughputScenario } from './throughput.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
   socketsScenario,
   messagesScenario,
+  throughputScenario,
   fanoutScenario,
   fanoutSaturationScenario,
   roomScenario,
