@@ -11,6 +11,8 @@ import {
   highestHeldStep,
   cpuPerMessage,
 } from '../src/load/side-by-side.js';
+import { SCENARIOS, scenariosToRun } from '../src/scenarios/index.js';
+import type { Scenario } from '../src/scenario.js';
 
 describe('bench side by side with the floor: loads, ratios, steadiness, server usage', () => {
   it('reads room_loads as MEMBERSxRATE pairs, issue 32’s two by default, and refuses anything else', () => {
@@ -104,5 +106,27 @@ describe('bench throughput against the floor: the highest step held', () => {
     ]);
     expect(got).to.deep.include({ 'nats-server': 0.05, persister: 0.03, postgres: 0.02 });
     expect(got.redis).to.be.NaN;
+  });
+});
+
+describe('bench scenario choice: the side-by-side scenarios run when asked', () => {
+  const scenario = (name: string, whenAsked?: boolean): Scenario => ({
+    name,
+    description: name,
+    ...(whenAsked ? { whenAsked } : {}),
+    run: () => Promise.reject(new Error('not run here')),
+  });
+  const all = [scenario('sockets'), scenario('room', true), scenario('messages'), scenario('throughput', true)];
+  const names = (list: Scenario[]) => list.map((s) => s.name);
+
+  it('leaves them out of the quick run of everything, and keeps them in --full and when named', () => {
+    expect(names(scenariosToRun(all, undefined, false))).to.deep.equal(['sockets', 'messages']);
+    expect(names(scenariosToRun(all, undefined, true))).to.deep.equal(['sockets', 'room', 'messages', 'throughput']);
+    expect(names(scenariosToRun(all, new Set(['room']), false))).to.deep.equal(['room']);
+    expect(names(scenariosToRun(all, new Set(['messages', 'throughput']), true))).to.deep.equal(['messages', 'throughput']);
+  });
+
+  it('marks room and throughput, and only those, as run when asked', () => {
+    expect(SCENARIOS.filter((s) => s.whenAsked).map((s) => s.name)).to.have.members(['room', 'throughput']);
   });
 });

@@ -23,3 +23,11 @@ export const SCENARIOS: Scenario[] = [
   historyScenario,
   persisterScenario,
 ];
+
+/**
+ * What a run takes: the scenarios named (`--only`), or else every one, less those run only
+ * when asked (`whenAsked`) unless the run is `--full`.
+ */
+export function scenariosToRun(all: readonly Scenario[], wanted: ReadonlySet<string> | undefined, full: boolean): Scenario[] {
+  return all.filter((s) => (wanted ? wanted.has(s.name) : full || !s.whenAsked));
+}

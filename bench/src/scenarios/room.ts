@@ -154,6 +154,8 @@ function runNote(load: RoomLoad, run: RoomRun, index: number): string {
  * minutes apart. The room, the step and the overload are fanout_saturation's.
  */
 export const roomScenario: Scenario = {
+  // Two full sessions per load (the floor's and NeonChat's): too long for the quick run.
+  whenAsked: true,
   name: 'room',
   description:
     'One-room loads (room_loads=1000x200,200x500) against the floor server, then NeonChat (room_repeats=N runs back to back): p50/p99/max, delivered %, server CPU and RSS, NeonChat/floor ratios; then overload_rate into the largest room on each side.',

@@ -38,6 +38,8 @@ function stepFigures(run: SideRun): Figure[] {
  * ratio, and CPU per stored message of nats-server, the persister and PostgreSQL.
  */
 export const throughputScenario: Scenario = {
+  // Two full sessions per load (the floor's and NeonChat's): too long for the quick run.
+  whenAsked: true,
   name: 'throughput',
   description:
     'messages over two gateways, stepped 2,000 … 16,000 msg/s, against the floor then NeonChat: highest step held with every message acked and persisted and ack p99 < 100 ms, the ratio, CPU per stored message.',
