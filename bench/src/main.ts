@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { startBenchEnvironment } from './bench-environment.js';
 import { interruptTeardown } from './load/interrupt-teardown.js';
 import { childrenOf } from '@neonchat/common/testing';
-import { SCENARIOS } from './scenarios/index.js';
+import { SCENARIOS, scenariosToRun } from './scenarios/index.js';
 import { markdownTable, writeReport } from './report.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -26,7 +26,7 @@ if (values.list) {
   process.exit(0);
 }
 const wanted = values.only ? new Set(values.only.split(',')) : undefined;
-const chosen = SCENARIOS.filter((s) => !wanted || wanted.has(s.name));
+const chosen = scenariosToRun(SCENARIOS, wanted, values.full);
 if (wanted)
   for (const name of wanted) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`no scenario ${name}; --list shows them`);
 // The value is everything after the first `=` (node_args=--max-semi-space-size=64 keeps its own).

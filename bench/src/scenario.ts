@@ -52,5 +52,10 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly name: string;
   readonly description: string;
+  /**
+   * Left out of the quick run of every scenario (`make bench` stays under 5 minutes); it runs
+   * when named in `--only` or with `--full`.
+   */
+  readonly whenAsked?: boolean;
   run(ctx: ScenarioContext): Promise<ScenarioResult>;
 }

@@ -1,4 +1,5 @@
-import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
+import type { Figure, Scenario, ScenarioContext, ScenarioResult } from '../scenario.js';
+import type { OpenResult } from '../load/worker-pool.js';
 import { LoadSession, gatewayReport } from '../load/load-session.js';
 import { runSendPhase, runWarmup, warmupNote, warmupSecondsOf, type PhaseResult } from '../load/send-phase.js';
 import { SERVER_PROCESSES_NOTE, atLeast, below, errorCount, errorSummary, figure, mergeErrors, processRows } from '../load/figures.js';
@@ -23,7 +24,7 @@ function gatewayNames(gateways: number): string[] {
 }
 
 /** The gateways' CPU summed (% of one core) and their largest RSS over timeline seconds [from, to). */
-function gatewayUsage(session: LoadSession, gateways: number, from: number, to: number): { cpuPct: number; rssMiB: number } {
+export function gatewayUsage(session: LoadSession, gateways: number, from: number, to: number): { cpuPct: number; rssMiB: number } {
   const names = gatewayNames(gateways);
   const cpu = session.cpuDuring(from, to);
   const rows = session.timeline.rows(from, to);
@@ -36,14 +37,14 @@ function gatewayUsage(session: LoadSession, gateways: number, from: number, to: 
 /** A step holds while every member gets every message and p99 per delivery stays under this. */
 const HOLD_P99_MS = 100;
 /** Senders per step's rate: the gateway allows each socket 20 frames/s sustained. */
-const PER_SENDER_PER_S = 15;
+export const PER_SENDER_PER_S = 15;
 /** Pause before the overload step and before the recovery step: what queued before drains. */
 const SETTLE_MS = 3000;
 /** The recovery step: a normal rate after the overload, on the sockets still open. */
 const RECOVERY_S = 5;
 
 /** The overload step (`overload_rate`) and the normal rate run after it. */
-interface Overload {
+export interface Overload {
   readonly phase: PhaseResult;
   readonly gatewayRssMiB: number;
   readonly gatewayCpuPct: number;
@@ -57,7 +58,7 @@ interface Overload {
   readonly recovered: boolean;
 }
 
-interface Step {
+export interface Step {
   readonly phase: PhaseResult;
   /** Messages acked in the step that did not reach every other member. */
   readonly missed: number;
@@ -93,46 +94,17 @@ export const fanoutSaturationScenario: Scenario = {
     const gateways = Math.max(1, Math.min(8, Number(ctx.params.saturation_gateways ?? 1)));
     const warmupS = warmupSecondsOf(ctx.params);
     const gateway = gatewayReport(ctx.params);
-    const session = await LoadSession.start(ctx, { gateways, workers: 2 });
+    const { session, opened } = await openRoom(ctx, members, senders, gateways);
     try {
-      const users = await session.fixtures.createUsers(members, 'sat');
-      const group = await session.fixtures.createGroupChat('bench saturation', users);
-      const opened = await session.open(
-        session.specs(users, (i) => (i < senders ? group : undefined)),
-        100,
-      );
-      ctx.log(`${opened.held} members connected in ${opened.seconds.toFixed(1)} s (${senders} senders)`);
-      session.pool.trackMessages(true);
       const warmup = await runWarmup(session, rates[0]!, warmupS);
       const steps: Step[] = [];
       for (const rate of rates) {
-        session.timeline.perMessage.clear();
-        const phase = await runSendPhase(session, rate, stepS);
-        let complete = 0;
-        for (const [count] of session.timeline.perMessage.values()) if (count >= expected) complete += 1;
-        const missed = Math.max(0, phase.totals.acked - complete);
-        const closes = Object.entries(phase.totals.errors)
-          .filter(([code]) => code.startsWith('closed_'))
-          .reduce((a, [, n]) => a + n, 0);
-        const cpu = session.cpuDuring(phase.from, phase.to);
-        const pct = (name: string) => cpu.find((c) => c.name === name)?.percent ?? 0;
-        const usage = gatewayUsage(session, gateways, phase.from, phase.to);
-        const gatewayRssMiB = usage.rssMiB;
-        const holds = missed === 0 && closes === 0 && phase.totals.acked > 0 && phase.totals.delivery.p99 <= HOLD_P99_MS;
-        const step: Step = {
-          phase,
-          missed,
-          closes,
-          gatewayCpuPct: usage.cpuPct,
-          clientCpuPct: pct('client-1') + pct('client-2'),
-          gatewayRssMiB,
-          holds,
-        };
+        const step = await measureStep(session, gateways, rate, stepS, expected);
         steps.push(step);
         ctx.log(
-          `${rate} msg/s: ${phase.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${phase.totals.delivery.p99.toFixed(1)} ms, missed ${missed}, closes ${closes}, gateway ${step.gatewayCpuPct} % / ${gatewayRssMiB} MiB: ${holds ? 'holds' : 'breaks'}`,
+          `${rate} msg/s: ${step.phase.deliveredPerSecond.toFixed(0)} deliveries/s, p99 ${step.phase.totals.delivery.p99.toFixed(1)} ms, missed ${step.missed}, closes ${step.closes}, gateway ${step.gatewayCpuPct} % / ${step.gatewayRssMiB} MiB: ${step.holds ? 'holds' : 'breaks'}`,
         );
-        if (!holds) break;
+        if (!step.holds) break;
       }
       const best = [...steps].reverse().find((s) => s.holds);
       const overload =
@@ -206,6 +178,60 @@ export const fanoutSaturationScenario: Scenario = {
   },
 };
 
+/**
+ * A fresh session with one group of `members` over `gateways`, every member connected and the
+ * first `senders` of them sending into it; per-message delivery counts are on. The caller
+ * closes the session.
+ */
+export async function openRoom(
+  ctx: ScenarioContext,
+  members: number,
+  senders: number,
+  gateways: number,
+): Promise<{ session: LoadSession; opened: OpenResult }> {
+  const session = await LoadSession.start(ctx, { gateways, workers: 2 });
+  try {
+    const users = await session.fixtures.createUsers(members, 'sat');
+    const group = await session.fixtures.createGroupChat('bench saturation', users);
+    const opened = await session.open(
+      session.specs(users, (i) => (i < senders ? group : undefined)),
+      100,
+    );
+    ctx.log(`${opened.held} members connected in ${opened.seconds.toFixed(1)} s (${senders} senders)`);
+    session.pool.trackMessages(true);
+    return { session, opened };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/**
+ * One step of the room: `rate` msg/s for `stepS` into the group, and whether it holds (every
+ * acked message reached all `expected` other members, no socket closed, p99 ≤ 100 ms).
+ */
+export async function measureStep(session: LoadSession, gateways: number, rate: number, stepS: number, expected: number): Promise<Step> {
+  session.timeline.perMessage.clear();
+  const phase = await runSendPhase(session, rate, stepS);
+  const missed = missedIn(session, phase, expected);
+  const closes = Object.entries(phase.totals.errors)
+    .filter(([code]) => code.startsWith('closed_'))
+    .reduce((a, [, n]) => a + n, 0);
+  const cpu = session.cpuDuring(phase.from, phase.to);
+  const pct = (name: string) => cpu.find((c) => c.name === name)?.percent ?? 0;
+  const usage = gatewayUsage(session, gateways, phase.from, phase.to);
+  const holds = missed === 0 && closes === 0 && phase.totals.acked > 0 && phase.totals.delivery.p99 <= HOLD_P99_MS;
+  return {
+    phase,
+    missed,
+    closes,
+    gatewayCpuPct: usage.cpuPct,
+    clientCpuPct: pct('client-1') + pct('client-2'),
+    gatewayRssMiB: usage.rssMiB,
+    holds,
+  };
+}
+
 /** Messages acked in the phase that did not reach `expected` receivers. */
 function missedIn(session: LoadSession, phase: PhaseResult, expected: number): number {
   let complete = 0;
@@ -230,7 +256,13 @@ function socketsHeld(session: LoadSession): number {
  * gateway degrades (unavailable answers, 4008 closes, memory) and whether it serves normally
  * afterwards.
  */
-async function runOverload(session: LoadSession, gateways: number, rate: number, seconds: number, normalRate: number): Promise<Overload> {
+export async function runOverload(
+  session: LoadSession,
+  gateways: number,
+  rate: number,
+  seconds: number,
+  normalRate: number,
+): Promise<Overload> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   session.timeline.perMessage.clear();
   const phase = await runSendPhase(session, rate, seconds);
@@ -259,7 +291,7 @@ async function runOverload(session: LoadSession, gateways: number, rate: number,
   };
 }
 
-function overloadFigures(o: Overload): Figure[] {
+export function overloadFigures(o: Overload): Figure[] {
   const label = `overload ${o.phase.rate} msg/s`;
   return [
     figure(`${label}: deliveries`, o.phase.deliveredPerSecond, 'deliveries/s'),
@@ -279,7 +311,7 @@ function overloadFigures(o: Overload): Figure[] {
   ];
 }
 
-function overloadLine(o: Overload): string {
+export function overloadLine(o: Overload): string {
   const t = o.phase.totals;
   return (
     `overload ${o.phase.rate} msg/s for ${o.phase.durationS} s: ${Math.round(o.phase.deliveredPerSecond)} deliveries/s, ` +
