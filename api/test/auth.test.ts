@@ -23,7 +23,7 @@ describe('auth @integration', () => {
 
     const byName = await h.request('POST', '/api/v1/auth/login', { body: { username: username.toUpperCase(), password: 'secret1' } });
     expect(byName.status).to.equal(200);
-    expect(byName.body.expires_in).to.equal(86400);
+    expect(byName.body.expires_in).to.equal(900);
     expect(byName.body.user).to.deep.equal({ id: reg.body.id, username });
 
     const byPhone = await h.request('POST', '/api/v1/auth/login', { body: { phone, password: 'secret1' } });

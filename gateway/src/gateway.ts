@@ -7,6 +7,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   ChatEventPublisher,
   type GatewayEnv,
+  RevocationList,
+  SigningKeys,
   connectNats,
   createLogger,
   createMetricsRegistry,
@@ -35,6 +37,8 @@ import { createFrameHandlers } from './frame-handlers.js';
 import { FrameRouter } from './frame-router.js';
 import { TypingTracker, type TypingPublisher } from './typing-tracker.js';
 import { readChatEvents } from './stream-reader.js';
+import { DirectChatBlocks } from './direct-chat-blocks.js';
+import { closeRevokedSockets } from './session-revocations.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -90,6 +94,18 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   await verifyStreams(nc, { timeoutMs: STREAM_WAIT_MS, logger });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
+  // The whole revocation list is in memory before the first upgrade (a restarted gateway too).
+  const revocations = await RevocationList.open(nc, {
+    ttlSeconds: config.JWT_TTL_S,
+    replicas: config.NATS_STREAM_REPLICAS,
+    onError: (err) => {
+      metrics.internalErrors.inc({ where: 'revocations' });
+      logger.error({ err }, 'revocation list trouble');
+    },
+  });
+  await revocations.start();
+  const blocks = new DirectChatBlocks(pool);
+  blocks.follow(nc, (err) => logger.error({ err }, 'block subscription failed'));
 
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
@@ -124,6 +140,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       publisher,
       history,
       access: new ChatAccess(memberships, hub),
+      blocks,
       catchUp,
       typing,
       presence,
@@ -140,12 +157,13 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const connections = new ConnectionLifecycle({
     settings: {
       gatewayId,
-      jwtSecret: config.JWT_SECRET,
+      keys: SigningKeys.fromConfig(config),
       maxSocketsPerUser: config.GATEWAY_MAX_SOCKETS_PER_USER,
       ratePerSecond: config.GATEWAY_RATE_PER_SECOND,
       rateBurst: config.GATEWAY_RATE_BURST,
       readyFlushTimeoutMs: READY_FLUSH_TIMEOUT_MS,
     },
+    revocations,
     hub,
     sockets,
     memberships,
@@ -156,6 +174,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     logger,
   });
   subscribeBus({ nc, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
+  closeRevokedSockets(revocations, sockets, metrics);
   presence.startHeartbeats(config.GATEWAY_PRESENCE_HEARTBEAT_S * 1000, () =>
     Array.from(sockets.all(), (ws) => {
       const s = ws.getUserData();
@@ -230,6 +249,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       outbound.stop();
       overload.stop();
       presence.stop();
+      revocations.stop();
       await nc.drain().catch(async (err: unknown) => {
         // NATS is away: close for good, or its reconnect timers keep the process alive.
         logger.error({ err }, 'nats drain failed');

@@ -127,6 +127,8 @@ const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
     'the database could not be read when the socket opened (its chats are read after the upgrade): reconnect after a short delay, then `resume`',
   tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
   unknownUser: 'the token is valid but names no user (deleted, or never existed): log in again',
+  sessionEnded:
+    'the session of the token was ended (logout, a `DELETE /me/sessions/{id}`, "log out everywhere else", a password change or the account\'s deletion), sent to its sockets on every gateway within a second: do not refresh or reconnect with it, log in again',
   slowConsumer:
     'the client did not read fast enough (send buffer over GATEWAY_MAX_BACKPRESSURE_BYTES, a ping unanswered for GATEWAY_SLOW_SOCKET_MS while it gets messages, or among the largest buffers when the gateway holds too much for all its sockets): reconnect and `resume`',
   tooManyConnections: 'too many sockets for one user (GATEWAY_MAX_SOCKETS_PER_USER)',

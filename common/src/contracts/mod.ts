@@ -16,6 +16,7 @@ export type { Validator, FieldError } from './validation.js';
 export * from './model.js';
 export * from './chat-events.js';
 export * from './presence-events.js';
+export * from './account-events.js';
 export * from './frames.js';
 export { CHAT_ACTIONS, decide, can, denialCode, requireAllowed, refusal } from '../permissions.js';
 export type { ChatAction, Membership, Decision, DenyReason } from '../permissions.js';

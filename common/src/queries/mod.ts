@@ -11,4 +11,11 @@ export {
   positional,
 } from './message-queries.js';
 export type { HistoryDirection } from './message-queries.js';
-export { ACTIVE_CHATS_OF_USER, ACTIVE_CHATS_OF_USERS, MEMBERSHIP, CHAT_ACCESS, ACTIVE_MEMBERS_OF_CHATS } from './membership-queries.js';
+export {
+  ACTIVE_CHATS_OF_USER,
+  ACTIVE_CHATS_OF_USERS,
+  MEMBERSHIP,
+  CHAT_ACCESS,
+  ACTIVE_MEMBERS_OF_CHATS,
+  BLOCKED_IN_DIRECT_CHAT,
+} from './membership-queries.js';

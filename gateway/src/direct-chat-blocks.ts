@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { ACCOUNT_SUBJECTS, NeonError } from '@neonchat/common/contracts';
+import { BLOCKED_IN_DIRECT_CHAT } from '@neonchat/common/queries';
+
+/** Answers kept per (chat, sender); past it the cache starts over (blocks are rare, lookups cheap). */
+const CACHE_MAX = 100_000;
+
+/**
+ * Whether a sender is blocked in a 1:1 chat, for the send path: one indexed query per (chat,
+ * sender) the first time, then memory. Any block change (the api's `account.blocks.changed`)
+ * drops the whole cache; a generation counter keeps an answer read before a change from being
+ * stored after it. Groups and channels never ask (blocks do not apply there).
+ */
+export class DirectChatBlocks {
+  private readonly cache = new Map<string, boolean>();
+  private generation = 0;
+
+  constructor(private readonly pool: Pick<pg.Pool, 'query'>) {}
+
+  /** Drops every cached answer when the api announces a block or unblock. */
+  follow(nc: NatsConnection, onError: (err: unknown) => void): void {
+    nc.subscribe(ACCOUNT_SUBJECTS.blocksChanged, {
+      callback: (err) => {
+        if (err) return onError(err);
+        this.invalidate();
+      },
+    });
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
+  async isBlocked(chatId: string, senderId: string): Promise<boolean> {
+    const key = `${chatId}:${senderId}`;
+    const known = this.cache.get(key);
+    if (known !== undefined) return known;
+    const generation = this.generation;
+    const { rows } = await this.pool.query<{ blocked: boolean }>(BLOCKED_IN_DIRECT_CHAT, [chatId, senderId]);
+    const blocked = rows[0]?.blocked === true;
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(key, blocked);
+    }
+    return blocked;
+  }
+
+  /** `forbidden` when the other member of this 1:1 chat blocked the sender. */
+  async requireNotBlocked(chatId: string, senderId: string): Promise<void> {
+    if (await this.isBlocked(chatId, senderId))
+      throw new NeonError('forbidden', 'you cannot write to this user', { details: { field: 'chat_id' } });
+  }
+}
