@@ -5,15 +5,17 @@ import { BLOCKED_IN_DIRECT_CHAT } from '@neonchat/common/queries';
 
 /** Answers kept per (chat, sender); past it the cache starts over (blocks are rare, lookups cheap). */
 const CACHE_MAX = 100_000;
+/** An answer is asked again after this long: bounds what a missed (core NATS) announcement can leave stale. */
+const ANSWER_TTL_MS = 60_000;
 
 /**
  * Whether a sender is blocked in a 1:1 chat, for the send path: one indexed query per (chat,
  * sender) the first time, then memory. Any block change (the api's `account.blocks.changed`)
- * drops the whole cache; a generation counter keeps an answer read before a change from being
+ * drops the whole cache, and an answer is asked again after a minute anyway; a generation counter keeps an answer read before a change from being
  * stored after it. Groups and channels never ask (blocks do not apply there).
  */
 export class DirectChatBlocks {
-  private readonly cache = new Map<string, boolean>();
+  private readonly cache = new Map<string, { blocked: boolean; at: number }>();
   private generation = 0;
 
   constructor(private readonly pool: Pick<pg.Pool, 'query'>) {}
@@ -36,13 +38,13 @@ export class DirectChatBlocks {
   async isBlocked(chatId: string, senderId: string): Promise<boolean> {
     const key = `${chatId}:${senderId}`;
     const known = this.cache.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined && Date.now() - known.at < ANSWER_TTL_MS) return known.blocked;
     const generation = this.generation;
     const { rows } = await this.pool.query<{ blocked: boolean }>(BLOCKED_IN_DIRECT_CHAT, [chatId, senderId]);
     const blocked = rows[0]?.blocked === true;
     if (generation === this.generation) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(key, blocked);
+      this.cache.set(key, { blocked, at: Date.now() });
     }
     return blocked;
   }
