@@ -12,7 +12,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ChatEventPublisher, type Logger } from '@neonchat/common/runtime';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { installCanonicalInput } from './plugins/canonical-input.js';
-import { authenticateWith } from './plugins/authenticate.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
 import { installRequestMetrics } from './plugins/request-metrics.js';
 import { installRequestContext, requestContextOptions } from './plugins/request-context.js';
@@ -21,10 +20,8 @@ import { installWebClient, type WebClientOptions } from './plugins/web-client.js
 import { TokenVerifier } from './plugins/token-verifier.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
-import { userRoutes } from './routes/user-routes.js';
-import { chatRoutes } from './routes/chat-routes.js';
-import { memberRoutes } from './routes/member-routes.js';
-import { messageRoutes } from './routes/message-routes.js';
+import { authenticatedRoutes } from './routes/authenticated-routes.js';
+import { installDataAccess } from './plugins/data-access.js';
 import { MembershipAnnouncer } from './domain/membership-announcer.js';
 import { PresenceLookup } from './domain/presence-lookup.js';
 import { ErrorBody } from './schemas/common.js';
@@ -104,25 +101,18 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
     namespace: settings.rateLimitNamespace,
   });
 
-  const authenticate = authenticateWith(tokens, async (userId) => {
-    const rows = await deps.orm.em.getConnection().execute<unknown[]>('select 1 from users where id = ?', [userId]);
-    return rows.length > 0;
-  });
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
   const publisher = new ChatEventPublisher(deps.nats, await jetstreamManager(deps.nats));
   await app.register(
     async (v1) => {
+      installDataAccess(v1, deps.orm);
       await v1.register(authRoutes, {
-        orm: deps.orm,
         jwtSecret: settings.jwtSecret,
         jwtTtlSeconds: settings.jwtTtlSeconds,
         bcryptCost: settings.bcryptCost,
       });
-      await v1.register(userRoutes, { orm: deps.orm, authenticate, presence });
-      await v1.register(chatRoutes, { orm: deps.orm, authenticate, announcer, presence });
-      await v1.register(memberRoutes, { orm: deps.orm, authenticate, announcer });
-      await v1.register(messageRoutes, { orm: deps.orm, authenticate, publisher });
+      await v1.register(authenticatedRoutes, { tokens, announcer, presence, publisher });
     },
     { prefix: '/api/v1' },
   );

@@ -1,8 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { NeonError, requireAllowed, type ChatAction, type ChatType, type Membership } from '@neonchat/common/contracts';
-import { CHAT_ACCESS, positional } from '@neonchat/common/queries';
-
-const CHAT_ACCESS_STATEMENT = positional(CHAT_ACCESS);
+import type { Repositories } from '../repositories/mod.js';
 
 export interface ChatAccess {
   readonly chatType: ChatType;
@@ -10,12 +7,8 @@ export interface ChatAccess {
 }
 
 /** The chat's type and the caller's membership, in one query; undefined when the chat does not exist. */
-export async function loadChatAccess(em: EntityManager, chatId: string, userId: string): Promise<ChatAccess | undefined> {
-  const rows = await em.execute<Array<{ type: ChatType; role: Membership['role'] | null; status: Membership['status'] | null }>>(
-    CHAT_ACCESS_STATEMENT,
-    [userId, chatId],
-  );
-  const row = rows[0];
+export async function loadChatAccess(repos: Repositories, chatId: string, userId: string): Promise<ChatAccess | undefined> {
+  const row = await repos.chats.access(chatId, userId);
   if (!row) return undefined;
   return { chatType: row.type, membership: row.role && row.status ? { role: row.role, status: row.status } : null };
 }
@@ -25,13 +18,13 @@ export async function loadChatAccess(em: EntityManager, chatId: string, userId: 
  * NeonError when refused.
  */
 export async function requireChatAction(
-  em: EntityManager,
+  repos: Repositories,
   chatId: string,
   userId: string,
   action: ChatAction,
   loaded?: ChatAccess,
 ): Promise<ChatAccess> {
-  const access = loaded ?? (await loadChatAccess(em, chatId, userId));
+  const access = loaded ?? (await loadChatAccess(repos, chatId, userId));
   if (!access) throw new NeonError('not_found', 'chat not found');
   requireAllowed(action, access.chatType, access.membership);
   return access;

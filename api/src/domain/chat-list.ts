@@ -1,6 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { toIsoTimestamp, type ChatType } from '@neonchat/common/contracts';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
+import type { Repositories } from '../repositories/mod.js';
+import type { ChatListRow } from '../repositories/chats.js';
 
 export interface ChatListItem {
   readonly id: string;
@@ -18,24 +19,6 @@ export interface ChatListPage {
   readonly has_more: boolean;
 }
 
-interface ChatListSql {
-  id: string | null;
-  type: ChatType | null;
-  name: string | null;
-  updated_at: Date | string | null;
-  partner_id: string | null;
-  partner_username: string | null;
-  last_text: string | null;
-  last_sender_id: string | null;
-  last_created_at: Date | string | null;
-  unread_count: string | number | null;
-  total: string | number;
-}
-
-// Unread = later than the member's read mark, not the member's own, not deleted. The
-// (chat_id, seq) index bounds each count to the unread range of one chat.
-const UNREAD_WHERE = 'm.chat_id = p.chat_id and m.seq > p.last_read_seq and m.sender_id <> ? and m.deleted_at is null';
-
 /**
  * One page of the caller's chats, newest activity first, in ONE query whatever the page
  * size: `mine` is every chat the caller is an active member of (banned and departed members
@@ -44,39 +27,14 @@ const UNREAD_WHERE = 'm.chat_id = p.chat_id and m.seq > p.last_read_seq and m.se
  * page past the end still returns one row carrying it. Presence is one more NATS request.
  */
 export async function listChats(
-  em: EntityManager,
+  repos: Repositories,
   presence: PresenceLookup,
   callerId: string,
   options: { limit: number; offset: number; unreadOnly: boolean },
 ): Promise<ChatListPage> {
-  const rows = await em.execute<ChatListSql[]>(
-    `with mine as (
-       select c.id as chat_id, c.type, c.name, c.updated_at, c.user1_id, c.user2_id, cm.last_read_seq
-         from chat_members cm join chats c on c.id = cm.chat_id
-        where cm.user_id = ? and cm.status = 'active'
-          and (not ?::boolean or (coalesce(c.last_message_seq, 0) > cm.last_read_seq and exists (
-                select 1 from messages m where m.chat_id = c.id and m.seq > cm.last_read_seq and m.sender_id <> ? and m.deleted_at is null)))
-     ),
-     page as (
-       select * from mine order by updated_at desc, chat_id desc limit ? offset ?
-     )
-     select p.chat_id as id, p.type, p.name, p.updated_at,
-            u.id as partner_id, u.username as partner_username,
-            lm.text as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
-            (select count(*) from messages m where ${UNREAD_WHERE}) as unread_count,
-            (select count(*) from mine) as total
-       from (select 1) as one
-       left join page p on true
-       left join users u on p.type = 'direct' and u.id = case when p.user1_id = ? then p.user2_id else p.user1_id end
-       left join lateral (
-         select m.text, m.sender_id, m.created_at from messages m
-          where m.chat_id = p.chat_id and m.deleted_at is null order by m.seq desc limit 1
-       ) lm on true
-      order by p.updated_at desc nulls last, p.chat_id desc`,
-    [callerId, options.unreadOnly, callerId, options.limit, options.offset, callerId, callerId],
-  );
+  const rows = await repos.chats.listPage(callerId, options);
   const total = Number(rows[0]?.total ?? 0);
-  const pageRows = rows.filter((r): r is ChatListSql & { id: string; type: ChatType; updated_at: Date | string } => r.id !== null);
+  const pageRows = rows.filter((r): r is ChatListRow & { id: string; type: ChatType; updated_at: Date | string } => r.id !== null);
   const statuses = await presence.statuses(pageRows.flatMap((r) => (r.partner_id ? [r.partner_id] : [])));
   const chats = pageRows.map((r): ChatListItem => ({
     id: r.id,

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   decide,
   refusal,
@@ -6,17 +5,12 @@ import {
   type ChatAction,
   type ChatType,
   type MemberRole,
-  type MemberStatus,
   type Membership,
   type MembershipChangedEvent,
 } from '@neonchat/common/contracts';
+import type { MemberState, Repositories } from '../repositories/mod.js';
 
-export interface MemberState {
-  readonly chat_id: string;
-  readonly user_id: string;
-  readonly role: MemberRole;
-  readonly status: MemberStatus;
-}
+export type { MemberState };
 
 export interface MembershipOutcome {
   readonly member: MemberState;
@@ -35,20 +29,11 @@ interface LockedChat {
  * Takes the chat row's lock for the rest of the transaction: membership changes to one chat
  * run one at a time, so two admins demoting each other can't leave a group with none.
  */
-async function lockChat(tx: EntityManager, chatId: string, callerId: string): Promise<LockedChat> {
-  const chats = await tx.execute<Array<{ type: ChatType }>>('select type from chats where id = ? for update', [chatId]);
-  const chat = chats[0];
-  if (!chat) throw new NeonError('not_found', 'chat not found');
-  const caller = await memberOf(tx, chatId, callerId);
-  return { type: chat.type, caller: caller ? { role: caller.role, status: caller.status } : null };
-}
-
-async function memberOf(tx: EntityManager, chatId: string, userId: string): Promise<MemberState | undefined> {
-  const rows = await tx.execute<MemberState[]>(
-    'select chat_id, user_id, role, status from chat_members where chat_id = ? and user_id = ?',
-    [chatId, userId],
-  );
-  return rows[0];
+async function lockChat(tx: Repositories, chatId: string, callerId: string): Promise<LockedChat> {
+  const type = await tx.chats.lockType(chatId);
+  if (!type) throw new NeonError('not_found', 'chat not found');
+  const caller = await tx.members.find(chatId, callerId);
+  return { type, caller: caller ? { role: caller.role, status: caller.status } : null };
 }
 
 function mustAllow(action: ChatAction, chat: LockedChat): void {
@@ -57,49 +42,26 @@ function mustAllow(action: ChatAction, chat: LockedChat): void {
 }
 
 /** A group keeps at least one active admin while it has active members. */
-async function assertKeepsAdmin(tx: EntityManager, chatId: string): Promise<void> {
-  const rows = await tx.execute<Array<{ admins: string | number; members: string | number }>>(
-    `select count(*) filter (where role = 'admin') as admins, count(*) as members
-       from chat_members where chat_id = ? and status = 'active'`,
-    [chatId],
-  );
-  const counts = rows[0];
-  if (counts && Number(counts.members) > 0 && Number(counts.admins) === 0)
+async function assertKeepsAdmin(tx: Repositories, chatId: string): Promise<void> {
+  const counts = await tx.members.activeCounts(chatId);
+  if (counts.members > 0 && counts.admins === 0)
     throw new NeonError('conflict', 'the chat must keep at least one admin: promote someone first');
 }
 
-async function write(tx: EntityManager, state: MemberState, previous: MemberState | undefined): Promise<void> {
-  if (previous)
-    await tx.execute(
-      `update chat_members set role = ?, status = ?,
-              joined_at = case when status <> 'active' and ? = 'active' then now() else joined_at end
-        where chat_id = ? and user_id = ?`,
-      [state.role, state.status, state.status, state.chat_id, state.user_id],
-    );
-  else
-    await tx.execute('insert into chat_members (chat_id, user_id, role, status) values (?, ?, ?, ?)', [
-      state.chat_id,
-      state.user_id,
-      state.role,
-      state.status,
-    ]);
+async function requireUser(tx: Repositories, userId: string): Promise<void> {
+  if (!(await tx.users.exists(userId))) throw new NeonError('not_found', 'user not found', { details: { field: 'user_id' } });
 }
 
-async function requireUser(tx: EntityManager, userId: string): Promise<void> {
-  const rows = await tx.execute<Array<{ id: string }>>('select id from users where id = ?', [userId]);
-  if (!rows[0]) throw new NeonError('not_found', 'user not found', { details: { field: 'user_id' } });
-}
-
-type Change = (tx: EntityManager, chat: LockedChat, target: MemberState | undefined) => Promise<MemberState | { unchanged: MemberState }>;
+type Change = (tx: Repositories, chat: LockedChat, target: MemberState | undefined) => Promise<MemberState | { unchanged: MemberState }>;
 
 /** Runs one membership change under the chat lock, checks the admin rule, and says what to announce. */
-async function change(em: EntityManager, chatId: string, callerId: string, targetId: string, apply: Change): Promise<MembershipOutcome> {
-  return em.transactional(async (tx) => {
+async function change(repos: Repositories, chatId: string, callerId: string, targetId: string, apply: Change): Promise<MembershipOutcome> {
+  return repos.transactional(async (tx) => {
     const chat = await lockChat(tx, chatId, callerId);
-    const target = await memberOf(tx, chatId, targetId);
+    const target = await tx.members.find(chatId, targetId);
     const result = await apply(tx, chat, target);
     if ('unchanged' in result) return { member: result.unchanged, changed: false, announcements: [] };
-    await write(tx, result, target);
+    await tx.members.save(result, target !== undefined);
     if (chat.type !== 'direct') await assertKeepsAdmin(tx, chatId);
     const event: MembershipChangedEvent = {
       type: 'membership.changed',
@@ -116,13 +78,13 @@ async function change(em: EntityManager, chatId: string, callerId: string, targe
 
 /** Adds a user (role `member` unless told). Adding an active member again changes nothing. */
 export function addMember(
-  em: EntityManager,
+  repos: Repositories,
   chatId: string,
   callerId: string,
   userId: string,
   role: MemberRole,
 ): Promise<MembershipOutcome> {
-  return change(em, chatId, callerId, userId, async (tx, chat, target) => {
+  return change(repos, chatId, callerId, userId, async (tx, chat, target) => {
     mustAllow('add_member', chat);
     if (role === 'admin') mustAllow('change_role', chat);
     if (target?.status === 'active') return { unchanged: target };
@@ -134,13 +96,13 @@ export function addMember(
 }
 
 export function changeRole(
-  em: EntityManager,
+  repos: Repositories,
   chatId: string,
   callerId: string,
   userId: string,
   role: MemberRole,
 ): Promise<MembershipOutcome> {
-  return change(em, chatId, callerId, userId, async (_tx, chat, target) => {
+  return change(repos, chatId, callerId, userId, async (_tx, chat, target) => {
     mustAllow('change_role', chat);
     if (target?.status !== 'active') throw new NeonError('not_found', 'member not found', { details: { field: 'user_id' } });
     if (target.role === role) return { unchanged: target };
@@ -149,8 +111,8 @@ export function changeRole(
 }
 
 /** Bans a member, or a user who is not one yet (so they can't be added back by mistake). */
-export function banMember(em: EntityManager, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
-  return change(em, chatId, callerId, userId, async (tx, chat, target) => {
+export function banMember(repos: Repositories, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
+  return change(repos, chatId, callerId, userId, async (tx, chat, target) => {
     mustAllow('ban', chat);
     if (userId === callerId)
       throw new NeonError('validation_failed', 'user_id: you cannot ban yourself', { details: { field: 'user_id' } });
@@ -165,8 +127,8 @@ export function banMember(em: EntityManager, chatId: string, callerId: string, u
  * they can read and post again without a second request. Unbanning someone not banned changes
  * nothing; someone never banned nor a member is `not_found`.
  */
-export function unbanMember(em: EntityManager, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
-  return change(em, chatId, callerId, userId, async (_tx, chat, target) => {
+export function unbanMember(repos: Repositories, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
+  return change(repos, chatId, callerId, userId, async (_tx, chat, target) => {
     mustAllow('ban', chat);
     if (!target) throw new NeonError('not_found', 'member not found', { details: { field: 'user_id' } });
     if (target.status !== 'banned') return { unchanged: target };
@@ -179,14 +141,14 @@ export function unbanMember(em: EntityManager, chatId: string, callerId: string,
  * `left` with role `member`, stops receiving the chat, and may be added back by an admin (no
  * ban). The last admin of a group with other members must promote someone first (409).
  */
-export function removeMember(em: EntityManager, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
-  return change(em, chatId, callerId, userId, async (_tx, chat, target) => {
+export function removeMember(repos: Repositories, chatId: string, callerId: string, userId: string): Promise<MembershipOutcome> {
+  return change(repos, chatId, callerId, userId, async (_tx, chat, target) => {
     mustAllow(userId === callerId ? 'leave' : 'remove_member', chat);
     if (target?.status !== 'active') throw new NeonError('not_found', 'member not found', { details: { field: 'user_id' } });
     return { ...target, role: 'member', status: 'left' };
   });
 }
 
-export function leaveChat(em: EntityManager, chatId: string, callerId: string): Promise<MembershipOutcome> {
-  return removeMember(em, chatId, callerId, callerId);
+export function leaveChat(repos: Repositories, chatId: string, callerId: string): Promise<MembershipOutcome> {
+  return removeMember(repos, chatId, callerId, callerId);
 }

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   NeonError,
   canonicalEmoji,
@@ -9,29 +8,28 @@ import {
   type MessageUpdatedEvent,
   type MessageRowLike,
 } from '@neonchat/common/contracts';
-import { LIVE_MESSAGE, positional } from '@neonchat/common/queries';
 import { requireChatAction } from './chat-access.js';
 import type { ChatEventPublisher } from '@neonchat/common/runtime';
+import type { Repositories } from '../repositories/mod.js';
 
 /**
  * A message as the persister stored it. One the persister has not written yet is unknown
  * here (404): authorship can only be checked against a stored message.
  */
-async function storedMessage(em: EntityManager, chatId: string, messageId: string, field = 'message_id'): Promise<MessageRowLike> {
-  const rows = await em.execute<MessageRowLike[]>(positional(LIVE_MESSAGE), [chatId, messageId]);
-  const row = rows[0];
+async function storedMessage(repos: Repositories, chatId: string, messageId: string, field = 'message_id'): Promise<MessageRowLike> {
+  const row = await repos.messages.live(chatId, messageId);
   if (!row) throw new NeonError('not_found', 'message not found', { details: { field } });
   return row;
 }
 
 /** The author edits; the edit is durable once the stream acks it, and applied by the persister. */
 export async function editMessage(
-  em: EntityManager,
+  repos: Repositories,
   publisher: ChatEventPublisher,
   input: { chatId: string; messageId: string; callerId: string; text: string },
 ): Promise<Message> {
-  await requireChatAction(em, input.chatId, input.callerId, 'edit_own_message');
-  const message = await storedMessage(em, input.chatId, input.messageId);
+  await requireChatAction(repos, input.chatId, input.callerId, 'edit_own_message');
+  const message = await storedMessage(repos, input.chatId, input.messageId);
   if (message.sender_id !== input.callerId) throw new NeonError('forbidden', 'only the author can edit a message');
   const event: MessageUpdatedEvent = {
     type: 'message.updated',
@@ -47,14 +45,14 @@ export async function editMessage(
 
 /** The author deletes their own message; an admin deletes anyone's (not in 1:1 chats). */
 export async function deleteMessage(
-  em: EntityManager,
+  repos: Repositories,
   publisher: ChatEventPublisher,
   input: { chatId: string; messageId: string; callerId: string },
 ): Promise<void> {
-  const access = await requireChatAction(em, input.chatId, input.callerId, 'read');
-  const message = await storedMessage(em, input.chatId, input.messageId);
+  const access = await requireChatAction(repos, input.chatId, input.callerId, 'read');
+  const message = await storedMessage(repos, input.chatId, input.messageId);
   await requireChatAction(
-    em,
+    repos,
     input.chatId,
     input.callerId,
     message.sender_id === input.callerId ? 'delete_own_message' : 'delete_any_message',
@@ -82,24 +80,13 @@ export interface ReadMark {
  * settle on the furthest), then tells the caller's other devices through the chat's stream.
  */
 export async function markRead(
-  em: EntityManager,
+  repos: Repositories,
   publisher: ChatEventPublisher,
   input: { chatId: string; messageId: string; callerId: string },
 ): Promise<ReadMark> {
-  await requireChatAction(em, input.chatId, input.callerId, 'mark_read');
-  const message = await storedMessage(em, input.chatId, input.messageId);
-  const rows = await em.execute<Array<{ last_read_seq: string; unread_count: string }>>(
-    `with moved as (
-       update chat_members set last_read_seq = greatest(last_read_seq, ?)
-        where chat_id = ? and user_id = ? returning last_read_seq
-     )
-     select moved.last_read_seq,
-            (select count(*) from messages m where m.chat_id = ? and m.seq > moved.last_read_seq
-                and m.sender_id <> ? and m.deleted_at is null) as unread_count
-       from moved`,
-    [message.seq, input.chatId, input.callerId, input.chatId, input.callerId],
-  );
-  const row = rows[0];
+  await requireChatAction(repos, input.chatId, input.callerId, 'mark_read');
+  const message = await storedMessage(repos, input.chatId, input.messageId);
+  const row = await repos.members.moveReadMark(input.chatId, input.callerId, message.seq);
   if (!row) throw new NeonError('not_found', 'chat not found');
   const event: ChatReadEvent = {
     type: 'chat.read',
@@ -135,12 +122,12 @@ export interface ReactionChange {
  * Adding twice or removing what is not there is no error: the state is what was asked for.
  */
 export async function react(
-  em: EntityManager,
+  repos: Repositories,
   publisher: ChatEventPublisher,
   input: { chatId: string; messageId: string; callerId: string; emoji: string; op: 'add' | 'remove' },
 ): Promise<ReactionChange> {
-  await requireChatAction(em, input.chatId, input.callerId, 'react');
-  const message = await storedMessage(em, input.chatId, input.messageId);
+  await requireChatAction(repos, input.chatId, input.callerId, 'react');
+  const message = await storedMessage(repos, input.chatId, input.messageId);
   const at = new Date().toISOString();
   const emoji = canonicalEmoji(input.emoji);
   const ack = await publisher.publish({

@@ -1,6 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { NeonError, toIsoTimestamp } from '@neonchat/common/contracts';
 import { isOnline, type PresenceLookup } from './presence-lookup.js';
+import type { Repositories } from '../repositories/mod.js';
 
 export interface PublicUser {
   readonly id: string;
@@ -14,34 +14,22 @@ export interface UserSearchPage {
   readonly has_more: boolean;
 }
 
-interface UserSql {
-  id: string;
-  username: string;
-  last_seen_at: Date | string | null;
-}
-
 /** `%`, `_` and `\` are LIKE wildcards/escape; `_` is also legal in usernames, so escape all. */
 function likePrefix(text: string): string {
   return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /**
- * People whose username starts with `query` (case-insensitive), in username order. The
- * `lower(username) like 'prefix%'` form with ordering on `lower(username)` is what the
- * `users_username_lower_key` (text_pattern_ops) index serves. Phones and hashes never leave.
+ * People whose username starts with `query` (case-insensitive), in username order (the
+ * repository's query is the one the username index serves). Phones and hashes never leave.
  */
 export async function searchUsers(
-  em: EntityManager,
+  repos: Repositories,
   presence: PresenceLookup,
   callerId: string,
   options: { query: string; limit: number; offset: number },
 ): Promise<UserSearchPage> {
-  const rows = await em.execute<UserSql[]>(
-    `select id, username, last_seen_at from users
-      where lower(username) like ? and id <> ?
-      order by lower(username) limit ? offset ?`,
-    [likePrefix(options.query), callerId, options.limit + 1, options.offset],
-  );
+  const rows = await repos.users.searchByPrefix(likePrefix(options.query), callerId, options.limit + 1, options.offset);
   const page = rows.slice(0, options.limit);
   const statuses = await presence.statuses(page.map((r) => r.id));
   return {
@@ -62,12 +50,8 @@ export interface Me {
   readonly created_at: string;
 }
 
-export async function loadMe(em: EntityManager, userId: string): Promise<Me> {
-  const rows = await em.execute<Array<{ id: string; username: string; phone: string | null; created_at: Date | string }>>(
-    'select id, username, phone, created_at from users where id = ?',
-    [userId],
-  );
-  const row = rows[0];
+export async function loadMe(repos: Repositories, userId: string): Promise<Me> {
+  const row = await repos.users.profile(userId);
   // A valid token for a user that no longer exists: the token is what is wrong.
   if (!row) throw new NeonError('unauthorized', 'user no longer exists');
   return { id: row.id, username: row.username, phone: row.phone, created_at: toIsoTimestamp(row.created_at) };

@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 /** Whether a user id names an account (a signed token may outlive it, or be forged with the secret). */
-export type UserExists = (userId: string) => Promise<boolean>;
+export type UserExists = (userId: string, request: FastifyRequest) => Promise<boolean>;
 
 /** Users confirmed to exist are remembered: accounts are never deleted, so a yes stays true. */
 const KNOWN_USERS_MAX = 50_000;
@@ -24,7 +24,7 @@ export function authenticateWith(tokens: TokenVerifier, userExists: UserExists) 
     if (!token) throw new NeonError('unauthorized', 'missing bearer token');
     const claims = tokens.verify(token);
     if (!known.has(claims.user_id)) {
-      if (!(await userExists(claims.user_id))) throw new NeonError('unauthorized', 'unknown user');
+      if (!(await userExists(claims.user_id, request))) throw new NeonError('unauthorized', 'unknown user');
       if (known.size >= KNOWN_USERS_MAX) known.clear();
       known.add(claims.user_id);
     }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { uuidArray } from '../domain/sql-arrays.js';
+import { uuidArray } from './sql-arrays.js';
 
 /** Where a session was opened or last refreshed from, as the api saw the request. */
 export interface ClientInfo {

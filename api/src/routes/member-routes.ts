@@ -1,6 +1,5 @@
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { addMemberSchema, changeRoleSchema, leaveChatSchema, memberActionSchema } from '../schemas/members.js';
 import {
   addMember,
@@ -14,16 +13,12 @@ import {
 import type { MembershipAnnouncer } from '../domain/membership-announcer.js';
 
 export interface MemberRouteDeps {
-  readonly orm: MikroORM;
-  readonly authenticate: preHandlerHookHandler;
   readonly announcer: MembershipAnnouncer;
 }
 
 /** Members, roles and bans. Every decision goes through `decide()`; every committed change is announced. */
 export async function memberRoutes(fastify: FastifyInstance, deps: MemberRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', deps.authenticate);
-
   const announced = (outcome: MembershipOutcome) => {
     deps.announcer.announce(outcome.announcements);
     return outcome.member;
@@ -31,29 +26,27 @@ export async function memberRoutes(fastify: FastifyInstance, deps: MemberRouteDe
 
   app.post('/chats/:chat_id/members', { schema: addMemberSchema }, async (request, reply) => {
     const { user_id, role } = request.body;
-    const outcome = await addMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, user_id, role ?? 'member');
+    const outcome = await addMember(request.repos, request.params.chat_id, request.auth.user_id, user_id, role ?? 'member');
     return reply.status(outcome.changed ? 201 : 200).send(announced(outcome));
   });
 
   app.patch('/chats/:chat_id/members/:user_id', { schema: changeRoleSchema }, async (request) =>
-    announced(
-      await changeRole(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id, request.body.role),
-    ),
+    announced(await changeRole(request.repos, request.params.chat_id, request.auth.user_id, request.params.user_id, request.body.role)),
   );
 
   app.delete('/chats/:chat_id/members/:user_id', { schema: memberActionSchema('remove') }, async (request) =>
-    announced(await removeMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
+    announced(await removeMember(request.repos, request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 
   app.put('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('ban') }, async (request) =>
-    announced(await banMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
+    announced(await banMember(request.repos, request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 
   app.delete('/chats/:chat_id/bans/:user_id', { schema: memberActionSchema('unban') }, async (request) =>
-    announced(await unbanMember(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, request.params.user_id)),
+    announced(await unbanMember(request.repos, request.params.chat_id, request.auth.user_id, request.params.user_id)),
   );
 
   app.post('/chats/:chat_id/leave', { schema: leaveChatSchema }, async (request) =>
-    announced(await leaveChat(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id)),
+    announced(await leaveChat(request.repos, request.params.chat_id, request.auth.user_id)),
   );
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   addReactionSchema,
   deleteMessageSchema,
@@ -14,17 +13,13 @@ import { deleteMessage, editMessage, markRead, react } from '../domain/message-c
 import type { ChatEventPublisher } from '@neonchat/common/runtime';
 
 export interface MessageRouteDeps {
-  readonly orm: MikroORM;
-  readonly authenticate: preHandlerHookHandler;
   readonly publisher: ChatEventPublisher;
 }
 
 export async function messageRoutes(fastify: FastifyInstance, deps: MessageRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', deps.authenticate);
-
   app.get('/chats/:chat_id/messages', { schema: historySchema }, async (request) =>
-    readHistory(deps.orm.em.fork(), request.params.chat_id, request.auth.user_id, {
+    readHistory(request.repos, request.params.chat_id, request.auth.user_id, {
       limit: request.query.limit,
       beforeId: request.query.before_id,
       afterId: request.query.after_id,
@@ -32,7 +27,7 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
   );
 
   app.patch('/chats/:chat_id/messages/:message_id', { schema: editMessageSchema }, async (request) =>
-    editMessage(deps.orm.em.fork(), deps.publisher, {
+    editMessage(request.repos, deps.publisher, {
       chatId: request.params.chat_id,
       messageId: request.params.message_id,
       callerId: request.auth.user_id,
@@ -41,7 +36,7 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
   );
 
   app.delete('/chats/:chat_id/messages/:message_id', { schema: deleteMessageSchema }, async (request, reply) => {
-    await deleteMessage(deps.orm.em.fork(), deps.publisher, {
+    await deleteMessage(request.repos, deps.publisher, {
       chatId: request.params.chat_id,
       messageId: request.params.message_id,
       callerId: request.auth.user_id,
@@ -50,7 +45,7 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
   });
 
   app.post('/chats/:chat_id/read', { schema: markReadSchema }, async (request) =>
-    markRead(deps.orm.em.fork(), deps.publisher, {
+    markRead(request.repos, deps.publisher, {
       chatId: request.params.chat_id,
       messageId: request.body.message_id,
       callerId: request.auth.user_id,
@@ -66,7 +61,7 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
       url: '/chats/:chat_id/messages/:message_id/reactions/:emoji',
       schema,
       handler: async (request) =>
-        react(deps.orm.em.fork(), deps.publisher, {
+        react(request.repos, deps.publisher, {
           chatId: request.params.chat_id,
           messageId: request.params.message_id,
           callerId: request.auth.user_id,

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Emoji, MESSAGE_TEXT_MAX, MemberRole, MemberStatus, ChatType, Timestamp, Uuid } from './model.js';
+import { Emoji, MESSAGE_TEXT_MAX, MemberRole, MemberStatus, MessageParts, ChatType, Timestamp, Uuid } from './model.js';
 import type { ServerFrame } from './frames.js';
 import { messageFromCreatedEvent } from './message-mapping.js';
 import { compileValidator } from './validation.js';
@@ -18,6 +18,8 @@ export const MessageCreatedEvent = Type.Object({
   sender_id: Uuid,
   text: Type.String({ minLength: 1, maxLength: MESSAGE_TEXT_MAX }),
   created_at: Timestamp,
+  /** Optional parts (reply, attachments, mentions, forward), each filled by its feature. */
+  ...MessageParts,
 });
 export type MessageCreatedEvent = Static<typeof MessageCreatedEvent>;
 

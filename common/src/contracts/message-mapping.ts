@@ -67,7 +67,7 @@ export function withReaction(
 
 /** The message a `message.created` event stored at stream position `seq`. */
 export function messageFromCreatedEvent(event: MessageCreatedEvent, seq: number): Message {
-  return {
+  const message: Message = {
     id: event.id,
     chat_id: event.chat_id,
     sender_id: event.sender_id,
@@ -76,4 +76,10 @@ export function messageFromCreatedEvent(event: MessageCreatedEvent, seq: number)
     created_at: event.created_at,
     updated_at: null,
   };
+  // Only the parts the event has: a message without them stays the same JSON as before.
+  if (event.reply_to !== undefined) message.reply_to = event.reply_to;
+  if (event.attachments !== undefined) message.attachments = event.attachments;
+  if (event.mentions !== undefined) message.mentions = event.mentions;
+  if (event.forwarded_from !== undefined) message.forwarded_from = event.forwarded_from;
+  return message;
 }

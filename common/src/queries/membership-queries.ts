@@ -1,6 +1,6 @@
 /**
  * Membership reads, written once: what the gateway reads at connect, on a cache miss and for
- * presence, and what the api checks before an action.
+ * presence.
  */
 
 /** `$1` user's active chats with their type and role; one row with nulls when the user has none, none when no such user. */
@@ -18,11 +18,6 @@ export const ACTIVE_CHATS_OF_USERS = `select m.user_id, m.chat_id, c.type, m.rol
 /** User `$2`'s membership of chat `$1` whatever its status, with the chat's type; no row for a stranger. */
 export const MEMBERSHIP = `select c.type, m.role, m.status from chat_members m join chats c on c.id = m.chat_id
   where m.chat_id = $1 and m.user_id = $2`;
-
-/** Chat `$2`'s type and user `$1`'s membership (nulls for a stranger); no row when the chat does not exist. */
-export const CHAT_ACCESS = `select c.type, m.role, m.status
-   from chats c left join chat_members m on m.chat_id = c.id and m.user_id = $1
-  where c.id = $2`;
 
 /** Active members of the chats `$1` (uuid[]). */
 export const ACTIVE_MEMBERS_OF_CHATS = `select chat_id, user_id from chat_members where chat_id = any($1::uuid[]) and status = 'active'`;

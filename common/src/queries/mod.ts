@@ -7,15 +7,11 @@ export {
   MAX_MESSAGE_SEQ,
   MESSAGE_SEQ,
   LIVE_MESSAGE,
-  HISTORY_PAGE,
-  positional,
 } from './message-queries.js';
-export type { HistoryDirection } from './message-queries.js';
 export {
   ACTIVE_CHATS_OF_USER,
   ACTIVE_CHATS_OF_USERS,
   MEMBERSHIP,
-  CHAT_ACCESS,
   ACTIVE_MEMBERS_OF_CHATS,
   BLOCKED_IN_DIRECT_CHAT,
 } from './membership-queries.js';

@@ -1,7 +1,6 @@
 /**
  * Rows for tests, written once: users, chats with members, messages as the persister would
- * store them. Any driver fits that has `query(sql, params)` with `$n` placeholders (a `pg` pool;
- * the api's tests adapt MikroORM's connection with `positional()`).
+ * store them. Any driver fits that has `query(sql, params)` with `$n` placeholders (a `pg` pool).
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatType, MemberRole, MemberStatus } from '../contracts/model.js';

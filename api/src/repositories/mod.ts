@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ChatRepository } from './chats.js';
+import { MemberRepository } from './members.js';
+import { MessageRepository } from './messages.js';
+import { UserRepository } from './users.js';
+
+/**
+ * Every SQL statement of the api, one repository per aggregate, all on one entity manager
+ * (the request's fork, or a transaction's). Domain functions receive this, never an `em`.
+ */
+export class Repositories {
+  readonly users: UserRepository;
+  readonly chats: ChatRepository;
+  readonly members: MemberRepository;
+  readonly messages: MessageRepository;
+
+  constructor(private readonly em: EntityManager) {
+    this.users = new UserRepository(em);
+    this.chats = new ChatRepository(em);
+    this.members = new MemberRepository(em);
+    this.messages = new MessageRepository(em);
+  }
+
+  /** Runs `work` in one transaction, with repositories bound to it; commits when it resolves. */
+  transactional<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.em.transactional((tx) => work(new Repositories(tx)));
+  }
+}
+
+export { ChatRepository, MemberRepository, MessageRepository, UserRepository };
+export { DuplicateUserError } from './users.js';
+export type { MemberState } from './members.js';
+export type { HistoryDirection } from './messages.js';
