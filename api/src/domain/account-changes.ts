@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { NeonError } from '@neonchat/common/contracts';
 import type { AccessClaims, RevocationList } from '@neonchat/common/runtime';
-import type { AccountRepos } from './account-repos.js';
+import type { Repositories } from '../repositories/mod.js';
 import type { Sessions } from './sessions.js';
 import type { UserBlocks } from './user-blocks.js';
 
@@ -18,7 +18,7 @@ export interface AccountChangeDeps {
 }
 
 /** The caller's password, checked; a wrong one is `forbidden` (the token is fine, the proof is not). */
-async function requirePassword(repos: AccountRepos, userId: string, password: string, field: string): Promise<void> {
+async function requirePassword(repos: Repositories, userId: string, password: string, field: string): Promise<void> {
   const account = await repos.accounts.credentials(userId);
   if (!account) throw new NeonError('unauthorized', 'user no longer exists');
   if (!(await bcrypt.compare(password, account.password_hash)))
@@ -28,7 +28,7 @@ async function requirePassword(repos: AccountRepos, userId: string, password: st
 /** Changes the password (the old one required) and ends every other session of the account. */
 export async function changePassword(
   deps: AccountChangeDeps,
-  repos: AccountRepos,
+  repos: Repositories,
   claims: AccessClaims,
   passwords: { old_password: string; new_password: string },
 ): Promise<{ ended_sessions: number }> {
@@ -44,7 +44,7 @@ export async function changePassword(
  * author shown as `deleted:{id}`), the name is freed, phone, password hash and last-seen go,
  * its sessions end and its blocks go. Search leaves it out.
  */
-export async function deleteAccount(deps: AccountChangeDeps, repos: AccountRepos, claims: AccessClaims, password: string): Promise<void> {
+export async function deleteAccount(deps: AccountChangeDeps, repos: Repositories, claims: AccessClaims, password: string): Promise<void> {
   await requirePassword(repos, claims.user_id, password, 'password');
   await deps.revocations.revokeUser(claims.user_id, true);
   const unblocked = await repos.transactional(async (tx) => {

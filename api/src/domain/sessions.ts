@@ -1,7 +1,7 @@
 import { NeonError, toIsoTimestamp } from '@neonchat/common/contracts';
 import { signAccessToken, uuidv7, type AccessClaims, type RevocationList, type SigningKeys } from '@neonchat/common/runtime';
-import type { ClientInfo } from '../repositories/sessions.js';
-import type { AccountRepos } from './account-repos.js';
+import type { ClientInfo } from '../repositories/mod.js';
+import type { Repositories } from '../repositories/mod.js';
 import { newRefreshToken, refreshTokenHash } from './refresh-tokens.js';
 
 /** What login, register and refresh answer (`token` is the access token, as before 2.1.0). */
@@ -55,7 +55,7 @@ export class Sessions {
     private readonly revocations: RevocationList,
   ) {}
 
-  async open(repos: AccountRepos, user: { id: string; username: string }, client: ClientInfo): Promise<TokenAnswer> {
+  async open(repos: Repositories, user: { id: string; username: string }, client: ClientInfo): Promise<TokenAnswer> {
     const sessionId = uuidv7();
     const refreshToken = newRefreshToken();
     await repos.transactional((tx) =>
@@ -65,7 +65,7 @@ export class Sessions {
   }
 
   /** Rotates a refresh token; an unknown, malformed, ended or reused one is `unauthorized`. */
-  async refresh(repos: AccountRepos, token: string, client: ClientInfo): Promise<TokenAnswer> {
+  async refresh(repos: Repositories, token: string, client: ClientInfo): Promise<TokenAnswer> {
     const hash = refreshTokenHash(token);
     if (!hash) throw invalidRefresh();
     const next = newRefreshToken();
@@ -86,7 +86,7 @@ export class Sessions {
     throw new NeonError('unauthorized', 'refresh token already used: the session is ended, log in again');
   }
 
-  async list(repos: AccountRepos, claims: AccessClaims): Promise<SessionView[]> {
+  async list(repos: Repositories, claims: AccessClaims): Promise<SessionView[]> {
     const rows = await repos.sessions.listOpen(claims.user_id, SESSIONS_LISTED_MAX);
     return rows.map((r) => ({
       id: r.id,
@@ -99,27 +99,27 @@ export class Sessions {
   }
 
   /** Ends the caller's own session; a token without one ends the user's session-less tokens. */
-  async logout(repos: AccountRepos, claims: AccessClaims): Promise<void> {
+  async logout(repos: Repositories, claims: AccessClaims): Promise<void> {
     if (claims.sid === undefined) return this.revocations.revokeUser(claims.user_id, false);
     await this.endOwn(repos, claims.user_id, [claims.sid]);
   }
 
   /** Ends one session of this user; another user's, an ended or an unknown session is `not_found`. */
-  async endOne(repos: AccountRepos, userId: string, sessionId: string): Promise<void> {
+  async endOne(repos: Repositories, userId: string, sessionId: string): Promise<void> {
     if (!(await repos.sessions.isOpen(userId, sessionId)))
       throw new NeonError('not_found', 'no such session', { details: { field: 'id' } });
     await this.endOwn(repos, userId, [sessionId]);
   }
 
   /** Ends every session of the user but `keep` (all when undefined), and its session-less tokens; how many. */
-  async endAllBut(repos: AccountRepos, userId: string, keep: string | undefined): Promise<number> {
+  async endAllBut(repos: Repositories, userId: string, keep: string | undefined): Promise<number> {
     const ids = await repos.sessions.openIds(userId, keep);
     await this.revocations.revokeUser(userId, false);
     await this.endOwn(repos, userId, ids);
     return ids.length;
   }
 
-  private async endOwn(repos: AccountRepos, userId: string, sessionIds: readonly string[]): Promise<void> {
+  private async endOwn(repos: Repositories, userId: string, sessionIds: readonly string[]): Promise<void> {
     if (!sessionIds.length) return;
     await this.revocations.revokeSessions(userId, sessionIds);
     await repos.sessions.end(userId, sessionIds);

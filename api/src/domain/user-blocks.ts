@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ACCOUNT_SUBJECTS, NeonError, toIsoTimestamp, type BlocksChangedEvent } from '@neonchat/common/contracts';
 import type { Logger } from '@neonchat/common/runtime';
-import type { AccountRepos } from './account-repos.js';
+import type { Repositories } from '../repositories/mod.js';
 
 export interface BlockedUserView {
   readonly id: string;
@@ -25,7 +25,7 @@ export class UserBlocks {
   ) {}
 
   /** `userExists` is the account check of the caller's repositories (deleted accounts are not). */
-  async block(repos: AccountRepos, blockerId: string, blockedId: string, userExists: (id: string) => Promise<boolean>): Promise<void> {
+  async block(repos: Repositories, blockerId: string, blockedId: string, userExists: (id: string) => Promise<boolean>): Promise<void> {
     if (blockerId === blockedId)
       throw new NeonError('validation_failed', 'user_id: you cannot block yourself', { details: { field: 'user_id' } });
     if (!(await userExists(blockedId))) throw new NeonError('not_found', 'no such user', { details: { field: 'user_id' } });
@@ -36,12 +36,12 @@ export class UserBlocks {
   }
 
   /** Idempotent: unblocking someone not blocked answers the same. */
-  async unblock(repos: AccountRepos, blockerId: string, blockedId: string): Promise<void> {
+  async unblock(repos: Repositories, blockerId: string, blockedId: string): Promise<void> {
     await repos.blocks.remove(blockerId, blockedId);
     this.announce({ blocker_id: blockerId, blocked_id: blockedId, blocked: false });
   }
 
-  async list(repos: AccountRepos, blockerId: string): Promise<BlockedUserView[]> {
+  async list(repos: Repositories, blockerId: string): Promise<BlockedUserView[]> {
     const rows = await repos.blocks.list(blockerId, MAX_BLOCKS);
     return rows.map((r) => ({ id: r.id, username: r.username, blocked_at: toIsoTimestamp(r.created_at) }));
   }

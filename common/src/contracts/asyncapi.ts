@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { ERROR_CODE_DOCS } from './error-docs.js';
+import { ACCOUNT_SUBJECTS, BlocksChangedEvent, REVOCATION_BUCKET, RevokedSession, RevokedUser } from './account-events.js';
 import { CONTRACT_VERSION } from './version.js';
 import { STREAMS, SUBJECTS, ORIGIN_CONNECTION_HEADER } from './subjects.js';
 import {
@@ -278,6 +279,23 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       description: 'The reply inbox of a `presence.query` request.',
       messages: one('presence_query_reply', 'Statuses in the order asked; `error` when refused.', PresenceQueryReply),
     },
+    revokedSessions: bus(
+      `$KV.${REVOCATION_BUCKET}.s.{sessionId}`,
+      `Key/value bucket ${REVOCATION_BUCKET} (JetStream; entries expire after the access token lifetime + 60 s): sessions the api ended. Every gateway loads the bucket before it listens and closes the session's sockets with 4004 when an entry arrives.`,
+      one('revoked_session', 'Key `s.{session_id}`: tokens with this `sid` are refused.', RevokedSession),
+      { sessionId: { description: 'Id of the session' } },
+    ),
+    revokedUsers: bus(
+      `$KV.${REVOCATION_BUCKET}.u.{userId}`,
+      `Key/value bucket ${REVOCATION_BUCKET}: accounts deleted (every token refused) or cut off (tokens without a \`sid\` issued before \`before\` refused).`,
+      one('revoked_user', 'Key `u.{user_id}`.', RevokedUser),
+      { userId: { description: 'Id of the user' } },
+    ),
+    blocksChanged: bus(
+      ACCOUNT_SUBJECTS.blocksChanged,
+      'The api announces a block or unblock (core NATS); gateways drop their cached block answers.',
+      one('blocks_changed', 'Who blocked or unblocked whom.', BlocksChangedEvent),
+    ),
     deadLetters: bus(
       'dlq.chat.{chatId}.events',
       `JetStream stream ${STREAMS.deadLetters}: events the persister could not write after its retries, as they were.`,
@@ -350,6 +368,24 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       summary: 'The api asks presence about many users at once.',
       messages: refs('presenceQuery', ['presence_query']),
       reply: { channel: { $ref: '#/channels/presenceQueryReply' }, messages: refs('presenceQueryReply', ['presence_query_reply']) },
+    },
+    revokeSession: {
+      action: 'send',
+      channel: { $ref: '#/channels/revokedSessions' },
+      summary: 'The api ends a session (logout, DELETE /me/sessions/{id}, password change, refresh token reuse).',
+      messages: refs('revokedSessions', ['revoked_session']),
+    },
+    revokeUser: {
+      action: 'send',
+      channel: { $ref: '#/channels/revokedUsers' },
+      summary: 'The api deletes an account or cuts off its session-less tokens.',
+      messages: refs('revokedUsers', ['revoked_user']),
+    },
+    announceBlocks: {
+      action: 'send',
+      channel: { $ref: '#/channels/blocksChanged' },
+      summary: 'The api announces block changes.',
+      messages: refs('blocksChanged', ['blocks_changed']),
     },
     deadLetter: {
       action: 'send',

@@ -22,13 +22,15 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   unauthorized: {
     http: ERROR_CODES.unauthorized.http,
     where: 'both',
-    meaning: 'No bearer token, a bad one, or one whose user no longer exists ("unknown user"); wrong login credentials.',
+    meaning:
+      'No bearer token, a bad one, one of an ended session or a deleted account, or one whose user no longer exists ("unknown user"); wrong login credentials; an unknown, ended or reused refresh token.',
   },
   token_expired: { http: ERROR_CODES.token_expired.http, where: 'both', meaning: 'The token ran out: log in again.' },
   forbidden: {
     http: ERROR_CODES.forbidden.http,
     where: 'both',
-    meaning: 'A member of the chat, but not allowed this action (not an admin, banned, a channel reader posting).',
+    meaning:
+      'A member of the chat, but not allowed this action (not an admin, banned, a channel reader posting, blocked by the other member of a 1:1 chat); a wrong current password when changing it or deleting the account.',
   },
   not_found: {
     http: ERROR_CODES.not_found.http,
@@ -50,7 +52,8 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   rate_limited: {
     http: ERROR_CODES.rate_limited.http,
     where: 'both',
-    meaning: 'Too many requests or frames: wait (REST sends Retry-After). Repeated on a socket, it is closed with 4029.',
+    meaning:
+      'Too many requests or frames, failed logins (per account and per address, growing back-off) or registrations of taken names: wait (REST sends Retry-After). Repeated on a socket, it is closed with 4029.',
   },
   unavailable: {
     http: ERROR_CODES.unavailable.http,
