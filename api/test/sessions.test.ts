@@ -208,6 +208,18 @@ describe('sessions and accounts @integration', () => {
     ]);
   });
 
+  it('a blocked user cannot react over REST in the existing 1:1 chat (403), the blocker can', async () => {
+    const [alice, mallory] = [await h.user('alice'), await h.user('mallory')];
+    const chatId = (await h.request('POST', '/api/v1/chats', { token: alice.token, body: { partner_id: mallory.id } })).body.id as string;
+    const [messageId] = await storeMessages(h.api, chatId, [alice.id], 1, 1);
+    expect((await h.request('PUT', `/api/v1/me/blocks/${mallory.id}`, { token: alice.token })).status).to.equal(204);
+    const url = `/api/v1/chats/${chatId}/messages/${messageId}/reactions/%F0%9F%91%8D`;
+    const refused = await h.request('PUT', url, { token: mallory.token });
+    expect(refused.status).to.equal(403);
+    expect(refused.body.error.code).to.equal('forbidden');
+    expect((await h.request('PUT', url, { token: alice.token })).status).to.be.below(300);
+  });
+
   it('refuses hostile block ids and bodies: self 400, unknown 404, NUL/huge/negative 400, never 5xx', async () => {
     const user = await h.user();
     expect((await h.request('PUT', `/api/v1/me/blocks/${user.id}`, { token: user.token })).status).to.equal(400);

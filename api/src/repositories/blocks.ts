@@ -34,6 +34,17 @@ export class BlockRepository {
     return rows.length > 0;
   }
 
+  /** Whether the other member of 1:1 chat `chatId` blocked `userId` (false for other chats). */
+  async blockedInDirectChat(chatId: string, userId: string): Promise<boolean> {
+    const rows = await this.em.execute<unknown[]>(
+      `select 1 from chats c
+         join user_blocks b on b.blocked_id = ? and b.blocker_id = case when c.user1_id = ? then c.user2_id else c.user1_id end
+        where c.id = ? and c.type = 'direct' and ? in (c.user1_id, c.user2_id)`,
+      [userId, userId, chatId, userId],
+    );
+    return rows.length > 0;
+  }
+
   /** Whom `blockerId` blocked, newest first, with their names (bounded). */
   async list(blockerId: string, limit: number): Promise<BlockRow[]> {
     return this.em.execute<BlockRow[]>(
