@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { ChatBus } from './bus/chat-bus.js';
 import { ACCOUNT_SUBJECTS, NeonError } from '@neonchat/common/contracts';
 import { BLOCKED_IN_DIRECT_CHAT } from '@neonchat/common/queries';
 
@@ -21,13 +21,8 @@ export class DirectChatBlocks {
   constructor(private readonly pool: Pick<pg.Pool, 'query'>) {}
 
   /** Drops every cached answer when the api announces a block or unblock. */
-  follow(nc: NatsConnection, onError: (err: unknown) => void): void {
-    nc.subscribe(ACCOUNT_SUBJECTS.blocksChanged, {
-      callback: (err) => {
-        if (err) return onError(err);
-        this.invalidate();
-      },
-    });
+  follow(bus: Pick<ChatBus, 'subscribe'>): void {
+    bus.subscribe(ACCOUNT_SUBJECTS.blocksChanged, () => this.invalidate());
   }
 
   invalidate(): void {
