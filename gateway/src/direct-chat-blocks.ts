@@ -16,6 +16,7 @@ const ANSWER_TTL_MS = 60_000;
  */
 export class DirectChatBlocks {
   private readonly cache = new Map<string, { blocked: boolean; at: number }>();
+  private readonly reading = new Map<string, Promise<boolean>>();
   private generation = 0;
 
   constructor(private readonly pool: Pick<pg.Pool, 'query'>) {}
@@ -28,20 +29,33 @@ export class DirectChatBlocks {
   invalidate(): void {
     this.generation++;
     this.cache.clear();
+    this.reading.clear();
   }
 
-  async isBlocked(chatId: string, senderId: string): Promise<boolean> {
+  /**
+   * Frames asking while the answer is being read share that one read: they resume in the order
+   * they asked, so a client's pipelined messages are published (and stored) in the order sent.
+   */
+  isBlocked(chatId: string, senderId: string): Promise<boolean> {
     const key = `${chatId}:${senderId}`;
     const known = this.cache.get(key);
-    if (known !== undefined && Date.now() - known.at < ANSWER_TTL_MS) return known.blocked;
+    if (known !== undefined && Date.now() - known.at < ANSWER_TTL_MS) return Promise.resolve(known.blocked);
+    const reading = this.reading.get(key);
+    if (reading) return reading;
     const generation = this.generation;
-    const { rows } = await this.pool.query<{ blocked: boolean }>(BLOCKED_IN_DIRECT_CHAT, [chatId, senderId]);
-    const blocked = rows[0]?.blocked === true;
-    if (generation === this.generation) {
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(key, { blocked, at: Date.now() });
-    }
-    return blocked;
+    const read = this.pool
+      .query<{ blocked: boolean }>(BLOCKED_IN_DIRECT_CHAT, [chatId, senderId])
+      .then(({ rows }) => {
+        const blocked = rows[0]?.blocked === true;
+        if (generation === this.generation) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          this.cache.set(key, { blocked, at: Date.now() });
+        }
+        return blocked;
+      })
+      .finally(() => this.reading.delete(key));
+    this.reading.set(key, read);
+    return read;
   }
 
   /** `forbidden` when the other member of this 1:1 chat blocked the sender. */

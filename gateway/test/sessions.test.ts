@@ -10,7 +10,7 @@ import {
   uuidv7,
   type BlocksChangedEvent,
 } from '@neonchat/common';
-import { TEST_JWT_SECRET, TestSocket } from '@neonchat/common/testing';
+import { TEST_JWT_SECRET, TestSocket, waitFor } from '@neonchat/common/testing';
 import { GatewayHarness, type RunningGateway, type TestUser } from './support/gateway-harness.js';
 
 /** Sessions and blocks as the gateway enforces them (issue 27); the api's writes are made here as the api makes them. */
@@ -111,6 +111,21 @@ describe('gateway: ended sessions, deleted users and blocks @integration', () =>
     const info = await (await jetstreamManager(h.nc)).streams.info(STREAMS.chatEvents, { subjects_filter: SUBJECTS.chatEvents(direct) });
     expect(info.state.subjects).to.deep.equal({ [SUBJECTS.chatEvents(direct)]: 2 });
     expect(ws.ofType('message_sent').map((f) => f.request_id)).to.deep.equal(['r-0', 'r-3', 'r-4']);
+  });
+
+  it('stores pipelined messages of a new 1:1 chat in the order sent (the block check keeps their order)', async () => {
+    const [alice, bob] = [await h.user(), await h.user()];
+    const direct = await h.chat('direct', [alice, bob]);
+    const ws = await gw2.connect(alice);
+    for (let i = 0; i < 30; i++) ws.send({ type: 'message', chat_id: direct, text: `m${i}`, request_id: `p-${i}` });
+    await ws.next((f) => f.type === 'message_sent' && f.request_id === 'p-29');
+    await waitFor(() => ws.ofType('message_sent').length === 30, { what: 'all 30 acked' });
+    const bySeq = ws
+      .ofType('message_sent')
+      .map((f) => f.message as { seq: number; text: string })
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => m.text);
+    expect(bySeq).to.deep.equal(Array.from({ length: 30 }, (_, i) => `m${i}`));
   });
 
   it('the blocker still writes into the 1:1 chat', async () => {
