@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ChatEventPublisher, type Logger } from '@neonchat/common/runtime';
+import { ChatEventPublisher, type Logger, type RevocationList, type SigningKeys } from '@neonchat/common/runtime';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { installCanonicalInput } from './plugins/canonical-input.js';
 import { splitCoercionSchemaController } from './plugins/validation.js';
@@ -24,6 +24,9 @@ import { authenticatedRoutes } from './routes/authenticated-routes.js';
 import { installDataAccess } from './plugins/data-access.js';
 import { MembershipAnnouncer } from './domain/membership-announcer.js';
 import { PresenceLookup } from './domain/presence-lookup.js';
+import { Sessions } from './domain/sessions.js';
+import { UserBlocks } from './domain/user-blocks.js';
+import { LoginThrottle } from './domain/login-throttle.js';
 import { ErrorBody } from './schemas/common.js';
 import { openApiOptions } from './openapi/openapi-options.js';
 import { asyncApiRoutes } from './openapi/asyncapi-routes.js';
@@ -35,12 +38,19 @@ export interface AppDeps {
   readonly redis: Redis;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** Ended sessions and deleted accounts, shared with every gateway (started by the caller). */
+  readonly revocations: RevocationList;
 }
 
 export interface AppSettings {
-  readonly jwtSecret: string;
+  /** Signs with the current key, accepts the previous ones. */
+  readonly keys: SigningKeys;
   readonly jwtTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
   readonly bcryptCost: number;
+  readonly loginFreeFailures: number;
+  readonly loginMaxBlockSeconds: number;
+  readonly registerConflictsPerHour: number;
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
   /** Redis key prefix of the rate-limit counters, shared by every replica of a deployment. */
@@ -92,7 +102,7 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const isReady = async () => !deps.nats.isClosed() && (await deps.orm.isConnected());
   await app.register(healthRoutes, { registry: deps.registry, isReady });
 
-  const tokens = new TokenVerifier(settings.jwtSecret);
+  const tokens = new TokenVerifier(settings.keys);
   // Registered after health, metrics and docs so only the API itself is limited.
   await installRateLimit(app, {
     redis: deps.redis,
@@ -104,15 +114,30 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
   const announcer = new MembershipAnnouncer(deps.nats, deps.logger);
   const presence = new PresenceLookup(deps.nats, deps.logger, deps.registry, settings.presenceTimeoutMs);
   const publisher = new ChatEventPublisher(deps.nats, await jetstreamManager(deps.nats));
+  const sessions = new Sessions(
+    { keys: settings.keys, accessTtlSeconds: settings.jwtTtlSeconds, refreshTtlSeconds: settings.refreshTtlSeconds },
+    deps.revocations,
+  );
+  const blocks = new UserBlocks(deps.nats, deps.logger);
+  const throttle = new LoginThrottle({
+    redis: deps.redis,
+    namespace: settings.rateLimitNamespace,
+    freeFailures: settings.loginFreeFailures,
+    maxBlockSeconds: settings.loginMaxBlockSeconds,
+    registerConflictsPerHour: settings.registerConflictsPerHour,
+  });
   await app.register(
     async (v1) => {
       installDataAccess(v1, deps.orm);
-      await v1.register(authRoutes, {
-        jwtSecret: settings.jwtSecret,
-        jwtTtlSeconds: settings.jwtTtlSeconds,
-        bcryptCost: settings.bcryptCost,
+      await v1.register(authRoutes, { sessions, throttle, bcryptCost: settings.bcryptCost });
+      await v1.register(authenticatedRoutes, {
+        tokens,
+        revocations: deps.revocations,
+        announcer,
+        presence,
+        publisher,
+        account: { sessions, blocks, revocations: deps.revocations, bcryptCost: settings.bcryptCost },
       });
-      await v1.register(authenticatedRoutes, { tokens, announcer, presence, publisher });
     },
     { prefix: '/api/v1' },
   );

@@ -9,6 +9,8 @@ import {
   connectNats,
   createLogger,
   createMetricsRegistry,
+  RevocationList,
+  SigningKeys,
   verifyStreams,
   type Logger,
   watchNatsConnection,
@@ -54,12 +56,23 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
   // (the limiter then lets requests through and logs).
   const redis = new Redis(config.REDIS_URL, { commandTimeout: 500, maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.warn({ err }, 'rate-limit redis connection trouble'));
+  // Loaded whole before the first request: a restarted api refuses what was ended before.
+  const revocations = await RevocationList.open(nats, {
+    ttlSeconds: config.JWT_TTL_S,
+    replicas: config.NATS_STREAM_REPLICAS,
+    onError: (err) => logger.error({ err }, 'revocation list trouble'),
+  });
+  await revocations.start();
   const app = await buildApp(
-    { orm, nats, redis, registry, logger },
+    { orm, nats, redis, registry, logger, revocations },
     {
-      jwtSecret: config.JWT_SECRET,
+      keys: SigningKeys.fromConfig(config),
       jwtTtlSeconds: config.JWT_TTL_S,
+      refreshTtlSeconds: config.JWT_REFRESH_TTL_S,
       bcryptCost: config.BCRYPT_COST,
+      loginFreeFailures: config.LOGIN_FREE_FAILURES,
+      loginMaxBlockSeconds: config.LOGIN_MAX_BLOCK_S,
+      registerConflictsPerHour: config.REGISTER_CONFLICTS_PER_HOUR,
       corsOrigins: config.CORS_ORIGINS.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
@@ -79,6 +92,7 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
     logger,
     async close() {
       await app.close();
+      revocations.stop();
       // NATS may be the thing that is down: closing must still release Redis and the pool.
       await nats.drain().catch(() => nats.close());
       redis.disconnect();

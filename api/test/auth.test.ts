@@ -19,11 +19,21 @@ describe('auth @integration', () => {
     const phone = `+49${Date.now().toString().slice(-9)}${Math.floor(Math.random() * 9)}`;
     const reg = await h.request('POST', '/api/v1/auth/register', { body: { username, password: 'secret1', phone } });
     expect(reg.status).to.equal(201);
-    expect(reg.body).to.have.keys('id', 'username', 'created_at');
+    expect(reg.body).to.have.keys(
+      'id',
+      'username',
+      'created_at',
+      'token',
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'refresh_expires_in',
+      'session_id',
+    );
 
     const byName = await h.request('POST', '/api/v1/auth/login', { body: { username: username.toUpperCase(), password: 'secret1' } });
     expect(byName.status).to.equal(200);
-    expect(byName.body.expires_in).to.equal(86400);
+    expect(byName.body.expires_in).to.equal(900);
     expect(byName.body.user).to.deep.equal({ id: reg.body.id, username });
 
     const byPhone = await h.request('POST', '/api/v1/auth/login', { body: { phone, password: 'secret1' } });

@@ -9,6 +9,7 @@ const NAMES = new Map<number, string>([
   [CLOSE_CODES.tryAgainLater, 'try_again_later'],
   [CLOSE_CODES.tokenExpired, 'token_expired'],
   [CLOSE_CODES.unknownUser, 'unknown_user'],
+  [CLOSE_CODES.sessionEnded, 'session_ended'],
   [CLOSE_CODES.slowConsumer, 'slow_consumer'],
   [CLOSE_CODES.tooManyConnections, 'too_many_connections'],
   [CLOSE_CODES.rateLimited, 'rate_limited'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { CLOSE_CODES, NeonError, clientFrameValidators, isNeonError, type ErrorCode } from '@neonchat/common/contracts';
-import { verifyAccessToken, type AccessClaims, type Logger } from '@neonchat/common/runtime';
+import { verifyAccessToken, type AccessClaims, type Logger, type RevocationList, type SigningKeys } from '@neonchat/common/runtime';
 import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import { closeReason } from './close-reasons.js';
@@ -17,7 +17,8 @@ import { upgradeCredentials } from './upgrade-auth.js';
 
 export interface ConnectionSettings {
   readonly gatewayId: string;
-  readonly jwtSecret: string;
+  /** The keys tokens may be signed with (current and previous). */
+  readonly keys: SigningKeys;
   readonly maxSocketsPerUser: number;
   readonly ratePerSecond: number;
   readonly rateBurst: number;
@@ -27,6 +28,8 @@ export interface ConnectionSettings {
 
 export interface ConnectionDeps {
   readonly settings: ConnectionSettings;
+  /** Ended sessions and deleted users: refused at the upgrade, checked again at admission. */
+  readonly revocations: Pick<RevocationList, 'revoked'>;
   readonly hub: ChatHub;
   readonly sockets: SocketRegistry;
   readonly memberships: Pick<MembershipReader, 'activeChatsOf'>;
@@ -87,7 +90,8 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
     let claims: AccessClaims;
     try {
       if (!credentials.token) throw new NeonError('unauthorized', 'missing token');
-      claims = verifyAccessToken(credentials.token, settings.jwtSecret);
+      claims = verifyAccessToken(credentials.token, settings.keys);
+      if (this.deps.revocations.revoked(claims) !== undefined) throw new NeonError('unauthorized', 'session ended: log in again');
     } catch (err) {
       // The token itself is never logged, only that it was refused.
       const code = isNeonError(err) ? err.code : 'unauthorized';
@@ -101,6 +105,8 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       username: claims.username,
       connectionId: `${settings.gatewayId}:${randomUUID()}`,
       tokenExp: claims.exp,
+      tokenIat: claims.iat,
+      sessionId: claims.sid,
       chats: new Map(),
       openChatId: query.get('chat_id') || undefined,
       ratePerSecond: settings.ratePerSecond,
@@ -153,6 +159,11 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
     }
     if (!this.acceptingSockets) {
       ws.end(CLOSE_CODES.goingAway, 'server restarting, reconnect shortly');
+      return;
+    }
+    // The session may have ended while the chats were read: its close went to registered sockets only.
+    if (this.deps.revocations.revoked({ user_id: state.userId, iat: state.tokenIat, sid: state.sessionId }) !== undefined) {
+      ws.end(CLOSE_CODES.sessionEnded, 'session ended: log in again');
       return;
     }
     state.admitted = true;

@@ -14,6 +14,7 @@ import {
 } from '@neonchat/common/contracts';
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
+import type { DirectChatBlocks } from './direct-chat-blocks.js';
 import type { HistoryReader } from './history-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
@@ -26,6 +27,8 @@ export interface FrameHandlerDeps {
   /** The bus port's stream writes: resolves once the stream acked. */
   readonly publisher: ChatEventStore;
   readonly access: ChatAccess;
+  /** A 1:1 chat whose other member blocked the sender takes no messages or reactions from them. */
+  readonly blocks: Pick<DirectChatBlocks, 'requireNotBlocked'>;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
   readonly typing: TypingTracker;
@@ -46,7 +49,8 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
   return {
     async message(ws, frame) {
       const state = ws.getUserData();
-      await deps.access.require(ws, frame.chat_id, 'post');
+      const view = await deps.access.require(ws, frame.chat_id, 'post');
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
       const now = Date.now();
@@ -85,7 +89,8 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
 
     async react(ws, frame) {
       const state = ws.getUserData();
-      await deps.access.require(ws, frame.chat_id, 'react');
+      const view = await deps.access.require(ws, frame.chat_id, 'react');
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
       // Only a stored, not deleted message takes reactions (as for edits over REST): a
       // message the persister has not written yet is `not_found` for the few ms until it has.
       if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {

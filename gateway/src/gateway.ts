@@ -3,7 +3,7 @@ import type { Static } from 'typebox';
 import pg from 'pg';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { type GatewayEnv, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
+import { type GatewayEnv, RevocationList, SigningKeys, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
 import type { TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
 import { loadAndNameUws } from './native-uws.js';
@@ -27,6 +27,8 @@ import { TypingTracker, type TypingPublisher } from './typing-tracker.js';
 import { ChatStreamReader } from './stream-reader.js';
 import type { ChatBus } from './bus/chat-bus.js';
 import { NatsChatBus } from './bus/nats-chat-bus.js';
+import { DirectChatBlocks } from './direct-chat-blocks.js';
+import { closeRevokedSockets } from './session-revocations.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -86,6 +88,18 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     streamWaitMs: STREAM_WAIT_MS,
   });
   const reader = new ChatStreamReader(bus, () => metrics.drops.inc({ reason: 'malformed' }), logger);
+  // The whole revocation list is in memory before the first upgrade (a restarted gateway too).
+  const revocations = await RevocationList.open(bus.nc, {
+    ttlSeconds: config.JWT_TTL_S,
+    replicas: config.NATS_STREAM_REPLICAS,
+    onError: (err) => {
+      metrics.internalErrors.inc({ where: 'revocations' });
+      logger.error({ err }, 'revocation list trouble');
+    },
+  });
+  await revocations.start();
+  const blocks = new DirectChatBlocks(pool);
+  blocks.follow(bus);
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
   const outbound = new Outbound(sockets, config.GATEWAY_MAX_BACKPRESSURE_BYTES, metrics, logger);
@@ -110,6 +124,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       publisher: bus.events,
       history,
       access: new ChatAccess(memberships, hub),
+      blocks,
       catchUp,
       typing,
       presence,
@@ -126,12 +141,13 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const connections = new ConnectionLifecycle({
     settings: {
       gatewayId,
-      jwtSecret: config.JWT_SECRET,
+      keys: SigningKeys.fromConfig(config),
       maxSocketsPerUser: config.GATEWAY_MAX_SOCKETS_PER_USER,
       ratePerSecond: config.GATEWAY_RATE_PER_SECOND,
       rateBurst: config.GATEWAY_RATE_BURST,
       readyFlushTimeoutMs: READY_FLUSH_TIMEOUT_MS,
     },
+    revocations,
     hub,
     sockets,
     memberships,
@@ -142,6 +158,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     logger,
   });
   subscribeBus({ bus, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
+  closeRevokedSockets(revocations, sockets, metrics);
   presence.startHeartbeats(config.GATEWAY_PRESENCE_HEARTBEAT_S * 1000, () => liveConnectionsOf(sockets));
   outbound.startSweeps(BACKPRESSURE_SWEEP_MS);
   overload.start();
@@ -182,6 +199,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       outbound.stop();
       overload.stop();
       presence.stop();
+      revocations.stop();
       await bus.close();
       await pool.end();
     },

@@ -21,6 +21,10 @@ export interface SocketState {
   readonly connectionId: string;
   /** Unix seconds when the token expires. */
   readonly tokenExp: number;
+  /** Unix seconds when the token was issued (a user-wide revocation ends tokens issued before it). */
+  readonly tokenIat: number;
+  /** The token's session (`sid`): the socket closes when that session ends. */
+  readonly sessionId: string | undefined;
   /** Membership cache: chats this socket follows (active memberships of its user). */
   readonly chats: Map<string, ChatMembershipView>;
   /** Chat to open right after connecting (the `chat_id` query parameter). */
@@ -61,7 +65,10 @@ export interface EarlyFrame {
 }
 
 /** Who a new socket is and what it starts with: the rest of its state starts empty. */
-export interface NewSocket extends Pick<SocketState, 'userId' | 'username' | 'connectionId' | 'tokenExp' | 'chats' | 'openChatId'> {
+export interface NewSocket
+  extends
+    Pick<SocketState, 'userId' | 'username' | 'connectionId' | 'tokenExp' | 'chats' | 'openChatId'>,
+    Partial<Pick<SocketState, 'tokenIat' | 'sessionId'>> {
   readonly ratePerSecond: number;
   readonly rateBurst: number;
 }
@@ -73,6 +80,8 @@ export function newSocketState(s: NewSocket): SocketState {
     username: s.username,
     connectionId: s.connectionId,
     tokenExp: s.tokenExp,
+    tokenIat: s.tokenIat ?? 0,
+    sessionId: s.sessionId,
     chats: s.chats,
     openChatId: s.openChatId,
     bucket: new TokenBucket(s.ratePerSecond, s.rateBurst),

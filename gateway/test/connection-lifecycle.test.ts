@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CLOSE_CODES } from '@neonchat/common';
+import { CLOSE_CODES, SigningKeys } from '@neonchat/common';
 import { ChatHub } from '../src/chat-hub.js';
 import { ConnectionLifecycle } from '../src/connection-lifecycle.js';
 import { Outbound } from '../src/outbound.js';
@@ -39,12 +39,13 @@ function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new M
   const lifecycle = new ConnectionLifecycle({
     settings: {
       gatewayId: 'gw-t',
-      jwtSecret: 'x'.repeat(32),
+      keys: new SigningKeys('x'.repeat(32)),
       maxSocketsPerUser,
       ratePerSecond: 10,
       rateBurst: 10,
       readyFlushTimeoutMs: 1000,
     },
+    revocations: { revoked: () => undefined },
     hub,
     sockets,
     memberships: { activeChatsOf },

@@ -28,6 +28,9 @@ export async function findOrCreateDirectChat(repos: Repositories, userId: string
 
   const found = await repos.chats.findDirect(userId, partnerId);
   if (found) return existing(found, partner);
+  // Someone who blocked the caller cannot be reached through a new 1:1 chat (an existing one stays readable).
+  if (await repos.blocks.exists(partnerId, userId))
+    throw new NeonError('forbidden', 'partner_id: this user does not accept chats from you', { details: { field: 'partner_id' } });
 
   const id = uuidv7();
   try {

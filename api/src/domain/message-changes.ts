@@ -159,7 +159,10 @@ export async function react(
   publisher: ChatEventPublisher,
   input: { chatId: string; messageId: string; callerId: string; emoji: string; op: 'add' | 'remove' },
 ): Promise<ReactionChange> {
-  await requireChatAction(repos, input.chatId, input.callerId, 'react');
+  const access = await requireChatAction(repos, input.chatId, input.callerId, 'react');
+  // As on the socket: someone blocked by the other member of a 1:1 chat does not react there.
+  if (access.chatType === 'direct' && (await repos.blocks.blockedInDirectChat(input.chatId, input.callerId)))
+    throw new NeonError('forbidden', 'you cannot write to this user', { details: { field: 'chat_id' } });
   const message = await storedMessage(repos, input.chatId, input.messageId);
   const at = new Date().toISOString();
   const emoji = canonicalEmoji(input.emoji);

@@ -47,6 +47,8 @@ export const openApiOptions: SwaggerOptions = {
       { name: 'chats', description: '1:1 chats, groups and channels' },
       { name: 'members', description: 'Membership, roles and bans' },
       { name: 'messages', description: 'History, edits, deletes, read marks, reactions (sending is over the WebSocket)' },
+      { name: 'sessions', description: 'My sessions, logout, password change, account deletion' },
+      { name: 'blocks', description: 'Blocking people' },
     ],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   },

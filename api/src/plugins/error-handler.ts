@@ -38,6 +38,9 @@ export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerO
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) => {
     if (isNeonError(err)) {
       if (err.code === 'unavailable') reply.header('retry-after', String(RETRY_AFTER_S));
+      // The login back-off says how long to wait (rate-limiter-flexible's figure, whole seconds).
+      const retryAfter = err.details?.retry_after_s;
+      if (err.code === 'rate_limited' && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
       return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message, ...(field ? { field } : {}) } });
     }

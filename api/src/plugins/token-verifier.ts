@@ -1,4 +1,4 @@
-import { verifyAccessToken, type AccessClaims } from '@neonchat/common/runtime';
+import { verifyAccessToken, type AccessClaims, type KeySource } from '@neonchat/common/runtime';
 
 /**
  * Remembers tokens already verified, until they expire. jsonwebtoken's verify costs about a
@@ -10,7 +10,7 @@ export class TokenVerifier {
   private readonly verified = new Map<string, AccessClaims>();
 
   constructor(
-    private readonly secret: string,
+    private readonly keys: KeySource,
     private readonly capacity = 10_000,
   ) {}
 
@@ -18,7 +18,7 @@ export class TokenVerifier {
     const known = this.verified.get(token);
     if (known && known.exp * 1000 > Date.now()) return known;
     if (known) this.verified.delete(token);
-    const claims = verifyAccessToken(token, this.secret);
+    const claims = verifyAccessToken(token, this.keys);
     if (this.verified.size >= this.capacity) {
       // Oldest first: Map keeps insertion order.
       const oldest = this.verified.keys().next();

@@ -3,6 +3,9 @@ import { ChatRepository } from './chats.js';
 import { MemberRepository } from './members.js';
 import { MessageRepository } from './messages.js';
 import { UserRepository } from './users.js';
+import { SessionRepository } from './sessions.js';
+import { BlockRepository } from './blocks.js';
+import { AccountRepository } from './accounts.js';
 
 /**
  * Every SQL statement of the api, one repository per aggregate, all on one entity manager
@@ -13,12 +16,18 @@ export class Repositories {
   readonly chats: ChatRepository;
   readonly members: MemberRepository;
   readonly messages: MessageRepository;
+  readonly sessions: SessionRepository;
+  readonly blocks: BlockRepository;
+  readonly accounts: AccountRepository;
 
   constructor(private readonly em: EntityManager) {
     this.users = new UserRepository(em);
     this.chats = new ChatRepository(em);
     this.members = new MemberRepository(em);
     this.messages = new MessageRepository(em);
+    this.sessions = new SessionRepository(em);
+    this.blocks = new BlockRepository(em);
+    this.accounts = new AccountRepository(em);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it; commits when it resolves. */
@@ -27,7 +36,8 @@ export class Repositories {
   }
 }
 
-export { ChatRepository, MemberRepository, MessageRepository, UserRepository };
+export { ChatRepository, MemberRepository, MessageRepository, UserRepository, SessionRepository, BlockRepository, AccountRepository };
+export type { ClientInfo } from './sessions.js';
 export { DuplicateUserError } from './users.js';
 export type { MemberState } from './members.js';
 export type { HistoryDirection } from './messages.js';

@@ -67,36 +67,47 @@ export class UserRepository {
   }
 
   async exists(userId: string): Promise<boolean> {
-    const rows = await this.em.execute<unknown[]>('select 1 from users where id = ?', [userId]);
+    const rows = await this.em.execute<unknown[]>('select 1 from users where id = ? and deleted_at is null', [userId]);
     return rows.length > 0;
   }
 
   /** How many of `userIds` (distinct, validated uuids) name accounts. */
   async countExisting(userIds: readonly string[]): Promise<number> {
-    const rows = await this.em.execute<Array<{ id: string }>>('select id from users where id = any(?::uuid[])', [uuidArray(userIds)]);
+    const rows = await this.em.execute<Array<{ id: string }>>('select id from users where id = any(?::uuid[]) and deleted_at is null', [
+      uuidArray(userIds),
+    ]);
     return rows.length;
   }
 
   async credentialsByUsername(username: string): Promise<UserCredentials | undefined> {
     const rows = await this.em.execute<UserCredentials[]>(
-      'select id, username, password_hash from users where lower(username) = lower(?)',
+      'select id, username, password_hash from users where lower(username) = lower(?) and deleted_at is null',
       [username],
     );
     return rows[0];
   }
 
   async credentialsByPhone(phone: string): Promise<UserCredentials | undefined> {
-    const rows = await this.em.execute<UserCredentials[]>('select id, username, password_hash from users where phone = ?', [phone]);
+    const rows = await this.em.execute<UserCredentials[]>(
+      'select id, username, password_hash from users where phone = ? and deleted_at is null',
+      [phone],
+    );
     return rows[0];
   }
 
   async profile(userId: string): Promise<UserProfileRow | undefined> {
-    const rows = await this.em.execute<UserProfileRow[]>('select id, username, phone, created_at from users where id = ?', [userId]);
+    const rows = await this.em.execute<UserProfileRow[]>(
+      'select id, username, phone, created_at from users where id = ? and deleted_at is null',
+      [userId],
+    );
     return rows[0];
   }
 
   async publicUser(userId: string): Promise<{ id: string; username: string } | undefined> {
-    const rows = await this.em.execute<Array<{ id: string; username: string }>>('select id, username from users where id = ?', [userId]);
+    const rows = await this.em.execute<Array<{ id: string; username: string }>>(
+      'select id, username from users where id = ? and deleted_at is null',
+      [userId],
+    );
     return rows[0];
   }
 
@@ -106,11 +117,13 @@ export class UserRepository {
    * `users_username_lower_key` (text_pattern_ops) index serves.
    */
   async searchByPrefix(likePattern: string, excludeId: string, limit: number, offset: number): Promise<UserListRow[]> {
+    // Deleted accounts and people who blocked the caller are left out (issue 27).
     return this.em.execute<UserListRow[]>(
       `select id, username, last_seen_at from users
-        where lower(username) like ? and id <> ?
+        where lower(username) like ? and id <> ? and deleted_at is null
+          and not exists (select 1 from user_blocks b where b.blocker_id = users.id and b.blocked_id = ?)
         order by lower(username) limit ? offset ?`,
-      [likePattern, excludeId, limit, offset],
+      [likePattern, excludeId, excludeId, limit, offset],
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ChatEventPublisher } from '@neonchat/common/runtime';
+import type { ChatEventPublisher, RevocationList } from '@neonchat/common/runtime';
 import { authenticateWith } from '../plugins/authenticate.js';
 import type { TokenVerifier } from '../plugins/token-verifier.js';
 import type { MembershipAnnouncer } from '../domain/membership-announcer.js';
@@ -8,12 +8,15 @@ import { userRoutes } from './user-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { memberRoutes } from './member-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { accountRoutes, type AccountRouteDeps } from './account-routes.js';
 
 export interface AuthenticatedRouteDeps {
   readonly tokens: TokenVerifier;
+  readonly revocations: Pick<RevocationList, 'revoked'>;
   readonly announcer: MembershipAnnouncer;
   readonly presence: PresenceLookup;
   readonly publisher: ChatEventPublisher;
+  readonly account: AccountRouteDeps;
 }
 
 /**
@@ -25,10 +28,11 @@ export interface AuthenticatedRouteDeps {
 export async function authenticatedRoutes(scope: FastifyInstance, deps: AuthenticatedRouteDeps): Promise<void> {
   scope.addHook(
     'preHandler',
-    authenticateWith(deps.tokens, (userId, request) => request.repos.users.exists(userId)),
+    authenticateWith(deps.tokens, deps.revocations, (userId, request) => request.repos.users.exists(userId)),
   );
   await scope.register(userRoutes, { presence: deps.presence });
   await scope.register(chatRoutes, { announcer: deps.announcer, presence: deps.presence });
   await scope.register(memberRoutes, { announcer: deps.announcer });
   await scope.register(messageRoutes, { publisher: deps.publisher });
+  await scope.register(accountRoutes, deps.account);
 }

@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
 import { IdOf, IsoTime, UserName } from './common.js';
+import { TokenFields } from './tokens.js';
 
 export const Username = Type.String({
   minLength: 3,
@@ -21,8 +22,8 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 export const RegisterReply = Type.Object(
-  { id: IdOf('the new user'), username: UserName, created_at: IsoTime },
-  { description: 'The account was created; log in to get a token' },
+  { id: IdOf('the new user'), username: UserName, created_at: IsoTime, ...TokenFields },
+  { description: 'The account was created, with a first session and its tokens' },
 );
 
 export const LoginBody = Type.Object(
@@ -40,11 +41,10 @@ export const LoginBody = Type.Object(
 );
 export const LoginReply = Type.Object(
   {
-    token: Type.String({ description: 'HS256 JWT: `Authorization: Bearer <token>` on REST, `?token=` or the header on the WebSocket' }),
-    expires_in: Type.Integer({ description: 'Seconds until the token expires', examples: [3600] }),
+    ...TokenFields,
     user: Type.Object({ id: IdOf('the user'), username: UserName }, { description: 'Who logged in' }),
   },
-  { description: 'A token for the user' },
+  { description: 'A new session and its tokens' },
 );
 
 export const registerSchema = {

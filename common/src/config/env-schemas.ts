@@ -44,8 +44,14 @@ export const RedisEnv = {
 
 const Jwt = {
   /** HS256 secret shared by the api (signs) and the gateway (verifies). */
-  JWT_SECRET: Type.String({ minLength: 1 }),
-  JWT_TTL_S: Type.Integer({ minimum: 60, default: 86400 }),
+  JWT_SECRET: Type.String({ minLength: 1, maxLength: 1024 }),
+  /**
+   * Other secrets accepted (comma-separated), never used to sign: the previous secret after a
+   * rotation, or the next one before the api signs with it (deploy/README.md, key rotation).
+   */
+  JWT_SECRET_PREVIOUS: Type.String({ default: '', maxLength: 4096 }),
+  /** Lifetime of an access token (s); the revocation list keeps entries this long (plus a minute). */
+  JWT_TTL_S: Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600, default: 900 }),
 };
 
 export const ApiEnv = Type.Object({
@@ -57,6 +63,14 @@ export const ApiEnv = Type.Object({
   API_HOST: Type.String({ default: '127.0.0.1' }),
   API_PORT: Port(8080),
   BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 10 }),
+  /** Lifetime of a session's refresh token (s) since its last use (each refresh issues a new one). */
+  JWT_REFRESH_TTL_S: Type.Integer({ minimum: 300, maximum: 365 * 24 * 3600, default: 30 * 24 * 3600 }),
+  /** Failed logins per account, and per address, answered before back-off starts. */
+  LOGIN_FREE_FAILURES: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+  /** Longest wait (s) the back-off imposes: bounds how long an attacker can lock a victim's account. */
+  LOGIN_MAX_BLOCK_S: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+  /** Registration answers naming a taken username or phone, per address per hour. */
+  REGISTER_CONFLICTS_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
   /** Comma-separated origins allowed by CORS; empty allows none. */
   CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 100 }),

@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { ERROR_CODE_DOCS } from './error-docs.js';
+import { ACCOUNT_SUBJECTS, BlocksChangedEvent, REVOCATION_BUCKET, RevokedSession, RevokedUser } from './account-events.js';
 import { CONTRACT_VERSION } from './version.js';
 import { STREAMS, SUBJECTS, ORIGIN_CONNECTION_HEADER } from './subjects.js';
 import {
@@ -134,6 +135,8 @@ const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
     'the database could not be read when the socket opened (its chats are read after the upgrade): reconnect after a short delay, then `resume`',
   tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
   unknownUser: 'the token is valid but names no user (deleted, or never existed): log in again',
+  sessionEnded:
+    'the session of the token was ended (logout, a `DELETE /me/sessions/{id}`, "log out everywhere else", a password change or the account\'s deletion), sent to its sockets on every gateway within a second: do not refresh or reconnect with it, log in again',
   slowConsumer:
     'the client did not read fast enough (send buffer over GATEWAY_MAX_BACKPRESSURE_BYTES, a ping unanswered for GATEWAY_SLOW_SOCKET_MS while it gets messages, or among the largest buffers when the gateway holds too much for all its sockets): reconnect and `resume`',
   tooManyConnections: 'too many sockets for one user (GATEWAY_MAX_SOCKETS_PER_USER)',
@@ -302,6 +305,23 @@ function channelsOf({ client: clientMessages, server: serverMessages, events: ev
       description: 'The reply inbox of a `presence.query` request.',
       messages: one('presence_query_reply', 'Statuses in the order asked; `error` when refused.', PresenceQueryReply),
     },
+    revokedSessions: bus(
+      `$KV.${REVOCATION_BUCKET}.s.{sessionId}`,
+      `Key/value bucket ${REVOCATION_BUCKET} (JetStream; entries expire after the access token lifetime + 60 s): sessions the api ended. Every gateway loads the bucket before it listens and closes the session's sockets with 4004 when an entry arrives.`,
+      one('revoked_session', 'Key `s.{session_id}`: tokens with this `sid` are refused.', RevokedSession),
+      { sessionId: { description: 'Id of the session' } },
+    ),
+    revokedUsers: bus(
+      `$KV.${REVOCATION_BUCKET}.u.{userId}`,
+      `Key/value bucket ${REVOCATION_BUCKET}: accounts deleted (every token refused) or cut off (tokens without a \`sid\` issued before \`before\` refused).`,
+      one('revoked_user', 'Key `u.{user_id}`.', RevokedUser),
+      { userId: { description: 'Id of the user' } },
+    ),
+    blocksChanged: bus(
+      ACCOUNT_SUBJECTS.blocksChanged,
+      'The api announces a block or unblock (core NATS); gateways drop their cached block answers.',
+      one('blocks_changed', 'Who blocked or unblocked whom.', BlocksChangedEvent),
+    ),
     deadLetters: bus(
       'dlq.chat.{chatId}.events',
       `JetStream stream ${STREAMS.deadLetters}: events the persister could not write after its retries, as they were.`,
@@ -348,6 +368,13 @@ function operationsOf(channels: Channels, sets: MessageSets): Record<string, unk
       ...op('send', 'presenceQuery', 'The api asks presence about many users at once.'),
       reply: { channel: { $ref: '#/channels/presenceQueryReply' }, messages: refs('presenceQueryReply', ['presence_query_reply']) },
     },
+    revokeSession: op(
+      'send',
+      'revokedSessions',
+      'The api ends a session (logout, DELETE /me/sessions/{id}, password change, refresh token reuse).',
+    ),
+    revokeUser: op('send', 'revokedUsers', 'The api deletes an account or cuts off its session-less tokens.'),
+    announceBlocks: op('send', 'blocksChanged', 'The api announces block changes.'),
     deadLetter: op('send', 'deadLetters', 'The persister parks what it cannot write.'),
   };
 }

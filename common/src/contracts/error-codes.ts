@@ -41,6 +41,8 @@ export const CLOSE_CODES = {
   tokenExpired: 4001,
   /** The token is valid but names no user (deleted, or never existed): log in again. */
   unknownUser: 4003,
+  /** The session was ended (logout, "log out everywhere else", password change, account deletion): do not reconnect with this session. */
+  sessionEnded: 4004,
   /** The client could not keep up with what it was sent; reconnect and resume. */
   slowConsumer: 4008,
   /** Too many sockets for one user. */

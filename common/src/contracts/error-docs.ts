@@ -21,13 +21,15 @@ export const ERROR_CODE_DOCS = {
   unauthorized: {
     http: 401,
     where: 'both',
-    meaning: 'No bearer token, a bad one, or one whose user no longer exists ("unknown user"); wrong login credentials.',
+    meaning:
+      'No bearer token, a bad one, one of an ended session or a deleted account, or one whose user no longer exists ("unknown user"); wrong login credentials; an unknown, ended or reused refresh token.',
   },
   token_expired: { http: 401, where: 'both', meaning: 'The token ran out: log in again.' },
   forbidden: {
     http: 403,
     where: 'both',
-    meaning: 'A member of the chat, but not allowed this action (not an admin, banned, a channel reader posting).',
+    meaning:
+      'A member of the chat, but not allowed this action (not an admin, banned, a channel reader posting, blocked by the other member of a 1:1 chat); a wrong current password when changing it or deleting the account.',
   },
   not_found: {
     http: 404,
@@ -49,7 +51,8 @@ export const ERROR_CODE_DOCS = {
   rate_limited: {
     http: 429,
     where: 'both',
-    meaning: 'Too many requests or frames: wait (REST sends Retry-After). Repeated on a socket, it is closed with 4029.',
+    meaning:
+      'Too many requests or frames, failed logins (per account and per address, growing back-off) or registrations of taken names: wait (REST sends Retry-After). Repeated on a socket, it is closed with 4029.',
   },
   unavailable: {
     http: 503,

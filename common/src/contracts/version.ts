@@ -4,4 +4,4 @@
  * `info.version` of both documents (`/docs/json`, `/docs/asyncapi.json`); CHANGELOG.md says
  * what changed in each.
  */
-export const CONTRACT_VERSION = '2.0.0';
+export const CONTRACT_VERSION = '2.1.0';

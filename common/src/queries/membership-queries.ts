@@ -8,7 +8,7 @@ export const ACTIVE_CHATS_OF_USER = `select m.chat_id, c.type, m.role
    from users u
    left join chat_members m on m.user_id = u.id and m.status = 'active'
    left join chats c on c.id = m.chat_id
-  where u.id = $1`;
+  where u.id = $1 and u.deleted_at is null`;
 
 /** Active chats of the users `$1` (uuid[]). */
 export const ACTIVE_CHATS_OF_USERS = `select m.user_id, m.chat_id, c.type, m.role
@@ -21,3 +21,15 @@ export const MEMBERSHIP = `select c.type, m.role, m.status from chat_members m j
 
 /** Active members of the chats `$1` (uuid[]). */
 export const ACTIVE_MEMBERS_OF_CHATS = `select chat_id, user_id from chat_members where chat_id = any($1::uuid[]) and status = 'active'`;
+
+/**
+ * Whether user \`$2\` may not write into chat \`$1\` because it is a 1:1 chat whose other member
+ * blocked them (issue 27). False for groups, channels and chats \`$2\` is not in.
+ */
+export const BLOCKED_IN_DIRECT_CHAT = `select exists (
+     select 1 from chats c
+       join user_blocks b
+         on b.blocked_id = $2
+        and b.blocker_id = case when c.user1_id = $2 then c.user2_id else c.user1_id end
+      where c.id = $1 and c.type = 'direct' and $2 in (c.user1_id, c.user2_id)
+   ) as blocked`;

@@ -8,4 +8,10 @@ export {
   MESSAGE_SEQ,
   LIVE_MESSAGE,
 } from './message-queries.js';
-export { ACTIVE_CHATS_OF_USER, ACTIVE_CHATS_OF_USERS, MEMBERSHIP, ACTIVE_MEMBERS_OF_CHATS } from './membership-queries.js';
+export {
+  ACTIVE_CHATS_OF_USER,
+  ACTIVE_CHATS_OF_USERS,
+  MEMBERSHIP,
+  ACTIVE_MEMBERS_OF_CHATS,
+  BLOCKED_IN_DIRECT_CHAT,
+} from './membership-queries.js';

@@ -58,6 +58,9 @@ export { isOutageError } from './outage.js';
 
 // Auth.
 export { signAccessToken, verifyAccessToken, bearerToken } from '../auth/access-token.js';
-export type { AccessClaims } from '../auth/access-token.js';
+export type { AccessClaims, KeySource } from '../auth/access-token.js';
+export { SigningKeys, kidOf, splitSecrets } from '../auth/signing-keys.js';
+export { RevocationList } from '../auth/revocation-list.js';
+export type { Revocation, RevocationListener, RevocationListOptions } from '../auth/revocation-list.js';
 export { EncodedHeaders } from './encoded-headers.js';
 export { HeaderView } from './header-view.js';

@@ -7,7 +7,7 @@ export interface ConnectionEvents {
   ready(frame: ReadyFrame): void;
   frame(frame: Exclude<ServerFrame, ReadyFrame>): void;
   state(state: ConnectionState, detail: string): void;
-  /** The token expired on an open socket (4001), or names no user any more (4003). */
+  /** The token expired on an open socket (4001), names no user any more (4003), or its session ended (4004). */
   unauthorized(): void;
   /** The socket closed before it opened: the upgrade was refused (a bad token, a full gateway) or nothing listens. */
   refused(): void;
@@ -88,7 +88,8 @@ export class GatewayConnection {
       this.ws = null;
       this.isReady = false;
       if (this.stopped) return;
-      if (event.code === 4001 || event.code === 4003) return this.events.unauthorized();
+      // 4004: the session was ended (logout elsewhere, password change, account deleted).
+      if (event.code === 4001 || event.code === 4003 || event.code === 4004) return this.events.unauthorized();
       if (!opened) this.events.refused();
       this.scheduleReconnect(event.code);
     };
