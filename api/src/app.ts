@@ -28,6 +28,9 @@ import { ErrorBody } from './schemas/common.js';
 import { openApiOptions } from './openapi/openapi-options.js';
 import { asyncApiRoutes } from './openapi/asyncapi-routes.js';
 import { installRefusalLog } from './plugins/refusal-log.js';
+import type { AttachmentParts } from './attachment-parts.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+import { blobRoutes } from './routes/blob-routes.js';
 
 export interface AppDeps {
   readonly orm: MikroORM;
@@ -35,6 +38,8 @@ export interface AppDeps {
   readonly redis: Redis;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** Uploads, downloads, thumbnails and the sweeper (issue 29). */
+  readonly attachments: AttachmentParts;
 }
 
 export interface AppSettings {
@@ -112,7 +117,10 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
         jwtTtlSeconds: settings.jwtTtlSeconds,
         bcryptCost: settings.bcryptCost,
       });
-      await v1.register(authenticatedRoutes, { tokens, announcer, presence, publisher });
+      await v1.register(authenticatedRoutes, { tokens, announcer, presence, publisher, attachments: deps.attachments.service });
+      // The local store's signed URLs: the signature is the permission, no token.
+      const { store, metrics } = deps.attachments;
+      if (store instanceof LocalBlobStore) await v1.register(blobRoutes, { store, metrics });
     },
     { prefix: '/api/v1' },
   );

@@ -16,6 +16,7 @@ import {
 import { openOrm } from '@neonchat/common/db';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
+import { createAttachmentParts, type AttachmentParts } from './attachment-parts.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;
 
@@ -24,6 +25,8 @@ export interface ApiService {
   readonly orm: MikroORM;
   readonly nats: NatsConnection;
   readonly logger: Logger;
+  /** Uploads, thumbnails and the sweeper (tests run a sweep or wait for thumbnails through it). */
+  readonly attachments: AttachmentParts;
   /** Stops taking requests, then closes NATS (draining), Redis and the database pool. */
   close(): Promise<void>;
 }
@@ -54,8 +57,9 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
   // (the limiter then lets requests through and logs).
   const redis = new Redis(config.REDIS_URL, { commandTimeout: 500, maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.warn({ err }, 'rate-limit redis connection trouble'));
+  const attachments = createAttachmentParts(config, { orm, registry, logger });
   const app = await buildApp(
-    { orm, nats, redis, registry, logger },
+    { orm, nats, redis, registry, logger, attachments },
     {
       jwtSecret: config.JWT_SECRET,
       jwtTtlSeconds: config.JWT_TTL_S,
@@ -72,13 +76,16 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
       webClient: { dir: config.WEB_DIR || DEFAULT_WEB_DIR, wsUrl: config.WEB_WS_URL },
     },
   );
+  attachments.sweeper.start();
   return {
     app,
     orm,
     nats,
     logger,
+    attachments,
     async close() {
       await app.close();
+      await attachments.close();
       // NATS may be the thing that is down: closing must still release Redis and the pool.
       await nats.drain().catch(() => nats.close());
       redis.disconnect();

@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { loadNativeUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
+import { AttachmentClaims } from './attachment-claims.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter } from './presence-reporter.js';
@@ -123,6 +124,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher,
       history,
+      attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
       access: new ChatAccess(memberships, hub),
       catchUp,
       typing,

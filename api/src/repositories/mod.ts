@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChatRepository } from './chats.js';
 import { MemberRepository } from './members.js';
 import { MessageRepository } from './messages.js';
+import { UploadRepository } from './uploads.js';
 import { UserRepository } from './users.js';
 
 /**
@@ -13,12 +14,14 @@ export class Repositories {
   readonly chats: ChatRepository;
   readonly members: MemberRepository;
   readonly messages: MessageRepository;
+  readonly uploads: UploadRepository;
 
   constructor(private readonly em: EntityManager) {
     this.users = new UserRepository(em);
     this.chats = new ChatRepository(em);
     this.members = new MemberRepository(em);
     this.messages = new MessageRepository(em);
+    this.uploads = new UploadRepository(em);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it; commits when it resolves. */
@@ -27,7 +30,8 @@ export class Repositories {
   }
 }
 
-export { ChatRepository, MemberRepository, MessageRepository, UserRepository };
+export { ChatRepository, MemberRepository, MessageRepository, UploadRepository, UserRepository };
+export type { UploadRow, ThumbnailState } from './uploads.js';
 export { DuplicateUserError } from './users.js';
 export type { MemberState } from './members.js';
 export type { HistoryDirection } from './messages.js';

@@ -8,12 +8,15 @@ import { userRoutes } from './user-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { memberRoutes } from './member-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { uploadRoutes } from './upload-routes.js';
+import type { AttachmentService } from '../domain/attachments.js';
 
 export interface AuthenticatedRouteDeps {
   readonly tokens: TokenVerifier;
   readonly announcer: MembershipAnnouncer;
   readonly presence: PresenceLookup;
   readonly publisher: ChatEventPublisher;
+  readonly attachments: AttachmentService;
 }
 
 /**
@@ -31,4 +34,5 @@ export async function authenticatedRoutes(scope: FastifyInstance, deps: Authenti
   await scope.register(chatRoutes, { announcer: deps.announcer, presence: deps.presence });
   await scope.register(memberRoutes, { announcer: deps.announcer });
   await scope.register(messageRoutes, { publisher: deps.publisher });
+  await scope.register(uploadRoutes, { attachments: deps.attachments });
 }

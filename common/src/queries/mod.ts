@@ -9,3 +9,4 @@ export {
   LIVE_MESSAGE,
 } from './message-queries.js';
 export { ACTIVE_CHATS_OF_USER, ACTIVE_CHATS_OF_USERS, MEMBERSHIP, ACTIVE_MEMBERS_OF_CHATS } from './membership-queries.js';
+export { UPLOAD_REF_COLUMNS, CLAIM_UPLOADS, UPLOAD_CLAIM_STATE } from './attachment-queries.js';
