@@ -13,12 +13,20 @@ export const DEAD_LETTER_HEADERS = {
   deliveries: 'Neon-Deliveries',
 } as const;
 
+/** What a dead letter copies from a delivery (a `JsMsg` is one). */
+export type DeadLetterSource = Pick<JsMsg, 'seq' | 'subject' | 'data'> & { readonly info: Pick<JsMsg['info'], 'deliveryCount' | 'stream'> };
+
 /**
  * Copies an event that can never be written to `dlq.chat.{chatId}.events` (stream
  * CHAT_DEAD_LETTERS) with why, and resolves once that stream stored it: only then may the
  * original be terminated. The message id makes a repeat after a crash a no-op.
  */
-export async function publishDeadLetter(js: JetStreamClient, msg: JsMsg, reason: DeadLetterReason, error: string): Promise<void> {
+export async function publishDeadLetter(
+  js: JetStreamClient,
+  msg: DeadLetterSource,
+  reason: DeadLetterReason,
+  error: string,
+): Promise<void> {
   const h = headers();
   h.set(DEAD_LETTER_HEADERS.reason, reason);
   h.set(DEAD_LETTER_HEADERS.error, error.slice(0, 500).replace(/[\r\n]+/g, ' '));
