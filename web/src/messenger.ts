@@ -1,4 +1,5 @@
 import type { Message, ReadyFrame, ServerFrame } from '@neonchat/common/contracts';
+import { AttachmentTray, attachmentsView } from './attachments.js';
 import { ChatTimeline } from './chat-timeline.js';
 import { h, replaceChildren, shortTime } from './dom.js';
 import { GatewayConnection, type ConnectionState } from './gateway-connection.js';
@@ -261,22 +262,37 @@ export class Messenger {
 
   // ── sending ──────────────────────────────────────────────────────────────────────────────
 
-  private send(text: string): void {
+  private send(text: string, attachments?: string[]): void {
     const chatId = this.current;
-    if (!chatId || !text.trim()) return;
+    if (!chatId || (!text.trim() && !attachments?.length)) return;
     const t = this.timeline(chatId);
-    const p = { requestId: crypto.randomUUID(), text, failed: false, sentAt: 0 };
+    const p = {
+      requestId: crypto.randomUUID(),
+      text: text.trim() ? text : '',
+      failed: false,
+      sentAt: 0,
+      ...(attachments?.length ? { attachments } : {}),
+    };
     t.pending.set(p.requestId, p);
     this.sendPending(t, p);
     this.stopTyping();
     this.renderMessages('bottom');
   }
 
-  private sendPending(t: ChatTimeline, p: { requestId: string; text: string; failed: boolean; sentAt: number }): void {
+  private sendPending(
+    t: ChatTimeline,
+    p: { requestId: string; text: string; failed: boolean; sentAt: number; attachments?: string[] },
+  ): void {
     if (!t.pending.has(p.requestId)) return;
     p.failed = false;
     p.sentAt = Date.now();
-    this.conn.send({ type: 'message', chat_id: t.chatId, text: p.text, request_id: p.requestId });
+    this.conn.send({
+      type: 'message',
+      chat_id: t.chatId,
+      text: p.text,
+      request_id: p.requestId,
+      ...(p.attachments ? { attachments: p.attachments } : {}),
+    });
   }
 
   private resendPending(t: ChatTimeline): void {
@@ -595,8 +611,37 @@ export class Messenger {
   private composer(): HTMLElement {
     const input = h('textarea', { attrs: { rows: '1', placeholder: 'Message', 'aria-label': 'Message', maxlength: '4096' } });
     const editNote = h('div', { class: 'edit-note', attrs: { hidden: true } });
+    const sendButton = h('button', { class: 'primary', attrs: { type: 'submit', 'aria-label': 'Send' } }, 'Send');
+    // Nothing is sent while a file is still going up (or failed): the button says so.
+    const tray = new AttachmentTray(this.rest, () => {
+      sendButton.disabled = !tray.empty && !tray.ready;
+    });
+    const picker = h('input', { attrs: { type: 'file', multiple: true, hidden: true, 'aria-label': 'Attach files' } });
+    picker.addEventListener('change', () => {
+      if (picker.files) tray.add([...picker.files]);
+      picker.value = '';
+    });
+    const attach = h(
+      'button',
+      { class: 'attach', attrs: { type: 'button', 'aria-label': 'Attach', title: 'Attach files' }, on: { click: () => picker.click() } },
+      '📎',
+    );
+    input.addEventListener('paste', (e) => {
+      const files = [...(e.clipboardData?.files ?? [])];
+      if (files.length) {
+        e.preventDefault();
+        tray.add(files);
+      }
+    });
     const submit = () => {
       const text = input.value;
+      if (!this.editing && !tray.empty) {
+        if (!tray.ready) return;
+        this.send(text, tray.ids());
+        tray.clear();
+        input.value = '';
+        return;
+      }
       if (!text.trim()) return;
       if (this.editing) {
         const m = this.editing;
@@ -633,7 +678,7 @@ export class Messenger {
         }
       }
     });
-    return h(
+    const form = h(
       'form',
       {
         class: 'composer',
@@ -642,12 +687,22 @@ export class Messenger {
             e.preventDefault();
             submit();
           },
+          dragover: (e) => e.preventDefault(),
+          drop: (e) => {
+            e.preventDefault();
+            if (e.dataTransfer?.files.length) tray.add([...e.dataTransfer.files]);
+          },
         },
       },
       editNote,
+      tray.element,
+      attach,
+      picker,
       input,
-      h('button', { class: 'primary', attrs: { type: 'submit', 'aria-label': 'Send' } }, 'Send'),
+      sendButton,
     );
+    tray.element.hidden = true;
+    return form;
   }
 
   private startEdit(m: Message): void {
@@ -730,7 +785,8 @@ export class Messenger {
           'li',
           { class: `msg ${mine ? 'mine' : 'theirs'}`, attrs: { 'data-id': m.id, 'data-seq': String(m.seq) } },
           showAuthors && !mine ? h('div', { class: 'author' }, names.get(m.sender_id) ?? 'someone') : null,
-          h('div', { class: 'text' }, m.text),
+          m.text ? h('div', { class: 'text' }, m.text) : null,
+          m.attachments?.length ? attachmentsView(this.rest, m.attachments) : null,
           h(
             'div',
             { class: 'meta' },
@@ -753,7 +809,7 @@ export class Messenger {
         h(
           'li',
           { class: `msg mine pending${p.failed ? ' failed' : ''}`, attrs: { 'data-request-id': p.requestId } },
-          h('div', { class: 'text' }, p.text),
+          h('div', { class: 'text' }, p.text || (p.attachments ? `📎 ${p.attachments.length} file(s)` : '')),
           h(
             'div',
             { class: 'meta' },
