@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@neonchat/common/runtime';
-import { Repositories } from './repositories/mod.js';
+import { backgroundRepositories } from './plugins/data-access.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import { S3BlobStore } from './storage/s3-blob-store.js';
@@ -65,7 +65,7 @@ export function createAttachmentParts(
 ): AttachmentParts {
   const store = deps.store ?? createBlobStore(config);
   const metrics = new AttachmentMetrics(deps.registry);
-  const repos = () => new Repositories(deps.orm.em.fork());
+  const repos = backgroundRepositories(deps.orm);
   const thumbnails = new ThumbnailQueue({ store, repos, metrics, logger: deps.logger, maxPixels: config.UPLOAD_IMAGE_MAX_PIXELS });
   const service = new AttachmentService({
     store,
