@@ -31,6 +31,9 @@ import { ErrorBody } from './schemas/common.js';
 import { openApiOptions } from './openapi/openapi-options.js';
 import { asyncApiRoutes } from './openapi/asyncapi-routes.js';
 import { installRefusalLog } from './plugins/refusal-log.js';
+import type { AttachmentParts } from './attachment-parts.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+import { blobRoutes } from './routes/blob-routes.js';
 
 export interface AppDeps {
   readonly orm: MikroORM;
@@ -40,6 +43,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Ended sessions and deleted accounts, shared with every gateway (started by the caller). */
   readonly revocations: RevocationList;
+  /** Uploads, downloads, thumbnails and the sweeper (issue 29). */
+  readonly attachments: AttachmentParts;
 }
 
 export interface AppSettings {
@@ -137,7 +142,11 @@ export async function buildApp(deps: AppDeps, settings: AppSettings): Promise<Fa
         presence,
         publisher,
         account: { sessions, blocks, revocations: deps.revocations, bcryptCost: settings.bcryptCost },
+        attachments: deps.attachments.service,
       });
+      // The local store's signed URLs: the signature is the permission, no token.
+      const { store, metrics } = deps.attachments;
+      if (store instanceof LocalBlobStore) await v1.register(blobRoutes, { store, metrics });
     },
     { prefix: '/api/v1' },
   );

@@ -18,6 +18,7 @@ import {
 import { openOrm } from '@neonchat/common/db';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
+import { createAttachmentParts, type AttachmentParts } from './attachment-parts.js';
 
 export type ApiConfig = Static<typeof ApiEnv>;
 
@@ -26,6 +27,8 @@ export interface ApiService {
   readonly orm: MikroORM;
   readonly nats: NatsConnection;
   readonly logger: Logger;
+  /** Uploads, thumbnails and the sweeper (tests run a sweep or wait for thumbnails through it). */
+  readonly attachments: AttachmentParts;
   /** Stops taking requests, then closes NATS (draining), Redis and the database pool. */
   close(): Promise<void>;
 }
@@ -63,8 +66,9 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
     onError: (err) => logger.error({ err }, 'revocation list trouble'),
   });
   await revocations.start();
+  const attachments = createAttachmentParts(config, { orm, registry, logger });
   const app = await buildApp(
-    { orm, nats, redis, registry, logger, revocations },
+    { orm, nats, redis, registry, logger, revocations, attachments },
     {
       keys: SigningKeys.fromConfig(config),
       jwtTtlSeconds: config.JWT_TTL_S,
@@ -85,14 +89,17 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
       webClient: { dir: config.WEB_DIR || DEFAULT_WEB_DIR, wsUrl: config.WEB_WS_URL },
     },
   );
+  attachments.sweeper.start();
   return {
     app,
     orm,
     nats,
     logger,
+    attachments,
     async close() {
       await app.close();
       revocations.stop();
+      await attachments.close();
       // NATS may be the thing that is down: closing must still release Redis and the pool.
       await nats.drain().catch(() => nats.close());
       redis.disconnect();

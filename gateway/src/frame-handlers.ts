@@ -12,6 +12,7 @@ import {
   type ClientFrameType,
   type MessageCreatedEvent,
 } from '@neonchat/common/contracts';
+import type { AttachmentClaims } from './attachment-claims.js';
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
 import type { DirectChatBlocks } from './direct-chat-blocks.js';
@@ -31,6 +32,8 @@ export interface FrameHandlerDeps {
   readonly blocks: Pick<DirectChatBlocks, 'requireNotBlocked'>;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
+  /** Claims a send's uploads before it is published (issue 29). */
+  readonly attachments: Pick<AttachmentClaims, 'claim'>;
   readonly typing: TypingTracker;
   readonly presence: PresenceReporter;
   readonly registry: SocketRegistry;
@@ -53,20 +56,27 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
+      const text = frame.text.trim();
+      // Text may be empty only beside files: a message says or shows something.
+      if (!text && !frame.attachments)
+        throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
+      const dedupId = sendDedupId(frame.chat_id, state.userId, frame.request_id);
+      deps.overload.admitPublish();
+      const attachments = frame.attachments ? await deps.attachments.claim(state.userId, dedupId, frame.attachments) : undefined;
       const now = Date.now();
       const event: MessageCreatedEvent = {
         type: 'message.created',
         id: uuidv7(now),
         chat_id: frame.chat_id,
         sender_id: state.userId,
-        text: frame.text.trim(),
+        text,
         created_at: isoTimestamp(now),
+        ...(attachments ? { attachments } : {}),
       };
-      deps.overload.admitPublish();
       // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
       const json = JSON.stringify(event);
       const started = performance.now();
-      const ack = await deps.publisher.publish(event, sendDedupId(frame.chat_id, state.userId, frame.request_id), state.connectionId, json);
+      const ack = await deps.publisher.publish(event, dedupId, state.connectionId, json);
       deps.metrics.publishAck.observe((performance.now() - started) / 1000);
       const message = ack.duplicate ? undefined : createdMessageJson(json, event.chat_id, ack.seq);
       if (message !== undefined) {

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { loadAndNameUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
+import { AttachmentClaims } from './attachment-claims.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter, type LiveConnection } from './presence-reporter.js';
@@ -123,6 +124,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher: bus.events,
       history,
+      attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
       access: new ChatAccess(memberships, hub),
       blocks,
       catchUp,

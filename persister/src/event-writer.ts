@@ -195,13 +195,24 @@ const TOUCH_CHATS = {
  * silence), and PostgreSQL probes one unique index ahead of each row instead of two.
  */
 const INSERT_MESSAGES = {
-  name: 'neonchat_persister_insert_messages_2',
+  name: 'neonchat_persister_insert_messages_3',
   text: `with ins as (
-      insert into messages (id, chat_id, seq, sender_id, text, created_at)
-      select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[])
+      insert into messages (id, chat_id, seq, sender_id, text, created_at, attachments)
+      select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[], $7::jsonb[])
       on conflict (id) do nothing)
     select exists (select 1 from message_pending_changes) as parked`,
 } as const;
+
+/**
+ * One `message_attachments` row per file of each new message (`$1` message ids, `$2` chat ids,
+ * `$3` the upload ids of each message as a JSON array), in the same transaction as the
+ * messages; a redelivered batch adds nothing.
+ */
+const INSERT_ATTACHMENTS = `insert into message_attachments (message_id, upload_id, chat_id, position)
+  select m.id, u.upload_id::uuid, m.chat_id, u.position - 1
+    from unnest($1::uuid[], $2::uuid[], $3::jsonb[]) as m(id, chat_id, uploads)
+    cross join lateral jsonb_array_elements_text(m.uploads) with ordinality as u(upload_id, position)
+  on conflict do nothing`;
 
 /** Returns whether any change is parked (in any chat): only then are they looked for. */
 async function insertMessages(
@@ -215,6 +226,8 @@ async function insertMessages(
   const senders = new Array<string>(n);
   const texts = new Array<string>(n);
   const times = new Array<string>(n);
+  const attachments = new Array<string | null>(n);
+  const withFiles: number[] = [];
   for (let i = 0; i < n; i++) {
     const { seq, event } = created[i]!;
     ids[i] = event.id;
@@ -223,12 +236,29 @@ async function insertMessages(
     senders[i] = event.sender_id;
     texts[i] = event.text;
     times[i] = event.created_at;
+    attachments[i] = event.attachments?.length ? JSON.stringify(event.attachments) : null;
+    if (attachments[i] !== null) withFiles.push(i);
   }
   const { rows } = await client.query<{ parked: boolean }>({
     name: INSERT_MESSAGES.name,
     text: INSERT_MESSAGES.text,
-    values: [bareArray(ids), bareArray(chats), bareArray(seqs), bareArray(senders), textArray(texts), textArray(times)],
+    values: [
+      bareArray(ids),
+      bareArray(chats),
+      bareArray(seqs),
+      bareArray(senders),
+      textArray(texts),
+      textArray(times),
+      textArray(attachments),
+    ],
   });
+  if (withFiles.length) {
+    await client.query(INSERT_ATTACHMENTS, [
+      bareArray(withFiles.map((i) => ids[i]!)),
+      bareArray(withFiles.map((i) => chats[i]!)),
+      textArray(withFiles.map((i) => JSON.stringify(created[i]!.event.attachments!.map((a) => a.id)))),
+    ]);
+  }
   return rows[0]?.parked === true;
 }
 

@@ -149,6 +149,7 @@ describe('cluster: dashboard queries and traces @integration @cluster', function
         'PublishAckP99High',
         'SlowConsumerCloses',
         'WorkerRestarts',
+        'AttachmentStorageErrors',
         'NatsNodeDown',
         'JetStreamStreamNearLimit',
         'PostgresDown',

@@ -21,3 +21,11 @@ export function installDataAccess(scope: FastifyInstance, orm: MikroORM): void {
     request.repos = new Repositories(orm.em.fork());
   });
 }
+
+/**
+ * Repositories for work outside any request (the thumbnail queue, the upload sweeper): each call
+ * a fresh fork of the entity manager, made here so forks stay in this one file.
+ */
+export function backgroundRepositories(orm: MikroORM): () => Repositories {
+  return () => new Repositories(orm.em.fork());
+}

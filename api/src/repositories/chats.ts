@@ -74,7 +74,11 @@ const CHAT_LIST_PAGE = `with mine as (
      )
      select p.chat_id as id, p.type, p.name, p.updated_at,
             u.id as partner_id, u.username as partner_username,
-            lm.id as last_id, lm.text as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
+            lm.id as last_id,
+            -- A message with files previews as "📎 photo" / "📎 file" (then its text, if any).
+            case when lm.attachments is null then lm.text
+                 else concat_ws(' ', case when lm.attachments->0->>'kind' = 'image' then '📎 photo' else '📎 file' end, nullif(lm.text, ''))
+            end as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
             (select count(*) from messages m where ${UNREAD_WHERE}) as unread_count,
             (${OTHERS_READ_SEQ.replace('?', 'p.chat_id')}) as others_read_seq,
             (select count(*) from mine) as total
@@ -82,7 +86,7 @@ const CHAT_LIST_PAGE = `with mine as (
        left join page p on true
        left join users u on p.type = 'direct' and u.id = case when p.user1_id = ? then p.user2_id else p.user1_id end
        left join lateral (
-         select m.id, m.text, m.sender_id, m.created_at from messages m
+         select m.id, m.text, m.attachments, m.sender_id, m.created_at from messages m
           where m.chat_id = p.chat_id and m.deleted_at is null order by m.seq desc limit 1
        ) lm on true
       order by p.updated_at desc nulls last, p.chat_id desc`;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChatRepository } from './chats.js';
 import { MemberRepository } from './members.js';
 import { MessageRepository } from './messages.js';
+import { UploadRepository } from './uploads.js';
 import { UserRepository } from './users.js';
 import { SessionRepository } from './sessions.js';
 import { BlockRepository } from './blocks.js';
@@ -19,6 +20,7 @@ export class Repositories {
   readonly sessions: SessionRepository;
   readonly blocks: BlockRepository;
   readonly accounts: AccountRepository;
+  readonly uploads: UploadRepository;
 
   constructor(private readonly em: EntityManager) {
     this.users = new UserRepository(em);
@@ -28,6 +30,7 @@ export class Repositories {
     this.sessions = new SessionRepository(em);
     this.blocks = new BlockRepository(em);
     this.accounts = new AccountRepository(em);
+    this.uploads = new UploadRepository(em);
   }
 
   /** Runs `work` in one transaction, with repositories bound to it; commits when it resolves. */
@@ -36,8 +39,9 @@ export class Repositories {
   }
 }
 
-export { ChatRepository, MemberRepository, MessageRepository, UserRepository, SessionRepository, BlockRepository, AccountRepository };
+export { ChatRepository, MemberRepository, MessageRepository, UserRepository, SessionRepository, BlockRepository, AccountRepository, UploadRepository };
 export type { ClientInfo } from './sessions.js';
+export type { UploadRow, ThumbnailState } from './uploads.js';
 export { DuplicateUserError } from './users.js';
 export type { MemberState } from './members.js';
 export type { HistoryDirection } from './messages.js';

@@ -9,6 +9,8 @@ import { chatRoutes } from './chat-routes.js';
 import { memberRoutes } from './member-routes.js';
 import { messageRoutes } from './message-routes.js';
 import { accountRoutes, type AccountRouteDeps } from './account-routes.js';
+import { uploadRoutes } from './upload-routes.js';
+import type { AttachmentService } from '../domain/attachments.js';
 
 export interface AuthenticatedRouteDeps {
   readonly tokens: TokenVerifier;
@@ -17,6 +19,7 @@ export interface AuthenticatedRouteDeps {
   readonly presence: PresenceLookup;
   readonly publisher: ChatEventPublisher;
   readonly account: AccountRouteDeps;
+  readonly attachments: AttachmentService;
 }
 
 /**
@@ -35,4 +38,5 @@ export async function authenticatedRoutes(scope: FastifyInstance, deps: Authenti
   await scope.register(memberRoutes, { announcer: deps.announcer });
   await scope.register(messageRoutes, { publisher: deps.publisher });
   await scope.register(accountRoutes, deps.account);
+  await scope.register(uploadRoutes, { attachments: deps.attachments });
 }

@@ -42,6 +42,45 @@ export const RedisEnv = {
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
 };
 
+/** Attachments (issue 29): the limit both the api (upload) and the gateway (attach) enforce. */
+const UploadLimit = {
+  /** Largest file a user may upload, in bytes; one byte more is refused (413). */
+  UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 5 * 1024 ** 3, default: 25 * 1024 * 1024 }),
+};
+
+/** Where attachments are kept and how long their URLs and files live (the api only). */
+const UploadStorage = {
+  ...UploadLimit,
+  /** The local store's directory (the default store, for `make dev`); unused when S3_BUCKET is set. */
+  UPLOAD_DIR: Type.String({ minLength: 1, maxLength: 1000, default: '.data/uploads' }),
+  /** HMAC key of the local store's signed URLs; empty: derived from JWT_SECRET. */
+  UPLOAD_SIGNING_SECRET: Type.String({ default: '', maxLength: 1000 }),
+  /** Lifetime of an upload or download URL, in seconds. */
+  UPLOAD_URL_TTL_S: Type.Integer({ minimum: 5, maximum: 7 * 24 * 3600, default: 300 }),
+  /** Bytes one user may upload in 24 hours (declared sizes, counted when asked). */
+  UPLOAD_QUOTA_BYTES_PER_DAY: Type.Integer({ minimum: 1, default: 1024 ** 3 }),
+  /** Largest image (width × height) that is decoded for a thumbnail; larger ones are refused as bombs. */
+  UPLOAD_IMAGE_MAX_PIXELS: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 40_000_000 }),
+  /** An upload never attached is deleted this long after it was asked for. */
+  UPLOAD_ORPHAN_TTL_S: Type.Integer({ minimum: 1, default: 24 * 3600 }),
+  /** A deleted message's files are deleted this long after the message. */
+  UPLOAD_DELETED_RETENTION_S: Type.Integer({ minimum: 0, default: 7 * 24 * 3600 }),
+  /** How often the sweeper looks for orphaned and expired files; 0: never (tests run it by hand). */
+  UPLOAD_SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 600 }),
+  /** Files at least this large are uploaded to S3 in parts (multipart), each this large but the last. */
+  UPLOAD_PART_BYTES: Type.Integer({ minimum: 5 * 1024 * 1024, maximum: 5 * 1024 ** 3, default: 8 * 1024 * 1024 }),
+  /** An S3 bucket (AWS, MinIO, Ceph…): when set, files go there through presigned URLs instead of UPLOAD_DIR. */
+  S3_BUCKET: Type.String({ default: '', maxLength: 63 }),
+  /** The S3 endpoint for a store that is not AWS (e.g. http://127.0.0.1:9000); empty: AWS. */
+  S3_ENDPOINT: Type.String({ default: '', maxLength: 2000 }),
+  S3_REGION: Type.String({ default: 'us-east-1', maxLength: 64 }),
+  /** Credentials; empty: the SDK's default chain (environment, instance role). */
+  S3_ACCESS_KEY_ID: Type.String({ default: '', maxLength: 200 }),
+  S3_SECRET_ACCESS_KEY: Type.String({ default: '', maxLength: 200 }),
+  /** Path-style URLs (bucket in the path), which MinIO and most S3 look-alikes need. */
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+};
+
 const Jwt = {
   /** HS256 secret shared by the api (signs) and the gateway (verifies). */
   JWT_SECRET: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -80,6 +119,7 @@ export const ApiEnv = Type.Object({
   WEB_DIR: Type.String({ default: '' }),
   /** The gateway's WebSocket URL as browsers reach it; empty: `/ws` on the page's own host. */
   WEB_WS_URL: Type.String({ default: '', maxLength: 2000 }),
+  ...UploadStorage,
 });
 
 export const GatewayEnv = Type.Object({
@@ -87,6 +127,7 @@ export const GatewayEnv = Type.Object({
   ...NatsEnv,
   ...DatabaseEnv,
   ...Jwt,
+  ...UploadLimit,
   GATEWAY_HOST: Type.String({ default: '127.0.0.1' }),
   GATEWAY_PORT: Port(8082),
   /**

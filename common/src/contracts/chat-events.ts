@@ -14,7 +14,8 @@ export const MessageCreatedEvent = Type.Object({
   id: Uuid,
   chat_id: Uuid,
   sender_id: Uuid,
-  text: Type.String({ minLength: 1, maxLength: MESSAGE_TEXT_MAX }),
+  /** Empty only when the message has attachments. */
+  text: Type.String({ maxLength: MESSAGE_TEXT_MAX }),
   created_at: Timestamp,
   /** Optional parts (reply, attachments, mentions, forward), each filled by its feature. */
   ...MessageParts,

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { MESSAGE_TEXT_MAX, Message, Uuid } from './model.js';
+import { MESSAGE_ATTACHMENTS_MAX, MESSAGE_TEXT_MAX, Message, Uuid } from './model.js';
 import { ChatReadEvent, MembershipChangedEvent, MessageDeletedEvent, MessageUpdatedEvent, ReactionEvent } from './chat-events.js';
 import { PresenceChangedEvent } from './presence-events.js';
 import type { ErrorCode } from './error-codes.js';
@@ -27,9 +27,13 @@ export function echoableRequestId(value: unknown): string | undefined {
 export const SendMessageFrame = Type.Object({
   type: Type.Literal('message'),
   chat_id: Uuid,
-  /** 1–4096 characters after trimming. */
-  text: Type.String({ minLength: 1, maxLength: MESSAGE_TEXT_MAX, pattern: '\\S' }),
+  /** 1–4096 characters, not all blank; or empty (`""`) when the message has attachments. */
+  text: Type.String({ maxLength: MESSAGE_TEXT_MAX, pattern: '^$|\\S' }),
   request_id: RequestId,
+  /** Completed uploads of the sender (`POST /uploads`), shown in this order; each one on one message only. */
+  attachments: Type.Optional(
+    Type.Array(Uuid, { minItems: 1, maxItems: MESSAGE_ATTACHMENTS_MAX, uniqueItems: true, description: 'Upload ids' }),
+  ),
 });
 export type SendMessageFrame = Static<typeof SendMessageFrame>;
 

@@ -1,4 +1,4 @@
-import type { Message, MessageReaction } from './model.js';
+import type { AttachmentRef, Message, MessageReaction } from './model.js';
 import type { MessageCreatedEvent } from './chat-events.js';
 
 /**
@@ -20,6 +20,37 @@ export interface MessageRowLike {
   readonly updated_at: Date | string | null;
   /** `reactionsColumn()`: JSON the driver has parsed, null when the message has none. */
   readonly reactions?: MessageReaction[] | null;
+  /** `messages.attachments`: JSON the driver has parsed, null when the message has none. */
+  readonly attachments?: AttachmentRef[] | null;
+}
+
+/** The columns of an `uploads` row that make up an `AttachmentRef`. */
+export interface UploadRowLike {
+  readonly id: string;
+  readonly name: string;
+  readonly declared_size: string | number;
+  readonly content_type: string | null;
+  readonly kind: 'image' | 'file' | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** `none`, `pending` (being made), `ready` or `failed`. */
+  readonly thumbnail: string;
+}
+
+/** A completed upload as a message carries it (the api's completion answer, the gateway's attach). */
+export function attachmentRefFromRow(row: UploadRowLike): AttachmentRef {
+  const ref: AttachmentRef = {
+    id: row.id,
+    name: row.name,
+    size: Number(row.declared_size),
+    content_type: row.content_type ?? 'application/octet-stream',
+    kind: row.kind ?? 'file',
+    // A thumbnail being made is announced: clients show the image itself until it is there.
+    has_thumbnail: row.thumbnail === 'pending' || row.thumbnail === 'ready',
+  };
+  if (row.width) ref.width = row.width;
+  if (row.height) ref.height = row.height;
+  return ref;
 }
 
 /** A stored message as every client sees it, from REST history or a gateway's history frame. */
@@ -34,6 +65,7 @@ export function messageFromRow(row: MessageRowLike): Message {
     updated_at: row.updated_at ? toIsoTimestamp(row.updated_at) : null,
   };
   if (row.reactions?.length) message.reactions = row.reactions;
+  if (row.attachments?.length) message.attachments = row.attachments;
   return message;
 }
 

@@ -9,8 +9,8 @@ export { STREAMS, CONSUMERS, SUBJECTS, ORIGIN_CONNECTION_HEADER, chatIdOfSubject
 export { compileValidator } from './validation.js';
 export { UUID_PATTERN, canonicalId, requireCanonicalId, canonicalize, unstorableReason } from './canonical.js';
 export { decodeJson, unhandled } from './json.js';
-export { messageFromRow, messageFromCreatedEvent, toIsoTimestamp, withReaction } from './message-mapping.js';
-export type { MessageRowLike } from './message-mapping.js';
+export { attachmentRefFromRow, messageFromRow, messageFromCreatedEvent, toIsoTimestamp, withReaction } from './message-mapping.js';
+export type { MessageRowLike, UploadRowLike } from './message-mapping.js';
 export { CREATED_EVENT_PREFIX, createdMessageJson, messageSentFrameJson, newMessageFrameJson } from './created-json.js';
 export type { Validator, FieldError } from './validation.js';
 export * from './model.js';

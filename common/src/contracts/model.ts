@@ -157,7 +157,10 @@ export const Message = Type.Object({
   id: Type.String({ ...Uuid, description: 'Id of the message (UUIDv7)' }),
   chat_id: Type.String({ ...Uuid, description: 'Id of its chat' }),
   sender_id: Type.String({ ...Uuid, description: 'Id of its author' }),
-  text: Type.String({ description: 'The text, trimmed (1–4096 characters)', examples: ['hi bob'] }),
+  text: Type.String({
+    description: 'The text, trimmed (up to 4096 characters; empty only when the message has attachments)',
+    examples: ['hi bob'],
+  }),
   seq: Type.Integer({ minimum: 1, description: "Position in the chat's stream: orders history, and what a client resumes from" }),
   created_at: Timestamp,
   updated_at: Type.Union([Timestamp, Type.Null()], { description: 'Last edit; null if never edited' }),

@@ -5,7 +5,7 @@
  */
 
 /** The columns of a `messages` row that make up a client's Message (see `messageFromRow`). */
-export const MESSAGE_COLUMNS = 'id, chat_id, sender_id, text, seq, created_at, updated_at';
+export const MESSAGE_COLUMNS = 'id, chat_id, sender_id, text, seq, created_at, updated_at, attachments';
 
 /**
  * A message's live reactions as JSON `[{emoji, user_ids}]` (null when none), emojis in the

@@ -15,3 +15,4 @@ export {
   ACTIVE_MEMBERS_OF_CHATS,
   BLOCKED_IN_DIRECT_CHAT,
 } from './membership-queries.js';
+export { UPLOAD_REF_COLUMNS, CLAIM_UPLOADS, UPLOAD_CLAIM_STATE } from './attachment-queries.js';

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Static, TObject, TProperties } from 'typebox';
 import { loadConfig } from '../config/load-config.js';
 import { testEnvironment } from './environment.js';
@@ -28,6 +30,9 @@ export function testServiceConfig<P extends TProperties>(
     PRESENCE_METRICS_PORT: '0',
     PERSISTER_BATCH_WAIT_MS: '5',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Never the checkout's .data/: each test process writes its files under the system's temp dir.
+    UPLOAD_DIR: join(tmpdir(), `neonchat-test-uploads-${process.pid}`),
+    UPLOAD_SWEEP_INTERVAL_S: '0',
   };
   for (const [k, v] of Object.entries(overrides)) base[k] = v === undefined ? undefined : String(v);
   return loadConfig(schema, base);

@@ -45,7 +45,7 @@ export class Messenger implements MessengerActions {
   private unloading = false;
 
   constructor(
-    private readonly rest: RestClient,
+    readonly rest: RestClient,
     session: Session,
     wsUrl: string,
     private readonly onLogout: () => void,
@@ -195,10 +195,10 @@ export class Messenger implements MessengerActions {
     await this.openChat(chat.id);
   }
 
-  send(text: string): void {
+  send(text: string, attachments?: string[]): void {
     const chatId = this.state.current;
-    if (!chatId || !text.trim()) return;
-    this.outbox.send(chatId, text);
+    if (!chatId || (!text.trim() && !attachments?.length)) return;
+    this.outbox.send(chatId, text.trim() ? text : '', attachments);
     this.typingSender.stop();
     this.pane.renderMessages('bottom');
   }

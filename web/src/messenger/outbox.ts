@@ -31,9 +31,15 @@ export class Outbox {
     clearInterval(this.timer);
   }
 
-  send(chatId: string, text: string): void {
+  send(chatId: string, text: string, attachments?: string[]): void {
     const t = this.state.timeline(chatId);
-    const p: PendingMessage = { requestId: crypto.randomUUID(), text, failed: false, sentAt: 0 };
+    const p: PendingMessage = {
+      requestId: crypto.randomUUID(),
+      text,
+      failed: false,
+      sentAt: 0,
+      ...(attachments?.length ? { attachments } : {}),
+    };
     t.pending.set(p.requestId, p);
     this.sendPending(t, p);
   }
@@ -67,7 +73,13 @@ export class Outbox {
     if (!t.pending.has(p.requestId)) return;
     p.failed = false;
     p.sentAt = Date.now();
-    this.conn.send({ type: 'message', chat_id: t.chatId, text: p.text, request_id: p.requestId });
+    this.conn.send({
+      type: 'message',
+      chat_id: t.chatId,
+      text: p.text,
+      request_id: p.requestId,
+      ...(p.attachments ? { attachments: p.attachments } : {}),
+    });
   }
 
   private resendStale(): void {

@@ -5,6 +5,8 @@ export interface PendingMessage {
   text: string;
   failed: boolean;
   sentAt: number;
+  /** Upload ids, all complete before the message was queued. */
+  attachments?: string[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Message } from '@neonchat/common/contracts';
+import type { RestClient } from '../net/rest-client.js';
 
 /** What the views may ask of the messenger: every button and key ends in one of these. */
 export interface MessengerActions {
@@ -6,7 +7,10 @@ export interface MessengerActions {
   backToList(): void;
   setUnreadOnly(unreadOnly: boolean): void;
   startDirectChat(userId: string): Promise<void>;
-  send(text: string): void;
+  /** The REST client, for what a view fetches itself (uploads, download links). */
+  readonly rest: RestClient;
+  /** Sends `text` and/or the upload ids (every upload complete). */
+  send(text: string, attachments?: string[]): void;
   startEdit(message: Message): void;
   saveEdit(message: Message, text: string): void;
   cancelEdit(): void;

@@ -1,4 +1,5 @@
 import type { Message } from '@neonchat/common/contracts';
+import { attachmentsView } from '../attachments.js';
 import { h, replaceChildren, shortTime } from '../dom.js';
 import type { ChatTimeline, PendingMessage } from '../state/chat-timeline.js';
 import type { MessengerState } from '../state/messenger-state.js';
@@ -75,7 +76,8 @@ function messageRow(m: Message, t: ChatTimeline, ctx: MessageListContext): HTMLE
     'li',
     { class: `msg ${mine ? 'mine' : 'theirs'}${open ? ' open' : ''}`, attrs: { 'data-id': m.id, 'data-seq': String(m.seq) } },
     showAuthor ? h('div', { class: 'author' }, state.memberNames(m.chat_id).get(m.sender_id) ?? 'someone') : null,
-    h('div', { class: 'text' }, m.text),
+    m.text ? h('div', { class: 'text' }, m.text) : null,
+    m.attachments?.length ? attachmentsView(ctx.actions.rest, m.attachments) : null,
     reactionRow(m, actions, state.me.id),
     h(
       'div',
@@ -145,7 +147,7 @@ function pendingRow(chatId: string, p: PendingMessage, ctx: MessageListContext):
   return h(
     'li',
     { class: `msg mine pending${p.failed ? ' failed' : ''}`, attrs: { 'data-request-id': p.requestId } },
-    h('div', { class: 'text' }, p.text),
+    h('div', { class: 'text' }, p.text || (p.attachments ? `📎 ${p.attachments.length} file(s)` : '')),
     h(
       'div',
       { class: 'meta' },

@@ -3,6 +3,7 @@ import { Migration20261122000000Initial } from './Migration20261122000000_initia
 import { Migration20261122023500PersisterOrdering } from './Migration20261122023500_persister_ordering.js';
 import { Migration20261201000000MessageReactions } from './Migration20261201000000_message_reactions.js';
 import { Migration20261207100000Sessions } from './Migration20261207100000_sessions.js';
+import { Migration20261207200000Attachments } from './Migration20261207200000_attachments.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same list
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122023500_persister_ordering', class: Migration20261122023500PersisterOrdering },
   { name: 'Migration20261201000000_message_reactions', class: Migration20261201000000MessageReactions },
   { name: 'Migration20261207100000_sessions', class: Migration20261207100000Sessions },
+  { name: 'Migration20261207200000_attachments', class: Migration20261207200000Attachments },
 ];
