@@ -14,6 +14,7 @@ import {
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
 import type { HistoryReader } from './history-reader.js';
+import type { MessageParts } from './message-parts.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { OverloadGuard } from './overload-guard.js';
@@ -26,6 +27,7 @@ export interface FrameHandlerDeps {
   readonly access: ChatAccess;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
+  readonly parts: MessageParts;
   readonly typing: TypingTracker;
   readonly presence: PresenceReporter;
   readonly registry: SocketRegistry;
@@ -47,15 +49,26 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       await deps.access.require(ws, frame.chat_id, 'post');
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
+      const text = frame.text.trim();
+      // Resolved before the publish (a message without either costs nothing more): what is acked is complete.
+      const [replyTo, mentions] =
+        frame.reply_to === undefined && !text.includes('@')
+          ? [undefined, undefined]
+          : await Promise.all([
+              frame.reply_to === undefined ? undefined : deps.parts.replyPreview(frame.chat_id, frame.reply_to),
+              deps.parts.mentions(frame.chat_id, state.userId, text),
+            ]);
       const now = Date.now();
       const event: MessageCreatedEvent = {
         type: 'message.created',
         id: uuidv7(now),
         chat_id: frame.chat_id,
         sender_id: state.userId,
-        text: frame.text.trim(),
+        text,
         created_at: isoTimestamp(now),
       };
+      if (replyTo) event.reply_to = replyTo;
+      if (mentions) event.mentions = mentions;
       deps.overload.admitPublish();
       // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
       const json = JSON.stringify(event);

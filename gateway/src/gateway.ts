@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client';
 import { loadNativeUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
+import { MessageParts } from './message-parts.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter } from './presence-reporter.js';
@@ -123,6 +124,9 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher,
       history,
+      parts: new MessageParts(pool, (chatId, fromSeq, maxEvents, onEvent) =>
+        readChatEvents(js, jsm, chatId, { fromSeq, maxEvents }, onEvent),
+      ),
       access: new ChatAccess(memberships, hub),
       catchUp,
       typing,

@@ -10,6 +10,7 @@ export interface ChatListItem {
   readonly partner: { id: string; username: string; online: boolean } | null;
   readonly last_message: { text: string; sender_id: string; created_at: string } | null;
   readonly unread_count: number;
+  readonly mention_count: number;
   readonly updated_at: string;
 }
 
@@ -49,6 +50,7 @@ export async function listChats(
         ? { text: r.last_text, sender_id: r.last_sender_id, created_at: toIsoTimestamp(r.last_created_at) }
         : null,
     unread_count: Number(r.unread_count ?? 0),
+    mention_count: Number(r.mention_count ?? 0),
     updated_at: toIsoTimestamp(r.updated_at),
   }));
   return { chats, total, has_more: options.offset + chats.length < total };

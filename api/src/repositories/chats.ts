@@ -35,6 +35,7 @@ export interface ChatListRow {
   readonly last_sender_id: string | null;
   readonly last_created_at: Date | string | null;
   readonly unread_count: string | number | null;
+  readonly mention_count: string | number | null;
   readonly total: string | number;
 }
 
@@ -43,6 +44,8 @@ const CHAT_ACCESS = `select c.type, m.role, m.status
    from chats c left join chat_members m on m.chat_id = c.id and m.user_id = ?
   where c.id = ?`;
 
+// Unread mentions: the caller's rows of message_mentions (primary key (user_id, chat_id, seq))
+// from the read mark on, of messages not deleted since.
 // Unread = later than the member's read mark, not the member's own, not deleted. The
 // (chat_id, seq) index bounds each count to the unread range of one chat.
 const UNREAD_WHERE = 'm.chat_id = p.chat_id and m.seq > p.last_read_seq and m.sender_id <> ? and m.deleted_at is null';
@@ -67,6 +70,8 @@ const CHAT_LIST_PAGE = `with mine as (
             u.id as partner_id, u.username as partner_username,
             lm.text as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
             (select count(*) from messages m where ${UNREAD_WHERE}) as unread_count,
+            (select count(*) from message_mentions mm join messages m on m.id = mm.message_id
+              where mm.user_id = ? and mm.chat_id = p.chat_id and mm.seq > p.last_read_seq and m.deleted_at is null) as mention_count,
             (select count(*) from mine) as total
        from (select 1) as one
        left join page p on true
@@ -149,6 +154,7 @@ export class ChatRepository {
       callerId,
       options.limit,
       options.offset,
+      callerId,
       callerId,
       callerId,
     ]);

@@ -8,6 +8,7 @@ import { userRoutes } from './user-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { memberRoutes } from './member-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { searchRoutes } from './search-routes.js';
 
 export interface AuthenticatedRouteDeps {
   readonly tokens: TokenVerifier;
@@ -31,4 +32,5 @@ export async function authenticatedRoutes(scope: FastifyInstance, deps: Authenti
   await scope.register(chatRoutes, { announcer: deps.announcer, presence: deps.presence });
   await scope.register(memberRoutes, { announcer: deps.announcer });
   await scope.register(messageRoutes, { publisher: deps.publisher });
+  await scope.register(searchRoutes);
 }

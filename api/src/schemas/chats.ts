@@ -80,6 +80,7 @@ export const ChatListItem = Type.Object({
     description: 'The newest message; null if none',
   }),
   unread_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark" }),
+  mention_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark that mention the caller (@username)" }),
   updated_at: IsoTime,
 });
 

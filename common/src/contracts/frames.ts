@@ -28,6 +28,12 @@ export const SendMessageFrame = Type.Object({
   /** 1–4096 characters after trimming. */
   text: Type.String({ minLength: 1, maxLength: MESSAGE_TEXT_MAX, pattern: '\\S' }),
   request_id: RequestId,
+  /**
+   * The message this one answers: a message of the same chat, stored or just acked. Another
+   * chat's message or none at all is `not_found` (field `reply_to`); a deleted one is answered
+   * with a preview saying so.
+   */
+  reply_to: Type.Optional({ ...Uuid, description: 'Id of a message of the same chat this one answers' }),
 });
 export type SendMessageFrame = Static<typeof SendMessageFrame>;
 

@@ -3,9 +3,13 @@ export {
   MESSAGE_COLUMNS,
   MESSAGE_WITH_REACTIONS_COLUMNS,
   reactionsColumn,
+  messagePartsColumns,
+  MESSAGE_PARTS_NAMES,
   NEWEST_MESSAGES,
   MAX_MESSAGE_SEQ,
   MESSAGE_SEQ,
   LIVE_MESSAGE,
+  REPLY_ORIGINAL,
+  MENTIONED_MEMBERS,
 } from './message-queries.js';
 export { ACTIVE_CHATS_OF_USER, ACTIVE_CHATS_OF_USERS, MEMBERSHIP, ACTIVE_MEMBERS_OF_CHATS } from './membership-queries.js';

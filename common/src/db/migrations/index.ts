@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Initial } from './Migration20261122000000_initial.js';
 import { Migration20261122023500PersisterOrdering } from './Migration20261122023500_persister_ordering.js';
 import { Migration20261201000000MessageReactions } from './Migration20261201000000_message_reactions.js';
+import { Migration20261207300000RepliesSearch } from './Migration20261207300000_replies_search.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same list
@@ -11,4 +12,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000Initial },
   { name: 'Migration20261122023500_persister_ordering', class: Migration20261122023500PersisterOrdering },
   { name: 'Migration20261201000000_message_reactions', class: Migration20261201000000MessageReactions },
+  { name: 'Migration20261207300000_replies_search', class: Migration20261207300000RepliesSearch },
 ];
