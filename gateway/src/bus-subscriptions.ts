@@ -1,4 +1,3 @@
-import type { NatsConnection } from '@nats-io/nats-core';
 import {
   SUBJECTS,
   decodeJson,
@@ -8,6 +7,7 @@ import {
   type PresenceEventFrame,
 } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
+import type { ChatBus } from './bus/chat-bus.js';
 import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import type { MembershipReader } from './membership-reader.js';
@@ -21,7 +21,7 @@ import type { TopicFanOut } from './chat-hub.js';
 const RESYNC_BATCH = 500;
 
 export interface BusDeps {
-  readonly nc: NatsConnection;
+  readonly bus: Pick<ChatBus, 'subscribe' | 'onReconnect'>;
   readonly hub: ChatHub;
   readonly sockets: SocketRegistry;
   readonly memberships: Pick<MembershipReader, 'activeChatsOfMany'>;
@@ -39,56 +39,47 @@ export interface BusDeps {
  * frames to the local users who share a chat with the user).
  */
 export function subscribeBus(deps: BusDeps): void {
-  const { nc, hub, metrics, logger } = deps;
+  const { bus, hub, metrics, logger } = deps;
 
-  nc.subscribe(SUBJECTS.membershipAll, {
-    callback: (err, msg) => {
-      if (err) return logger.error({ err }, 'membership subscription failed');
-      let event: MembershipChangedEvent;
-      try {
-        // parse lower-cases the ids: an event naming a user or chat in upper case still finds its sockets.
-        event = membershipChangedValidator.parse(decodeJson(msg.data));
-      } catch {
-        metrics.drops.inc({ reason: 'malformed_membership' });
-        return logger.warn('dropping malformed membership event');
-      }
-      const view = event.status === 'active' ? { type: event.chat_type, role: event.role } : undefined;
-      hub.membershipChanged(event.chat_id, event.user_id, view);
-    },
+  bus.subscribe(SUBJECTS.membershipAll, (data) => {
+    let event: MembershipChangedEvent;
+    try {
+      // parse lower-cases the ids: an event naming a user or chat in upper case still finds its sockets.
+      event = membershipChangedValidator.parse(decodeJson(data));
+    } catch {
+      metrics.drops.inc({ reason: 'malformed_membership' });
+      return logger.warn('dropping malformed membership event');
+    }
+    const view = event.status === 'active' ? { type: event.chat_type, role: event.role } : undefined;
+    hub.membershipChanged(event.chat_id, event.user_id, view);
   });
 
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type !== 'reconnect') continue;
-      resyncMemberships(deps).catch((err: unknown) => {
-        metrics.internalErrors.inc({ where: 'membership_resync' });
-        logger.error({ err }, 'membership resync after reconnect failed');
-      });
-    }
-  })();
+  bus.onReconnect(() => {
+    resyncMemberships(deps).catch((err: unknown) => {
+      metrics.internalErrors.inc({ where: 'membership_resync' });
+      logger.error({ err }, 'membership resync after reconnect failed');
+    });
+  });
 
-  nc.subscribe(SUBJECTS.presenceChangedAll, {
-    callback: (err, msg) => {
-      if (err) return logger.error({ err }, 'presence subscription failed');
-      const event = decodeJson(msg.data);
-      if (!presenceChangedValidator.check(event)) {
-        metrics.drops.inc({ reason: 'malformed_presence' });
-        return;
-      }
-      const recipients = deps.presenceIndex.recipientsOf(event.user_id);
-      if (!recipients.size) return;
-      const frame: PresenceEventFrame = {
-        type: 'presence',
-        event: event.event,
-        user_id: event.user_id,
-        timestamp: Math.floor(event.at / 1000),
-      };
-      const data = JSON.stringify(frame);
-      metrics.framesOut.inc({ type: 'presence' });
-      for (const userId of recipients) deps.app.publish(userTopic(userId), data, false);
-      metrics.presenceDeliveries.inc(recipients.size);
-      deps.outbound.noteOtherFanOut();
-    },
+  bus.subscribe(SUBJECTS.presenceChangedAll, (data) => {
+    const event = decodeJson(data);
+    if (!presenceChangedValidator.check(event)) {
+      metrics.drops.inc({ reason: 'malformed_presence' });
+      return;
+    }
+    const recipients = deps.presenceIndex.recipientsOf(event.user_id);
+    if (!recipients.size) return;
+    const frame: PresenceEventFrame = {
+      type: 'presence',
+      event: event.event,
+      user_id: event.user_id,
+      timestamp: Math.floor(event.at / 1000),
+    };
+    const frameJson = JSON.stringify(frame);
+    metrics.framesOut.inc({ type: 'presence' });
+    for (const userId of recipients) deps.app.publish(userTopic(userId), frameJson, false);
+    metrics.presenceDeliveries.inc(recipients.size);
+    deps.outbound.noteOtherFanOut();
   });
 }
 

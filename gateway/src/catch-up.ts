@@ -1,4 +1,3 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   frameForChatEvent,
   messageFromCreatedEvent,
@@ -8,6 +7,7 @@ import {
   type ChatEvent,
   type ClientFrameOf,
   type Message,
+  type ServerFrame,
 } from '@neonchat/common/contracts';
 import { uuidv7Time } from '@neonchat/common/runtime';
 import type { HistoryReader } from './history-reader.js';
@@ -15,7 +15,8 @@ import type { ChatHub } from './chat-hub.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { Socket } from './socket-registry.js';
-import { readChatEvents } from './stream-reader.js';
+import { renderGap } from './live-feed.js';
+import type { ChatStreamReader } from './stream-reader.js';
 
 /** Messages in the `history` frame of an opened chat. */
 export const HISTORY_SIZE = 20;
@@ -25,8 +26,8 @@ const TAIL_KEEP = HISTORY_SIZE * 10;
 const CLOCK_SLACK_MS = 5000;
 
 export interface CatchUpDeps {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
+  /** The chat's stored events, read from the stream through the bus port. */
+  readonly reader: ChatStreamReader;
   /** Takes a socket off a chat's topic and back, holding its live events meanwhile. */
   readonly hub: ChatHub;
   readonly history: HistoryReader;
@@ -61,7 +62,10 @@ export class CatchUp {
       // read from the oldest of the newest persisted rows on, fills whatever is missing. A hole
       // further back is older than HISTORY_SIZE messages the snapshot has, so it can't matter.
       const anchor = persisted.newest.length >= HISTORY_SIZE ? (persisted.newest[HISTORY_SIZE - 1]?.seq ?? 1) : 1;
-      const tail = await readChatEvents(this.deps.js, this.deps.jsm, chatId, { fromSeq: anchor }, (seq, event) => {
+      const tail = await this.deps.reader.read(chatId, { fromSeq: anchor }, (seq, event) => {
+        // An event not decodable here is no message: the snapshot leaves it out (the reader
+        // logged and counted it); `history` has no place for a gap marker.
+        if (event === undefined) return;
         applyToSnapshot(messages, seq, event);
         if (messages.size > TAIL_KEEP) {
           const oldest = messages.keys().next().value;
@@ -126,22 +130,21 @@ export class CatchUp {
       let count = 0;
       let lastSeq = fromSeq !== undefined ? fromSeq - 1 : 0;
       const state = ws.getUserData();
-      const result = await readChatEvents(
-        this.deps.js,
-        this.deps.jsm,
+      const result = await this.deps.reader.read(
         chatId,
         { fromSeq, fromTime, maxEvents: this.deps.resumeMaxEvents + (skipThrough ? this.deps.resumeMaxEvents : 0) },
-        async (seq, event: ChatEvent) => {
+        async (seq, event: ChatEvent | undefined) => {
           if (state.closed) throw new NeonError('unavailable', 'socket closed');
           replayedUpTo = seq;
           if (skipThrough !== undefined) {
-            if (event.type === 'message.created' && event.id === skipThrough) skipThrough = undefined;
+            if (event?.type === 'message.created' && event.id === skipThrough) skipThrough = undefined;
             return;
           }
           if (gotLive(seq)) return;
           if (count >= this.deps.resumeMaxEvents) throw tooFar();
-          const out = frameForChatEvent(event, seq);
-          this.deps.outbound.send(ws, JSON.stringify(out), out.type);
+          // Not decodable here: a gap frame in its place, as on the live path (stream-reader.ts).
+          const out = event === undefined ? renderGap(chatId, seq) : replayed(event, seq);
+          this.deps.outbound.send(ws, out.data, out.type);
           count += 1;
           lastSeq = seq;
           await this.deps.outbound.belowHalf(ws);
@@ -165,6 +168,11 @@ export class CatchUp {
       this.deps.hub.rejoinLive(ws, chatId, (e) => e.seq <= replayedUpTo);
     }
   }
+}
+
+function replayed(event: ChatEvent, seq: number): { type: ServerFrame['type']; data: string } {
+  const frame = frameForChatEvent(event, seq);
+  return { type: frame.type, data: JSON.stringify(frame) };
 }
 
 function tooFar(): NeonError {

@@ -1,8 +1,8 @@
-import type { NatsConnection } from '@nats-io/nats-core';
 import { NeonError } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
 import { chatTopic } from './chat-topics.js';
-import { LiveFeed, type GapReader, type LiveEvent, type LiveFeedSink } from './live-feed.js';
+import type { ChatBus } from './bus/chat-bus.js';
+import { LiveFeed, type GapReader, type LiveEvent, type LiveFeedSink, type LiveFrameType } from './live-feed.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { PresenceIndex } from './presence-index.js';
@@ -17,7 +17,8 @@ export interface TopicFanOut {
 }
 
 export interface ChatHubDeps {
-  readonly nc: NatsConnection;
+  /** The chat's live traffic (the stream's republished events, typing). */
+  readonly bus: Pick<ChatBus, 'subscribeLive' | 'flush'>;
   /** Reads a chat's stored events after a sequence (a live gap's repair). */
   readonly readGap: GapReader;
   readonly app: TopicFanOut;
@@ -30,7 +31,7 @@ export interface ChatHubDeps {
 }
 
 /** Sent already (so a caught-up socket must not get it again from what was held)? */
-export type AlreadySent = (event: { seq: number; kind: string }) => boolean;
+export type AlreadySent = (event: { seq: number; kind: LiveFrameType }) => boolean;
 
 /**
  * Which sockets follow which chats, and everything that must change with it, in one place:
@@ -48,7 +49,7 @@ export class ChatHub implements LiveFeedSink {
   private publishingNow = false;
 
   constructor(private readonly deps: ChatHubDeps) {
-    this.feed = new LiveFeed(deps.nc, this, deps.readGap, deps.logger);
+    this.feed = new LiveFeed(deps.bus, this, deps.readGap, deps.logger);
   }
 
   /** True during a topic publish: a socket uWS cuts then was cut for backpressure. */

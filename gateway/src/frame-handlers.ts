@@ -1,4 +1,5 @@
-import { type ChatEventPublisher, isoTimestamp, uuidv7 } from '@neonchat/common/runtime';
+import { isoTimestamp, uuidv7 } from '@neonchat/common/runtime';
+import type { ChatEventStore } from './bus/chat-bus.js';
 import {
   NeonError,
   canonicalEmoji,
@@ -23,7 +24,8 @@ import type { Socket, SocketRegistry } from './socket-registry.js';
 import type { TypingTracker } from './typing-tracker.js';
 
 export interface FrameHandlerDeps {
-  readonly publisher: ChatEventPublisher;
+  /** The bus port's stream writes: resolves once the stream acked. */
+  readonly publisher: ChatEventStore;
   readonly access: ChatAccess;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;

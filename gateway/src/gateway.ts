@@ -2,19 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from 'typebox';
 import pg from 'pg';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import {
-  ChatEventPublisher,
-  type GatewayEnv,
-  connectNats,
-  createLogger,
-  createMetricsRegistry,
-  verifyStreams,
-  type Logger,
-  watchNatsConnection,
-} from '@neonchat/common/runtime';
-import { ORIGIN_CONNECTION_HEADER, SUBJECTS, type TypingEventFrame } from '@neonchat/common/contracts';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { type GatewayEnv, createLogger, createMetricsRegistry, type Logger } from '@neonchat/common/runtime';
+import type { TypingEventFrame } from '@neonchat/common/contracts';
 import type { Registry } from 'prom-client';
 import { loadNativeUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
@@ -22,7 +12,7 @@ import { HistoryReader } from './history-reader.js';
 import { MessageParts } from './message-parts.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
-import { PresenceReporter } from './presence-reporter.js';
+import { PresenceReporter, type LiveConnection } from './presence-reporter.js';
 import { PresenceIndex } from './presence-index.js';
 import { SocketRegistry } from './socket-registry.js';
 import { Outbound } from './outbound.js';
@@ -35,7 +25,9 @@ import { subscribeBus } from './bus-subscriptions.js';
 import { createFrameHandlers } from './frame-handlers.js';
 import { FrameRouter } from './frame-router.js';
 import { TypingTracker, type TypingPublisher } from './typing-tracker.js';
-import { readChatEvents } from './stream-reader.js';
+import { ChatStreamReader } from './stream-reader.js';
+import type { ChatBus } from './bus/chat-bus.js';
+import { NatsChatBus } from './bus/nats-chat-bus.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -86,31 +78,25 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
   const memberships = new MembershipReader(pool);
   const history = new HistoryReader(pool);
-  const nc = await connectNats({ url: config.NATS_URL, name: `neonchat-gateway-${gatewayId}`, logger });
-  watchNatsConnection(registry, nc);
-  await verifyStreams(nc, { timeoutMs: STREAM_WAIT_MS, logger });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-
+  const bus = await NatsChatBus.connect({
+    url: config.NATS_URL,
+    name: `neonchat-gateway-${gatewayId}`,
+    registry,
+    logger,
+    publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
+    streamWaitMs: STREAM_WAIT_MS,
+  });
+  const reader = new ChatStreamReader(bus, () => metrics.drops.inc({ reason: 'malformed' }), logger);
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
   const outbound = new Outbound(sockets, config.GATEWAY_MAX_BACKPRESSURE_BYTES, metrics, logger);
-  const publisher = new ChatEventPublisher(nc, jsm, config.GATEWAY_PUBLISH_TIMEOUT_MS);
-  const overload = new OverloadGuard(overloadSettingsOf(config), sockets, outbound, metrics, publisher);
-  const presence = new PresenceReporter(nc, gatewayId, logger, () => metrics.internalErrors.inc({ where: 'presence_report' }));
-  const presenceIndex = new PresenceIndex(
-    (chatIds) => memberships.membersOf(chatIds),
-    (err) => {
-      metrics.internalErrors.inc({ where: 'presence_members' });
-      logger.error({ err }, 'could not load chat members for presence');
-    },
-  );
-  const typing = new TypingTracker(typingPublisher(nc, metrics, logger));
+  const overload = new OverloadGuard(overloadSettingsOf(config), sockets, outbound, metrics, bus.events);
+  const presence = new PresenceReporter(bus, gatewayId, logger, () => metrics.internalErrors.inc({ where: 'presence_report' }));
+  const presenceIndex = presenceIndexOf(memberships, metrics, logger);
+  const typing = new TypingTracker(typingPublisher(bus, metrics, logger));
   const hub = new ChatHub({
-    nc,
-    readGap: async (chatId, afterSeq, onEvent) => {
-      await readChatEvents(js, jsm, chatId, { fromSeq: afterSeq + 1 }, onEvent);
-    },
+    bus,
+    readGap: reader.gapReader,
     app,
     sockets,
     presenceIndex,
@@ -119,10 +105,10 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     metrics,
     logger,
   });
-  const catchUp = new CatchUp({ js, jsm, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
+  const catchUp = new CatchUp({ reader, hub, history, outbound, metrics, resumeMaxEvents: config.GATEWAY_RESUME_MAX_EVENTS });
   const router = new FrameRouter(
     createFrameHandlers({
-      publisher,
+      publisher: bus.events,
       history,
       parts: new MessageParts(pool, (chatId, fromSeq, maxEvents, onEvent) =>
         readChatEvents(js, jsm, chatId, { fromSeq, maxEvents }, onEvent),
@@ -159,54 +145,20 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     metrics,
     logger,
   });
-  subscribeBus({ nc, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
-  presence.startHeartbeats(config.GATEWAY_PRESENCE_HEARTBEAT_S * 1000, () =>
-    Array.from(sockets.all(), (ws) => {
-      const s = ws.getUserData();
-      return { connection_id: s.connectionId, user_id: s.userId };
-    }),
-  );
+  subscribeBus({ bus, hub, sockets, memberships, presenceIndex, app, outbound, metrics, logger });
+  presence.startHeartbeats(config.GATEWAY_PRESENCE_HEARTBEAT_S * 1000, () => liveConnectionsOf(sockets));
   outbound.startSweeps(BACKPRESSURE_SWEEP_MS);
   overload.start();
-
-  app.ws<SocketState>('/ws', {
-    maxPayloadLength: config.GATEWAY_MAX_FRAME_BYTES * UWS_PAYLOAD_FACTOR,
-    maxBackpressure: Math.max(config.GATEWAY_MAX_BACKPRESSURE_BYTES * UWS_BACKPRESSURE_FACTOR, UWS_BACKPRESSURE_FLOOR_BYTES),
-    closeOnBackpressureLimit: 1,
-    idleTimeout: config.GATEWAY_IDLE_TIMEOUT_S,
-    sendPingsAutomatically: true,
-    upgrade: connections.upgrade,
-    open: connections.open,
-    message: connections.message,
-    drain: connections.drain,
-    close: connections.close,
-    pong: (ws, message) => overload.pong(ws, message),
-  });
-
+  serveSockets(app, config, connections, overload);
   let listenSocket: us_listen_socket | false = false;
   let port = 0;
-  const isReady = () => connections.accepting && !nc.isClosed() && !nc.isDraining() && listenSocket !== false;
-  app.get('/healthz', (res) => {
-    res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
-  });
-  app.get('/readyz', (res) => {
-    const ready = isReady();
-    res
-      .writeStatus(ready ? '200 OK' : '503 Service Unavailable')
-      .writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
-  });
-  app.any('/*', (res) => {
-    res
-      .writeStatus('404 Not Found')
-      .writeHeader('content-type', 'application/json')
-      .end('{"error":{"code":"not_found","message":"no such path"}}');
-  });
+  const isReady = () => connections.accepting && bus.usable && listenSocket !== false;
+  serveProbes(app, isReady);
 
   return {
     id: gatewayId,
     registry,
-    nats: nc,
+    nats: bus.nc,
     get port() {
       return port;
     },
@@ -234,25 +186,74 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       outbound.stop();
       overload.stop();
       presence.stop();
-      await nc.drain().catch(async (err: unknown) => {
-        // NATS is away: close for good, or its reconnect timers keep the process alive.
-        logger.error({ err }, 'nats drain failed');
-        await nc.close();
-      });
+      await bus.close();
       await pool.end();
     },
   };
 }
 
+/** Who shares a chat with whom, for presence frames; loaded from PostgreSQL as chats are followed. */
+function presenceIndexOf(memberships: MembershipReader, metrics: GatewayMetrics, logger: Logger): PresenceIndex {
+  return new PresenceIndex(
+    (chatIds) => memberships.membersOf(chatIds),
+    (err) => {
+      metrics.internalErrors.inc({ where: 'presence_members' });
+      logger.error({ err }, 'could not load chat members for presence');
+    },
+  );
+}
+
+/** Every open socket, as the presence heartbeat reports it. */
+function liveConnectionsOf(sockets: SocketRegistry): LiveConnection[] {
+  return Array.from(sockets.all(), (ws) => {
+    const s = ws.getUserData();
+    return { connection_id: s.connectionId, user_id: s.userId };
+  });
+}
+
+/** The WebSocket route: uWS's limits around ours, every event to the connection's lifecycle. */
+function serveSockets(app: TemplatedApp, config: GatewayConfig, connections: ConnectionLifecycle, overload: OverloadGuard): void {
+  app.ws<SocketState>('/ws', {
+    maxPayloadLength: config.GATEWAY_MAX_FRAME_BYTES * UWS_PAYLOAD_FACTOR,
+    maxBackpressure: Math.max(config.GATEWAY_MAX_BACKPRESSURE_BYTES * UWS_BACKPRESSURE_FACTOR, UWS_BACKPRESSURE_FLOOR_BYTES),
+    closeOnBackpressureLimit: 1,
+    idleTimeout: config.GATEWAY_IDLE_TIMEOUT_S,
+    sendPingsAutomatically: true,
+    upgrade: connections.upgrade,
+    open: connections.open,
+    message: connections.message,
+    drain: connections.drain,
+    close: connections.close,
+    pong: (ws, message) => overload.pong(ws, message),
+  });
+}
+
+/** Liveness, readiness (for the load balancer) and a JSON 404 for anything else. */
+function serveProbes(app: TemplatedApp, isReady: () => boolean): void {
+  app.get('/healthz', (res) => {
+    res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
+  });
+  app.get('/readyz', (res) => {
+    const ready = isReady();
+    res
+      .writeStatus(ready ? '200 OK' : '503 Service Unavailable')
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
+  });
+  app.any('/*', (res) => {
+    res
+      .writeStatus('404 Not Found')
+      .writeHeader('content-type', 'application/json')
+      .end('{"error":{"code":"not_found","message":"no such path"}}');
+  });
+}
+
 /** Typing goes on core NATS only, never stored; the origin header lets fan-out skip the typist's socket. */
-function typingPublisher(nc: NatsConnection, metrics: GatewayMetrics, logger: Logger): TypingPublisher {
+function typingPublisher(bus: ChatBus, metrics: GatewayMetrics, logger: Logger): TypingPublisher {
   return (chatId, userId, isTyping, origin) => {
-    if (nc.isClosed()) return;
     const frame: TypingEventFrame = { type: 'typing', user_id: userId, chat_id: chatId, is_typing: isTyping };
-    const headers = natsHeaders();
-    headers.set(ORIGIN_CONNECTION_HEADER, origin);
     try {
-      nc.publish(SUBJECTS.liveTyping(chatId), JSON.stringify(frame), { headers });
+      bus.publishTyping(chatId, JSON.stringify(frame), origin);
     } catch (err) {
       metrics.internalErrors.inc({ where: 'typing_publish' });
       logger.warn({ err, chat_id: chatId }, 'typing not published');

@@ -1,8 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { RepublishHeaders } from '@nats-io/jetstream';
 import {
-  ORIGIN_CONNECTION_HEADER,
-  SUBJECTS,
   TypingEventFrame,
   CREATED_EVENT_PREFIX,
   compileValidator,
@@ -12,14 +8,21 @@ import {
   decodeJson,
   frameForChatEvent,
   type ChatEvent,
+  type GapFrame,
+  type ServerFrame,
 } from '@neonchat/common/contracts';
-import { HeaderView, type Logger } from '@neonchat/common/runtime';
+import { type Logger } from '@neonchat/common/runtime';
+import type { BusSubscription, ChatBus, LiveHandler } from './bus/chat-bus.js';
+import { logUndecodable } from './stream-reader.js';
+
+/** The frame types a stored event goes out as (a misspelt kind does not compile). */
+export type LiveFrameType = ServerFrame['type'];
 
 /** One stored event ready to go out: serialized once for every socket of the chat. */
 export interface LiveEvent {
   readonly chatId: string;
   readonly seq: number;
-  readonly type: string;
+  readonly type: LiveFrameType;
   readonly data: string;
   readonly origin: string | undefined;
 }
@@ -34,23 +37,26 @@ export interface LiveFeedSink {
    * chat live or catches up on it, besides the origin socket of a new message.
    */
   wanted(chatId: string, origin: string | undefined, newMessage: boolean): boolean;
-  /** An event that could not be used. */
+  /** An event that could not be used (`malformed`: not decodable here; a gap frame went out for it if its seq was known). */
   dropped(chatId: string, reason: 'malformed' | 'duplicate' | 'gap_unrepaired'): void;
   /** Events missed on core NATS were fetched from the stream. */
   repaired(chatId: string, count: number): void;
 }
 
-/** Reads the chat's stored events in (after, before) from the stream, in order. */
-export type GapReader = (chatId: string, afterSeq: number, onEvent: (seq: number, event: ChatEvent) => void) => Promise<void>;
+/**
+ * Reads the chat's stored events after `afterSeq` from the stream, in order; `event` undefined
+ * for one that cannot be decoded here (already logged and counted by the reader).
+ */
+export type GapReader = (chatId: string, afterSeq: number, onEvent: (seq: number, event: ChatEvent | undefined) => void) => Promise<void>;
 
 /** An event as it goes out: its frame type and the frame's JSON, made once per gateway. */
 interface Rendered {
-  readonly type: string;
+  readonly type: LiveFrameType;
   readonly data: string;
 }
 
 interface ChatEntry {
-  readonly sub: Subscription;
+  readonly sub: BusSubscription;
   refs: number;
   /** The last stream sequence delivered for this chat; undefined until the first event. */
   lastSeq: number | undefined;
@@ -72,9 +78,18 @@ function isCreated(data: Uint8Array): boolean {
   );
 }
 
-/** The `new_message` frame of a stored event, from the event's object (the repair path and anything but a new message). */
+/** The frame of a stored event, from the event's object (the repair path and anything but a new message). */
 function renderEvent(event: ChatEvent, seq: number): Rendered {
   const frame = frameForChatEvent(event, seq);
+  return { type: frame.type, data: JSON.stringify(frame) };
+}
+
+/**
+ * What goes out in place of a stored event this gateway cannot decode: skipped with a visible
+ * marker, in stream order (see `stream-reader.ts` for why skip rather than stop).
+ */
+export function renderGap(chatId: string, seq: number): Rendered {
+  const frame: GapFrame = { type: 'gap', chat_id: chatId, seq, reason: 'unsupported_event' };
   return { type: frame.type, data: JSON.stringify(frame) };
 }
 
@@ -101,7 +116,7 @@ export class LiveFeed {
   private readonly chats = new Map<string, ChatEntry>();
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly bus: Pick<ChatBus, 'subscribeLive' | 'flush'>,
     private readonly sink: LiveFeedSink,
     private readonly readGap: GapReader,
     private readonly logger: Logger,
@@ -141,12 +156,12 @@ export class LiveFeed {
       entry.refs += 1;
       return;
     }
-    const sub = this.nc.subscribe(SUBJECTS.liveChat(chatId), {
-      callback: (err, msg) => {
-        if (err) return this.logger.error({ err, chat_id: chatId }, 'live subscription failed');
-        this.receive(chatId, msg);
-      },
-    });
+    // One handler per chat (not per message): the bus calls it with plain arguments.
+    const handler: LiveHandler = {
+      event: (seq, lastSeqHeader, data, origin) => this.receive(chatId, seq, lastSeqHeader, data, origin),
+      typing: (data, origin) => this.receiveTyping(chatId, data, origin),
+    };
+    const sub = this.bus.subscribeLive(chatId, handler);
     this.chats.set(chatId, { sub, refs: 1, lastSeq: undefined, firstSeq: undefined, held: undefined });
   }
 
@@ -162,30 +177,26 @@ export class LiveFeed {
 
   /** Resolves once the server has every subscription made so far. */
   async flush(): Promise<void> {
-    await this.nc.flush();
+    await this.bus.flush();
   }
 
-  private receive(chatId: string, msg: Msg): void {
+  private receiveTyping(chatId: string, data: Uint8Array, origin: string | undefined): void {
+    if (!this.chats.has(chatId)) return;
+    const frame = decodeJson(data);
+    if (!typingValidator.check(frame) || frame.chat_id !== chatId) return this.sink.dropped(chatId, 'malformed');
+    this.sink.typing(chatId, data, origin);
+  }
+
+  private receive(chatId: string, seq: number, lastSeqHeader: number | undefined, data: Uint8Array, origin: string | undefined): void {
     const entry = this.chats.get(chatId);
     if (!entry) return;
-    const headers = HeaderView.of(msg);
-    const origin = headers.get(ORIGIN_CONNECTION_HEADER);
-    if (msg.subject.endsWith('.typing')) {
-      const frame = decodeJson(msg.data);
-      if (!typingValidator.check(frame) || frame.chat_id !== chatId) return this.sink.dropped(chatId, 'malformed');
-      return this.sink.typing(chatId, msg.data, origin);
-    }
-    const seq = Number(headers.get(RepublishHeaders.Sequence));
-    const lastHeader = headers.get(RepublishHeaders.LastSequence);
-    const lastSeqHeader = lastHeader ? Number(lastHeader) : undefined;
-    if (!Number.isSafeInteger(seq) || seq < 1) return this.malformed(chatId, msg.subject);
-    if (!entry.held && this.inOrder(entry, seq, lastSeqHeader) && !this.sink.wanted(chatId, origin, isCreated(msg.data))) {
+    if (!Number.isSafeInteger(seq) || seq < 1) return this.malformed(chatId);
+    if (!entry.held && this.inOrder(entry, seq, lastSeqHeader) && !this.sink.wanted(chatId, origin, isCreated(data))) {
       // Nobody here takes it (typically the sender's own message, whose socket has its
       // `message_sent`): only the chat's place in the stream moves on, no frame is made.
       return this.advance(entry, seq);
     }
-    const frame = this.render(chatId, msg.data, seq);
-    if (frame === undefined) return this.malformed(chatId, msg.subject);
+    const frame = this.render(chatId, data, seq) ?? this.undecodable(chatId, seq, data);
     if (entry.held) {
       entry.held.push({ seq, lastSeqHeader, frame, origin });
       return;
@@ -212,9 +223,17 @@ export class LiveFeed {
     return event === undefined || event.chat_id !== chatId ? undefined : renderEvent(event, seq);
   }
 
-  private malformed(chatId: string, subject: string): void {
-    this.logger.warn({ chat_id: chatId, subject }, 'dropping malformed live event');
+  /** No sequence: it cannot even be placed in the chat's order. */
+  private malformed(chatId: string): void {
+    this.logger.warn({ chat_id: chatId }, 'dropping a live event without a stream sequence');
     this.sink.dropped(chatId, 'malformed');
+  }
+
+  /** Stored, in order, but not decodable here: logged, counted, and a gap frame goes out in its place. */
+  private undecodable(chatId: string, seq: number, data: Uint8Array): Rendered {
+    logUndecodable(this.logger, chatId, seq, data);
+    this.sink.dropped(chatId, 'malformed');
+    return renderGap(chatId, seq);
   }
 
   private accept(
@@ -244,7 +263,7 @@ export class LiveFeed {
     this.readGap(chatId, afterSeq, (seq, event) => {
       if (seq >= first.seq || (entry.lastSeq !== undefined && seq <= entry.lastSeq)) return;
       repaired += 1;
-      this.deliver(chatId, entry, seq, renderEvent(event, seq), undefined);
+      this.deliver(chatId, entry, seq, event === undefined ? renderGap(chatId, seq) : renderEvent(event, seq), undefined);
     })
       .catch((err: unknown) => {
         // Delivering what we hold beats holding the chat forever; clients resume over the hole.

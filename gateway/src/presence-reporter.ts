@@ -1,4 +1,3 @@
-import type { NatsConnection } from '@nats-io/nats-core';
 import {
   SUBJECTS,
   heartbeatReports,
@@ -7,6 +6,7 @@ import {
   type StatusReport,
 } from '@neonchat/common/contracts';
 import { type Logger } from '@neonchat/common/runtime';
+import type { ChatBus } from './bus/chat-bus.js';
 
 export interface LiveConnection {
   readonly connection_id: string;
@@ -23,7 +23,7 @@ export class PresenceReporter {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly bus: Pick<ChatBus, 'publish'>,
     private readonly gatewayId: string,
     private readonly logger: Logger,
     private readonly onError: () => void,
@@ -59,9 +59,9 @@ export class PresenceReporter {
   }
 
   private publish(subject: string, report: object): void {
-    if (this.nc.isClosed() || this.nc.isDraining()) return;
     try {
-      this.nc.publish(subject, JSON.stringify(report));
+      // The bus drops it while closing or closed.
+      this.bus.publish(subject, JSON.stringify(report));
     } catch (err) {
       this.onError();
       this.logger.warn({ err, subject }, 'presence report not sent');

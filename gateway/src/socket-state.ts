@@ -1,4 +1,4 @@
-import type { ChatType, MemberRole } from '@neonchat/common/contracts';
+import type { ChatType, MemberRole, ServerFrame } from '@neonchat/common/contracts';
 import { TokenBucket } from './rate-limit.js';
 
 /** What a gateway knows of one chat of a socket's user. */
@@ -9,7 +9,8 @@ export interface ChatMembershipView {
 
 /** Live events held back for a socket while it catches up on a chat (open or resume). */
 export interface CatchUpBuffer {
-  readonly events: Array<{ seq: number; kind: string; data: string }>;
+  /** `kind`: the frame's type, from the contract (a misspelt kind does not compile). */
+  readonly events: Array<{ seq: number; kind: ServerFrame['type']; data: string }>;
   bytes: number;
 }
 

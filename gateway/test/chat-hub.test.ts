@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { SUBJECTS } from '@neonchat/common';
 import { ChatHub } from '../src/chat-hub.js';
+import type { LiveFrameType } from '../src/live-feed.js';
 import { chatTopic } from '../src/chat-topics.js';
 import { Outbound } from '../src/outbound.js';
 import { PresenceIndex } from '../src/presence-index.js';
@@ -22,7 +23,7 @@ function setup() {
   const typed: string[] = [];
   const typing = new TypingTracker((chat, user, on) => typed.push(`${chat}:${user}:${on}`), 60_000);
   const hub = new ChatHub({
-    nc: nats.connection,
+    bus: nats.connection,
     readGap: async () => undefined,
     app,
     sockets,
@@ -40,7 +41,7 @@ function setup() {
     hub.markReady(ws.socket);
     return ws;
   };
-  const live = (chatId: string, seq: number, type = 'new_message', origin?: string) =>
+  const live = (chatId: string, seq: number, type: LiveFrameType = 'new_message', origin?: string) =>
     hub.event({ chatId, seq, type, data: JSON.stringify({ type, seq }), origin });
   return { nats, app, sockets, metrics, hub, typing, typed, members, presenceIndex, connect, live };
 }

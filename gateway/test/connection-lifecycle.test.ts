@@ -21,7 +21,7 @@ function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new M
   const outbound = new Outbound(sockets, 1024 * 1024, metrics, silentLogger);
   const typing = new TypingTracker(() => undefined, 60_000);
   const hub = new ChatHub({
-    nc: nats.connection,
+    bus: nats.connection,
     readGap: async () => undefined,
     app,
     sockets,

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ORIGIN_CONNECTION_HEADER, SUBJECTS, createLogger, type ChatEvent } from '@neonchat/common';
 import { waitFor } from '@neonchat/common/testing';
 import { LiveFeed, type LiveEvent } from '../src/live-feed.js';
-import { readChatEvents } from '../src/stream-reader.js';
+import { ChatStreamReader } from '../src/stream-reader.js';
+import { NatsChatBus } from '../src/bus/nats-chat-bus.js';
 import { GatewayHarness } from './support/gateway-harness.js';
 
 /** A stored message as the stream republishes it: its sequence, the chat's previous one, and the origin connection if any. */
@@ -51,10 +51,10 @@ describe('live feed ordering and gap repair @integration', () => {
     const events: LiveEvent[] = [];
     const repaired: number[] = [];
     const dropped: string[] = [];
-    const js = jetstream(h.nc);
-    const jsm = await jetstreamManager(h.nc);
+    const bus = await NatsChatBus.over(h.nc, createLogger('test', 'silent'), 5000);
+    const reader = new ChatStreamReader(bus, () => undefined, createLogger('test', 'silent'));
     const feed = new LiveFeed(
-      h.nc,
+      bus,
       {
         event: (e) => events.push(e),
         wanted: () => true,
@@ -63,7 +63,7 @@ describe('live feed ordering and gap repair @integration', () => {
         repaired: (_chat, n) => repaired.push(n),
       },
       async (chat, after, onEvent) => {
-        await readChatEvents(js, jsm, chat, { fromSeq: after + 1 }, onEvent);
+        await reader.read(chat, { fromSeq: after + 1 }, onEvent);
       },
       createLogger('test', 'silent'),
     );
@@ -92,7 +92,7 @@ describe('live feed ordering and gap repair @integration', () => {
     const dropped: string[] = [];
     let repairs = 0;
     const feed = new LiveFeed(
-      h.nc,
+      await NatsChatBus.over(h.nc, createLogger('test', 'silent'), 5000),
       {
         event: (e) => events.push(e),
         // Only the sender's own new messages are unwanted here.

@@ -181,7 +181,9 @@ export class Messenger {
         }
         return;
       }
+      // `gap`: an event the gateway could not show; nothing to render, but its seq was seen (resume goes on past it).
       case 'reaction':
+      case 'gap':
         this.timelines.get(f.chat_id)?.seen(f.seq);
         return;
       case 'typing':

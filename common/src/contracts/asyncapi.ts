@@ -6,6 +6,7 @@ import { STREAMS, SUBJECTS, ORIGIN_CONNECTION_HEADER } from './subjects.js';
 import {
   CLIENT_FRAME_SCHEMAS,
   ErrorFrame,
+  GapFrame,
   HistoryFrame,
   MessageDeletedFrame,
   MessageSentFrame,
@@ -61,6 +62,7 @@ export const SERVER_FRAME_SCHEMAS = {
   resumed: ResumedFrame,
   pong: PongFrame,
   error: ErrorFrame,
+  gap: GapFrame,
 } as const satisfies { readonly [K in ServerFrame['type']]: TSchema };
 
 /** Every event stored on the chat stream, by `type` (checked against `ChatEventType` likewise). */
@@ -99,6 +101,7 @@ const SERVER_FRAME_DOCS: { readonly [K in keyof typeof SERVER_FRAME_SCHEMAS]: st
   resumed: 'End of a `resume` replay: live frames follow.',
   pong: 'Answer to `ping`.',
   error: 'A refused frame: `code` from the closed list (see the description), `request_id` echoed when it was valid.',
+  gap: 'The stored event at `seq` of the chat could not be shown by this gateway (`unsupported_event`: written by a newer version, or damaged) and was skipped; live and in a `resume` replay. `seq` counts as seen.',
 };
 
 const CHAT_EVENT_DOCS: { readonly [K in keyof typeof CHAT_EVENT_SCHEMAS]: string } = {
@@ -167,40 +170,59 @@ after a second. Reloading over REST alone can miss messages still on their way t
 
 const chatIdParameter = { chatId: { description: 'Id of the chat (a canonical UUID)' } };
 
-/**
- * The AsyncAPI 3 document of the socket and the bus, built from the same typebox schemas the
- * services validate with: a frame or event added to `common` appears here by construction.
- */
-export function buildAsyncApiDocument(): Record<string, unknown> {
-  const clientMessages = Object.fromEntries(
-    Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [
-      `client_${type}`,
-      messageOf(`client_${type}`, `${type} (client → server)`, CLIENT_FRAME_DOCS[type as keyof typeof CLIENT_FRAME_DOCS], schema),
-    ]),
-  );
-  const serverMessages = Object.fromEntries(
-    Object.entries(SERVER_FRAME_SCHEMAS).map(([type, schema]) => [
-      `server_${type}`,
-      messageOf(`server_${type}`, `${type} (server → client)`, SERVER_FRAME_DOCS[type as keyof typeof SERVER_FRAME_DOCS], schema),
-    ]),
-  );
-  const eventMessages = Object.fromEntries(
-    Object.entries(CHAT_EVENT_SCHEMAS).map(([type, schema]) => [
-      eventKey(type),
-      messageOf(eventKey(type), type, CHAT_EVENT_DOCS[type as keyof typeof CHAT_EVENT_DOCS], schema),
-    ]),
-  );
-  const refs = (channel: string, names: string[]) => names.map((n) => ({ $ref: `#/channels/${channel}/messages/${n}` }));
-  const bus = (address: string, summary: string, messages: Record<string, unknown>, parameters?: Record<string, unknown>) => ({
-    address,
-    servers: [{ $ref: '#/servers/nats' }],
-    description: summary,
-    ...(parameters ? { parameters } : {}),
-    messages,
-  });
-  const one = (name: string, summary: string, schema: TSchema) => ({ [name]: messageOf(name, name, summary, schema) });
+type Messages = Record<string, Record<string, unknown>>;
+/** A channel of the document: what it carries, and the rest of its description. */
+type Channel = { readonly messages: Messages } & Record<string, unknown>;
+type Channels = Record<string, Channel>;
 
-  const channels = {
+/** The socket's frames and the chat stream's events, as AsyncAPI messages by name. */
+interface MessageSets {
+  readonly client: Messages;
+  readonly server: Messages;
+  readonly events: Messages;
+}
+
+/** Messages named `prefix + key` for each schema of a table, each with its one-line doc. */
+function messagesOf<K extends string>(
+  schemas: { readonly [P in K]: TSchema },
+  docs: { readonly [P in K]: string },
+  name: (type: K) => string,
+  title: (type: K) => string,
+): Messages {
+  return Object.fromEntries(
+    (Object.keys(schemas) as K[]).map((type) => [name(type), messageOf(name(type), title(type), docs[type], schemas[type])]),
+  );
+}
+
+function messageSets(): MessageSets {
+  return {
+    client: messagesOf(
+      CLIENT_FRAME_SCHEMAS,
+      CLIENT_FRAME_DOCS,
+      (t) => `client_${t}`,
+      (t) => `${t} (client → server)`,
+    ),
+    server: messagesOf(
+      SERVER_FRAME_SCHEMAS,
+      SERVER_FRAME_DOCS,
+      (t) => `server_${t}`,
+      (t) => `${t} (server → client)`,
+    ),
+    events: messagesOf(CHAT_EVENT_SCHEMAS, CHAT_EVENT_DOCS, eventKey, (t) => t),
+  };
+}
+
+function bus(address: string, summary: string, messages: Messages, parameters?: Record<string, unknown>): Channel {
+  return { address, servers: [{ $ref: '#/servers/nats' }], description: summary, ...(parameters ? { parameters } : {}), messages };
+}
+
+function one(name: string, summary: string, schema: TSchema): Messages {
+  return { [name]: messageOf(name, name, summary, schema) };
+}
+
+/** The socket and every NATS subject, with the messages each carries. */
+function channelsOf({ client: clientMessages, server: serverMessages, events: eventMessages }: MessageSets): Channels {
+  return {
     socket: {
       address: '/ws',
       servers: [{ $ref: '#/servers/gateway' }],
@@ -283,80 +305,56 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       chatIdParameter,
     ),
   };
+}
 
-  const operations = {
-    receiveClientFrames: {
-      action: 'receive',
-      channel: { $ref: '#/channels/socket' },
-      summary: 'Frames a client sends to the gateway.',
-      messages: refs('socket', Object.keys(clientMessages)),
-    },
-    sendServerFrames: {
-      action: 'send',
-      channel: { $ref: '#/channels/socket' },
-      summary: 'Frames the gateway sends to a client.',
-      messages: refs('socket', Object.keys(serverMessages)),
-    },
-    publishChatEvents: {
-      action: 'send',
-      channel: { $ref: '#/channels/chatEvents' },
-      summary: 'Gateway and api store chat events.',
-      messages: refs('chatEvents', Object.keys(eventMessages)),
-    },
-    receiveLiveEvents: {
-      action: 'receive',
-      channel: { $ref: '#/channels/liveEvents' },
-      summary: 'Gateways fan stored events out.',
-      messages: refs('liveEvents', Object.keys(eventMessages)),
-    },
-    typing: {
-      action: 'send',
-      channel: { $ref: '#/channels/liveTyping' },
-      summary: 'Gateways relay typing.',
-      messages: refs('liveTyping', ['typing']),
-    },
-    announceMembership: {
-      action: 'send',
-      channel: { $ref: '#/channels/membership' },
-      summary: 'The api announces membership changes.',
-      messages: refs('membership', ['membership_changed']),
-    },
-    reportConnect: {
-      action: 'send',
-      channel: { $ref: '#/channels/presenceConnect' },
-      messages: refs('presenceConnect', ['connection_opened']),
-    },
-    reportDisconnect: {
-      action: 'send',
-      channel: { $ref: '#/channels/presenceDisconnect' },
-      messages: refs('presenceDisconnect', ['connection_closed']),
-    },
-    reportHeartbeat: {
-      action: 'send',
-      channel: { $ref: '#/channels/presenceHeartbeat' },
-      messages: refs('presenceHeartbeat', ['heartbeat']),
-    },
-    reportStatus: { action: 'send', channel: { $ref: '#/channels/presenceStatus' }, messages: refs('presenceStatus', ['status_report']) },
-    announcePresence: {
-      action: 'send',
-      channel: { $ref: '#/channels/presenceChanged' },
-      messages: refs('presenceChanged', ['presence_changed']),
-    },
+function refs(channel: string, names: readonly string[]): Array<{ $ref: string }> {
+  return names.map((n) => ({ $ref: `#/channels/${channel}/messages/${n}` }));
+}
+
+/**
+ * Who sends or receives on a channel: every message of it, or the ones named. A summary when
+ * the channel's own description does not say who.
+ */
+function operation(
+  channels: Channels,
+  action: 'send' | 'receive',
+  channel: string,
+  summary?: string,
+  names: readonly string[] = Object.keys(channels[channel]?.messages ?? {}),
+): Record<string, unknown> {
+  return { action, channel: { $ref: `#/channels/${channel}` }, ...(summary ? { summary } : {}), messages: refs(channel, names) };
+}
+
+function operationsOf(channels: Channels, sets: MessageSets): Record<string, unknown> {
+  const op = (action: 'send' | 'receive', channel: string, summary?: string, names?: readonly string[]) =>
+    operation(channels, action, channel, summary, names);
+  return {
+    receiveClientFrames: op('receive', 'socket', 'Frames a client sends to the gateway.', Object.keys(sets.client)),
+    sendServerFrames: op('send', 'socket', 'Frames the gateway sends to a client.', Object.keys(sets.server)),
+    publishChatEvents: op('send', 'chatEvents', 'Gateway and api store chat events.'),
+    receiveLiveEvents: op('receive', 'liveEvents', 'Gateways fan stored events out.'),
+    typing: op('send', 'liveTyping', 'Gateways relay typing.'),
+    announceMembership: op('send', 'membership', 'The api announces membership changes.'),
+    reportConnect: op('send', 'presenceConnect'),
+    reportDisconnect: op('send', 'presenceDisconnect'),
+    reportHeartbeat: op('send', 'presenceHeartbeat', undefined, ['heartbeat']),
+    reportStatus: op('send', 'presenceStatus'),
+    announcePresence: op('send', 'presenceChanged'),
     queryPresence: {
-      action: 'send',
-      channel: { $ref: '#/channels/presenceQuery' },
-      summary: 'The api asks presence about many users at once.',
-      messages: refs('presenceQuery', ['presence_query']),
+      ...op('send', 'presenceQuery', 'The api asks presence about many users at once.'),
       reply: { channel: { $ref: '#/channels/presenceQueryReply' }, messages: refs('presenceQueryReply', ['presence_query_reply']) },
     },
-    deadLetter: {
-      action: 'send',
-      channel: { $ref: '#/channels/deadLetters' },
-      summary: 'The persister parks what it cannot write.',
-      messages: refs('deadLetters', Object.keys(eventMessages)),
-    },
+    deadLetter: op('send', 'deadLetters', 'The persister parks what it cannot write.'),
   };
+}
 
+/**
+ * The AsyncAPI 3 document of the socket and the bus, built from the same typebox schemas the
+ * services validate with: a frame or event added to `common` appears here by construction.
+ */
+export function buildAsyncApiDocument(): Record<string, unknown> {
+  const sets = messageSets();
+  const channels = channelsOf(sets);
   return {
     asyncapi: '3.0.0',
     info: { title: 'NeonChat WebSocket and bus', version: CONTRACT_VERSION, description: DESCRIPTION },
@@ -366,7 +364,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       nats: { host: 'localhost:4222', protocol: 'nats', description: 'NATS with JetStream, between the services only.' },
     },
     channels,
-    operations,
+    operations: operationsOf(channels, sets),
   };
 }
 

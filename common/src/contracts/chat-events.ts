@@ -1,9 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { Emoji, MESSAGE_TEXT_MAX, MemberRole, MemberStatus, MessageParts, ChatType, Timestamp, Uuid } from './model.js';
-import type { ServerFrame } from './frames.js';
-import { messageFromCreatedEvent } from './message-mapping.js';
 import { compileValidator } from './validation.js';
-import { decodeJson, unhandled } from './json.js';
+import { decodeJson } from './json.js';
 
 /**
  * Events stored in the CHAT_EVENTS stream on `chat.{chatId}.events`. Their order in the
@@ -23,23 +21,26 @@ export const MessageCreatedEvent = Type.Object({
 });
 export type MessageCreatedEvent = Static<typeof MessageCreatedEvent>;
 
-export const MessageUpdatedEvent = Type.Object({
-  type: Type.Literal('message.updated'),
-  id: Uuid,
-  chat_id: Uuid,
-  editor_id: Uuid,
-  text: Type.String({ minLength: 1, maxLength: MESSAGE_TEXT_MAX }),
-  updated_at: Timestamp,
-});
+/** An edit or a delete names its message by `id`, its chat, who did it and when. */
+const ChangeOfMessage = Type.Object({ id: Uuid, chat_id: Uuid });
+
+export const MessageUpdatedEvent = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('message.updated') }),
+    ChangeOfMessage,
+    Type.Pick(MessageCreatedEvent, ['text']),
+    Type.Object({ editor_id: Uuid, updated_at: Timestamp }),
+  ]),
+);
 export type MessageUpdatedEvent = Static<typeof MessageUpdatedEvent>;
 
-export const MessageDeletedEvent = Type.Object({
-  type: Type.Literal('message.deleted'),
-  id: Uuid,
-  chat_id: Uuid,
-  deleted_by: Uuid,
-  deleted_at: Timestamp,
-});
+export const MessageDeletedEvent = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('message.deleted') }),
+    ChangeOfMessage,
+    Type.Object({ deleted_by: Uuid, deleted_at: Timestamp }),
+  ]),
+);
 export type MessageDeletedEvent = Static<typeof MessageDeletedEvent>;
 
 /** A member's read mark moved forward to `seq` (the message `message_id`). */
@@ -53,39 +54,28 @@ export const ChatReadEvent = Type.Object({
 });
 export type ChatReadEvent = Static<typeof ChatReadEvent>;
 
+/** What a reaction change says, whichever way it went. */
+const ReactionChange = Type.Object({ chat_id: Uuid, message_id: Uuid, user_id: Uuid, emoji: Emoji, at: Timestamp });
+
 /**
- * A member added (`reaction.added`) or took back (`reaction.removed`) an emoji on a message.
- * Per (message, user, emoji) the last event in stream order wins, so replays change nothing.
+ * A member added (`reaction.added`) or took back (`reaction.removed`) an emoji on a message:
+ * one schema, the direction in its type. Per (message, user, emoji) the last event in stream
+ * order wins, so replays change nothing.
  */
-export const ReactionAddedEvent = Type.Object({
-  type: Type.Literal('reaction.added'),
-  chat_id: Uuid,
-  message_id: Uuid,
-  user_id: Uuid,
-  emoji: Emoji,
-  at: Timestamp,
-});
+export const ReactionEvent = Type.Evaluate(
+  Type.Intersect([Type.Object({ type: Type.Union([Type.Literal('reaction.added'), Type.Literal('reaction.removed')]) }), ReactionChange]),
+);
+export type ReactionEvent = Static<typeof ReactionEvent>;
+
+/** `ReactionEvent` of one direction (the documents list each event type on its own). */
+export const ReactionAddedEvent = Type.Evaluate(Type.Intersect([Type.Object({ type: Type.Literal('reaction.added') }), ReactionChange]));
 export type ReactionAddedEvent = Static<typeof ReactionAddedEvent>;
-
-export const ReactionRemovedEvent = Type.Object({
-  type: Type.Literal('reaction.removed'),
-  chat_id: Uuid,
-  message_id: Uuid,
-  user_id: Uuid,
-  emoji: Emoji,
-  at: Timestamp,
-});
+export const ReactionRemovedEvent = Type.Evaluate(
+  Type.Intersect([Type.Object({ type: Type.Literal('reaction.removed') }), ReactionChange]),
+);
 export type ReactionRemovedEvent = Static<typeof ReactionRemovedEvent>;
-export type ReactionEvent = ReactionAddedEvent | ReactionRemovedEvent;
 
-export const ChatEvent = Type.Union([
-  MessageCreatedEvent,
-  MessageUpdatedEvent,
-  MessageDeletedEvent,
-  ChatReadEvent,
-  ReactionAddedEvent,
-  ReactionRemovedEvent,
-]);
+export const ChatEvent = Type.Union([MessageCreatedEvent, MessageUpdatedEvent, MessageDeletedEvent, ChatReadEvent, ReactionEvent]);
 export type ChatEvent = Static<typeof ChatEvent>;
 export type ChatEventType = ChatEvent['type'];
 export const chatEventValidator = compileValidator(ChatEvent);
@@ -102,37 +92,6 @@ export function reactionDedupId(chatId: string, userId: string, requestId: strin
 export function decodeChatEvent(data: Uint8Array): ChatEvent | undefined {
   const value = decodeJson(data);
   return chatEventValidator.check(value) ? value : undefined;
-}
-
-/**
- * The client frame for a stored chat event at stream position `seq`: what gateways fan out
- * live and replay on resume. Serialized once per gateway for every socket of the chat.
- */
-export function frameForChatEvent(event: ChatEvent, seq: number): ServerFrame {
-  switch (event.type) {
-    case 'message.created':
-      return { type: 'new_message', message: messageFromCreatedEvent(event, seq) };
-    case 'message.updated':
-      return { type: 'message_updated', chat_id: event.chat_id, message_id: event.id, text: event.text, updated_at: event.updated_at, seq };
-    case 'message.deleted':
-      return { type: 'message_deleted', chat_id: event.chat_id, message_id: event.id, seq, deleted_at: event.deleted_at };
-    case 'chat.read':
-      return { type: 'read', chat_id: event.chat_id, user_id: event.user_id, message_id: event.message_id, seq: event.seq };
-    case 'reaction.added':
-    case 'reaction.removed':
-      return {
-        type: 'reaction',
-        op: event.type === 'reaction.added' ? 'add' : 'remove',
-        chat_id: event.chat_id,
-        message_id: event.message_id,
-        user_id: event.user_id,
-        emoji: event.emoji,
-        seq,
-        at: event.at,
-      };
-    default:
-      return unhandled(event, 'chat event');
-  }
 }
 
 /**

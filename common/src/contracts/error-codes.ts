@@ -1,3 +1,5 @@
+import { ERROR_CODE_DOCS } from './error-docs.js';
+
 /**
  * The one closed list of error codes NeonChat speaks, with how each maps onto HTTP and onto
  * WebSocket close codes. REST bodies (`{error: {code, message}}`) and `error` frames use these
@@ -13,22 +15,12 @@
  *                      publish not acked. Retry later (a send: with the same request_id).
  *   internal           500: a bug, never bad input nor an outage. Logged and counted.
  */
-export const ERROR_CODES = {
-  validation_failed: { http: 400 },
-  unauthorized: { http: 401 },
-  token_expired: { http: 401 },
-  forbidden: { http: 403 },
-  not_found: { http: 404 },
-  conflict: { http: 409 },
-  payload_too_large: { http: 413 },
-  rate_limited: { http: 429 },
-  unavailable: { http: 503 },
-  internal: { http: 500 },
-  resume_too_far: { http: 410 },
-  unknown_type: { http: 400 },
-} as const;
+export type ErrorCode = keyof typeof ERROR_CODE_DOCS;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** Each code with its HTTP status (from the one table, `ERROR_CODE_DOCS`). */
+export const ERROR_CODES = Object.fromEntries(Object.entries(ERROR_CODE_DOCS).map(([code, doc]) => [code, { http: doc.http }])) as {
+  readonly [K in ErrorCode]: { readonly http: (typeof ERROR_CODE_DOCS)[K]['http'] };
+};
 
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_CODES[code].http;

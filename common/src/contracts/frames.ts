@@ -1,5 +1,7 @@
 import Type, { type Static } from 'typebox';
-import { Emoji, MESSAGE_TEXT_MAX, Message, Timestamp, Uuid } from './model.js';
+import { MESSAGE_TEXT_MAX, Message, Uuid } from './model.js';
+import { ChatReadEvent, MessageDeletedEvent, MessageUpdatedEvent, ReactionEvent } from './chat-events.js';
+import { PresenceChangedEvent } from './presence-events.js';
 import type { ErrorCode } from './error-codes.js';
 import { compileValidator } from './validation.js';
 
@@ -80,14 +82,13 @@ const ReactionOp = Type.Union([Type.Literal('add'), Type.Literal('remove')]);
  * Add or take back an emoji reaction on a stored message. Answered `reaction_saved` once the
  * stream has it; every member (the sender's sockets included) then gets a `reaction` frame.
  */
-export const ReactFrame = Type.Object({
-  type: Type.Literal('react'),
-  chat_id: Uuid,
-  message_id: Uuid,
-  emoji: Emoji,
-  op: ReactionOp,
-  request_id: RequestId,
-});
+export const ReactFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('react') }),
+    Type.Pick(ReactionEvent, ['chat_id', 'message_id', 'emoji']),
+    Type.Object({ op: ReactionOp, request_id: RequestId }),
+  ]),
+);
 export type ReactFrame = Static<typeof ReactFrame>;
 
 export const CLIENT_FRAME_SCHEMAS = {
@@ -130,95 +131,94 @@ export type MessageSentFrame = Static<typeof MessageSentFrame>;
 export const NewMessageFrame = Type.Object({ type: Type.Literal('new_message'), message: Message });
 export type NewMessageFrame = Static<typeof NewMessageFrame>;
 
-/** An edit: the new text of message `message_id`; `seq` is the edit's own stream position. */
-export const MessageUpdatedFrame = Type.Object({
-  type: Type.Literal('message_updated'),
-  chat_id: Uuid,
-  message_id: Uuid,
-  text: Type.String(),
-  updated_at: Timestamp,
-  seq: Type.Integer(),
-});
+/**
+ * The frames of stored events: the event's own fields (declared once, in chat-events.ts), the
+ * changed message as `message_id`, and `seq`, the event's own stream position.
+ */
+const OfStoredChange = Type.Object({ message_id: Uuid, seq: Type.Integer({ description: "The change's own stream position" }) });
+
+/** An edit: the new text of message `message_id`. */
+export const MessageUpdatedFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('message_updated') }),
+    Type.Pick(MessageUpdatedEvent, ['chat_id', 'text', 'updated_at']),
+    OfStoredChange,
+  ]),
+);
 export type MessageUpdatedFrame = Static<typeof MessageUpdatedFrame>;
 
-export const MessageDeletedFrame = Type.Object({
-  type: Type.Literal('message_deleted'),
-  chat_id: Uuid,
-  message_id: Uuid,
-  /** The delete's own stream position. */
-  seq: Type.Integer(),
-  deleted_at: Timestamp,
-});
+export const MessageDeletedFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('message_deleted') }),
+    Type.Pick(MessageDeletedEvent, ['chat_id', 'deleted_at']),
+    OfStoredChange,
+  ]),
+);
 export type MessageDeletedFrame = Static<typeof MessageDeletedFrame>;
 
-export const ReadFrame = Type.Object({
-  type: Type.Literal('read'),
-  chat_id: Uuid,
-  user_id: Uuid,
-  message_id: Uuid,
-  seq: Type.Integer(),
-});
+/** A member's read mark: `seq` is the position of the message read up to (the event's own). */
+export const ReadFrame = Type.Evaluate(
+  Type.Intersect([Type.Object({ type: Type.Literal('read') }), Type.Omit(ChatReadEvent, ['type', 'read_at'])]),
+);
 export type ReadFrame = Static<typeof ReadFrame>;
 
-/** A reaction added or taken back; `seq` is the change's own stream position. */
-export const ReactionFrame = Type.Object({
-  type: Type.Literal('reaction'),
-  op: ReactionOp,
-  chat_id: Uuid,
-  message_id: Uuid,
-  user_id: Uuid,
-  emoji: Emoji,
-  seq: Type.Integer(),
-  at: Timestamp,
-});
+/** A reaction added or taken back (`op`). */
+export const ReactionFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('reaction'), op: ReactionOp }),
+    Type.Omit(ReactionEvent, ['type']),
+    Type.Pick(OfStoredChange, ['seq']),
+  ]),
+);
 export type ReactionFrame = Static<typeof ReactionFrame>;
 
 /** The stream stored a `react` of this socket (a resend with the same request_id is stored once). */
-export const ReactionSavedFrame = Type.Object({
-  type: Type.Literal('reaction_saved'),
-  request_id: RequestId,
-  seq: Type.Integer(),
-});
+export const ReactionSavedFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('reaction_saved') }),
+    Type.Pick(ReactFrame, ['request_id']),
+    Type.Pick(OfStoredChange, ['seq']),
+  ]),
+);
 export type ReactionSavedFrame = Static<typeof ReactionSavedFrame>;
 
-export const TypingEventFrame = Type.Object({
-  type: Type.Literal('typing'),
-  user_id: Uuid,
-  chat_id: Uuid,
-  is_typing: Type.Boolean(),
-});
+/** A member's `typing` as the others get it: who is typing added. */
+export const TypingEventFrame = Type.Evaluate(Type.Intersect([TypingFrame, Type.Object({ user_id: Uuid })]));
 export type TypingEventFrame = Static<typeof TypingEventFrame>;
 
-export const PresenceEventFrame = Type.Object({
-  type: Type.Literal('presence'),
-  event: Type.Union([Type.Literal('user_online'), Type.Literal('user_offline'), Type.Literal('user_away')]),
-  user_id: Uuid,
-  /** Unix seconds, as in the seed spec. */
-  timestamp: Type.Integer(),
-});
+export const PresenceEventFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('presence') }),
+    Type.Pick(PresenceChangedEvent, ['event', 'user_id']),
+    Type.Object({ timestamp: Type.Integer({ description: 'Unix seconds, as in the seed spec' }) }),
+  ]),
+);
 export type PresenceEventFrame = Static<typeof PresenceEventFrame>;
 
+/** What answers an `open` or a `resume` echoes of it. */
+const AnswerTo = Type.Pick(OpenChatFrame, ['chat_id', 'request_id']);
+
 /** Answer to `open` (and to `?chat_id=`): the newest messages, oldest first. */
-export const HistoryFrame = Type.Object({
-  type: Type.Literal('history'),
-  chat_id: Uuid,
-  request_id: Type.Optional(RequestId),
-  messages: Type.Array(Message),
-  has_previous: Type.Boolean(),
-});
+export const HistoryFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('history') }),
+    AnswerTo,
+    Type.Object({ messages: Type.Array(Message), has_previous: Type.Boolean() }),
+  ]),
+);
 export type HistoryFrame = Static<typeof HistoryFrame>;
 
 /** Sent after the missed messages of a `resume`: live ones follow. */
-export const ResumedFrame = Type.Object({
-  type: Type.Literal('resumed'),
-  chat_id: Uuid,
-  request_id: Type.Optional(RequestId),
-  count: Type.Integer(),
-  last_seq: Type.Integer(),
-});
+export const ResumedFrame = Type.Evaluate(
+  Type.Intersect([
+    Type.Object({ type: Type.Literal('resumed') }),
+    AnswerTo,
+    Type.Object({ count: Type.Integer(), last_seq: Type.Integer() }),
+  ]),
+);
 export type ResumedFrame = Static<typeof ResumedFrame>;
 
-export const PongFrame = Type.Object({ type: Type.Literal('pong'), request_id: Type.Optional(RequestId) });
+export const PongFrame = Type.Evaluate(Type.Intersect([Type.Object({ type: Type.Literal('pong') }), Type.Pick(PingFrame, ['request_id'])]));
 export type PongFrame = Static<typeof PongFrame>;
 
 /** First frame on every socket: who you are and which chats this socket follows. */
@@ -238,6 +238,21 @@ export const ErrorFrame = Type.Object({
 });
 export type ErrorFrame = Static<typeof ErrorFrame> & { code: ErrorCode };
 
+// ── gap marker (issue 26): a stored event a gateway could not show ──────────────────────────
+/**
+ * In place of the stored event at `seq` of the chat, which this gateway cannot decode (an event
+ * type written by a newer version during a rolling deploy, or a damaged one): skipped, in
+ * stream order, on the live path and in a `resume` replay alike. The client may note the gap
+ * and go on; `seq` counts as seen for a later `resume`.
+ */
+export const GapFrame = Type.Object({
+  type: Type.Literal('gap'),
+  chat_id: Uuid,
+  seq: Type.Integer(),
+  reason: Type.Literal('unsupported_event'),
+});
+export type GapFrame = Static<typeof GapFrame>;
+
 export type ServerFrame =
   | MessageSentFrame
   | NewMessageFrame
@@ -252,4 +267,5 @@ export type ServerFrame =
   | ResumedFrame
   | PongFrame
   | ReadyFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | GapFrame;

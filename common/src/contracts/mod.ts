@@ -15,7 +15,8 @@ export { CREATED_EVENT_PREFIX, createdMessageJson, messageSentFrameJson, newMess
 export type { Validator, FieldError } from './validation.js';
 export * from './model.js';
 export * from './chat-events.js';
+export { frameForChatEvent } from './chat-event-frames.js';
 export * from './presence-events.js';
 export * from './frames.js';
-export { CHAT_ACTIONS, decide, can, denialCode, requireAllowed, refusal } from '../permissions.js';
-export type { ChatAction, Membership, Decision, DenyReason } from '../permissions.js';
+export { CHAT_ACTIONS, decide, can, denialCode, requireAllowed, refusal } from './permissions.js';
+export type { ChatAction, Membership, Decision, DenyReason } from './permissions.js';

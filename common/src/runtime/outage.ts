@@ -1,3 +1,5 @@
+import { errors as natsErrors } from '@nats-io/nats-core';
+
 /**
  * Tells an outage (PostgreSQL, Redis or NATS unreachable, restarting, overloaded) from a bug,
  * so it is answered `unavailable` (retry later) and not `internal`. Looks through `cause`
@@ -22,17 +24,39 @@ const NETWORK_CODES = new Set([
   '53100',
   '57014',
 ]);
+/**
+ * The NATS client's own classes for "the server is away, closing, or did not answer in time"
+ * (`errors` of @nats-io/nats-core 3.x; JetStream's errors carry one of these as their `cause`
+ * when it is an outage, and a `JetStreamApiError` — the server refused — is not one). Matched
+ * with `instanceof`: `NoRespondersError` names its instances `NoResponders`, which a list of
+ * names never matched.
+ */
+const NATS_OUTAGE_CLASSES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  natsErrors.ConnectionError,
+  natsErrors.ClosedConnectionError,
+  natsErrors.DrainingConnectionError,
+  natsErrors.TimeoutError,
+  natsErrors.NoRespondersError,
+  natsErrors.RequestError,
+];
+/**
+ * Names still matched as names: the same NATS classes' names (derived from the classes, for
+ * an error made by another installed copy of nats-core, where `instanceof` fails), and the
+ * classes of clients this package does not load (loading them here would pull MikroORM into
+ * the gateway and ioredis into every service): MikroORM's `ConnectionException`, ioredis'
+ * `MaxRetriesPerRequestError`, knex's `KnexTimeoutError`. `TimeoutError` is also the name of
+ * the DOMException of `AbortSignal.timeout`, which has no class of its own.
+ */
 const OUTAGE_NAMES = new Set([
+  ...NATS_OUTAGE_CLASSES.map((c) => c.name),
   'ConnectionException',
-  'ConnectionError',
-  'ClosedConnectionError',
-  'DrainingConnectionError',
-  'TimeoutError',
-  'NoRespondersError',
-  'RequestError',
   'MaxRetriesPerRequestError',
   'KnexTimeoutError',
 ]);
+/**
+ * pg and ioredis throw plain `Error`s (no class, no code) when their connection dies on the
+ * client side; their messages are the only mark. NATS needs none of these.
+ */
 const OUTAGE_MESSAGES = [
   /connection terminated/i,
   /connection is closed/i,
@@ -58,6 +82,7 @@ export function isOutageError(err: unknown): boolean {
       errors?: unknown;
     };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('08'))) return true;
+    if (NATS_OUTAGE_CLASSES.some((c) => e instanceof c)) return true;
     if (typeof name === 'string' && OUTAGE_NAMES.has(name)) return true;
     if (typeof message === 'string' && OUTAGE_MESSAGES.some((re) => re.test(message.slice(0, 500)))) return true;
     queue.push(cause);

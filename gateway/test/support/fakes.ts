@@ -1,15 +1,16 @@
 /**
- * Stand-ins for uWS sockets, the uWS app and a NATS connection, for unit tests of the
+ * Stand-ins for uWS sockets, the uWS app and the bus (the in-memory one), for unit tests of the
  * gateway's parts with no server. They record what the parts did; nothing is mocked beyond
  * the I/O edge.
  */
-import type { NatsConnection } from '@nats-io/nats-core';
 import { Registry } from 'prom-client';
 import { createLogger, type ChatType } from '@neonchat/common';
 import { newSocketState, type SocketState } from '../../src/socket-state.js';
 import type { Socket } from '../../src/socket-registry.js';
 import { createGatewayMetrics } from '../../src/metrics.js';
 import type { TopicFanOut } from '../../src/chat-hub.js';
+import type { ChatBus } from '../../src/bus/chat-bus.js';
+import { MemoryChatBus } from '../../src/bus/memory-chat-bus.js';
 
 export class FakeSocket {
   readonly topics = new Set<string>();
@@ -75,26 +76,15 @@ export class FakeApp implements TopicFanOut {
   }
 }
 
-/** Core NATS subscriptions by subject, counted; `flush` answers at once unless held. */
-export class FakeNats {
-  readonly subscriptions = new Map<string, number>();
+/** The in-memory bus, with live subscriptions counted by subject; `flush` answers at once unless held. */
+export class FakeNats extends MemoryChatBus {
   flushes: Array<() => void> | undefined;
-  subscribe(subject: string): { unsubscribe(): void } {
-    this.subscriptions.set(subject, (this.subscriptions.get(subject) ?? 0) + 1);
-    return {
-      unsubscribe: () => {
-        const n = (this.subscriptions.get(subject) ?? 0) - 1;
-        if (n > 0) this.subscriptions.set(subject, n);
-        else this.subscriptions.delete(subject);
-      },
-    };
-  }
-  flush(): Promise<void> {
+  override flush(): Promise<void> {
     if (!this.flushes) return Promise.resolve();
     return new Promise((resolve) => this.flushes!.push(resolve));
   }
-  get connection(): NatsConnection {
-    return this as unknown as NatsConnection;
+  get connection(): ChatBus {
+    return this;
   }
 }
 

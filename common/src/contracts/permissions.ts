@@ -1,5 +1,8 @@
-import type { ChatType, MemberRole, MemberStatus } from './contracts/model.js';
-import { NeonError } from './contracts/error-codes.js';
+import type { ChatType, MemberRole, MemberStatus } from './model.js';
+import { NeonError } from './error-codes.js';
+
+/** Actions that make no sense in a 1:1 chat, whoever asks: moderating and managing a group. */
+const GROUP_ACTIONS = ['delete_any_message', 'add_member', 'remove_member', 'change_role', 'ban', 'rename', 'leave'] as const;
 
 /**
  * The one place that decides who may do what in a chat. The api and the gateway both ask
@@ -11,13 +14,7 @@ export const CHAT_ACTIONS = [
   'post', // send a message
   'edit_own_message',
   'delete_own_message',
-  'delete_any_message',
-  'add_member',
-  'remove_member',
-  'change_role',
-  'ban',
-  'rename',
-  'leave',
+  ...GROUP_ACTIONS,
   'mark_read',
   'typing',
   'react',
@@ -44,16 +41,7 @@ const MEMBER_ACTIONS: Record<ChatType, ReadonlySet<ChatAction>> = {
   channel: new Set(['read', 'mark_read', 'leave', 'react']),
 };
 
-/** Actions that make no sense in a 1:1 chat, whoever asks. */
-const NOT_IN_DIRECT: ReadonlySet<ChatAction> = new Set([
-  'add_member',
-  'remove_member',
-  'change_role',
-  'ban',
-  'rename',
-  'leave',
-  'delete_any_message',
-]);
+const NOT_IN_DIRECT: ReadonlySet<ChatAction> = new Set(GROUP_ACTIONS);
 
 export function decide(action: ChatAction, chatType: ChatType, membership: Membership | null | undefined): Decision {
   if (!membership || membership.status === 'left') return deny('not_member');
