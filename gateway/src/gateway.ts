@@ -110,9 +110,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher: bus.events,
       history,
-      parts: new MessageParts(pool, (chatId, fromSeq, maxEvents, onEvent) =>
-        readChatEvents(js, jsm, chatId, { fromSeq, maxEvents }, onEvent),
-      ),
+      parts: new MessageParts(pool, bus),
       access: new ChatAccess(memberships, hub),
       catchUp,
       typing,

@@ -3,20 +3,12 @@ import {
   MESSAGE_MENTIONS_MAX,
   NeonError,
   REPLY_PREVIEW_CHARS,
-  type ChatEvent,
+  decodeChatEvent,
   type Mentions,
   type ReplyPreview,
 } from '@neonchat/common/contracts';
 import { MAX_MESSAGE_SEQ, MENTIONED_MEMBERS, REPLY_ORIGINAL } from '@neonchat/common/queries';
-import type { StreamReadResult } from './stream-reader.js';
-
-/** Reads chat `chatId`'s stored events from `fromSeq` on, refusing when more than `maxEvents` wait. */
-export type StreamTailReader = (
-  chatId: string,
-  fromSeq: number,
-  maxEvents: number,
-  onEvent: (seq: number, event: ChatEvent) => void,
-) => Promise<StreamReadResult>;
+import type { ChatBus } from './bus/chat-bus.js';
 
 /**
  * Events of a chat the persister may not have written yet that a reply's original is looked
@@ -53,7 +45,7 @@ function previewText(text: string): string {
 export class MessageParts {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly readTail: StreamTailReader,
+    private readonly bus: Pick<ChatBus, 'readRange'>,
   ) {}
 
   /**
@@ -71,7 +63,10 @@ export class MessageParts {
     const row = stored.rows[0];
     if (row) return { id: row.id, sender_id: row.sender_id, text: row.text, deleted: row.deleted, attachments_count: 0 };
     let found: ReplyPreview | undefined;
-    const read = await this.readTail(chatId, Number(max.rows[0]?.max ?? 0) + 1, REPLY_TAIL_MAX_EVENTS, (_seq, event) => {
+    const range = { fromSeq: Number(max.rows[0]?.max ?? 0) + 1, maxEvents: REPLY_TAIL_MAX_EVENTS };
+    const read = await this.bus.readRange(chatId, range, (_seq, data) => {
+      const event = decodeChatEvent(data);
+      if (!event) return;
       if (event.type === 'message.created' && event.id === messageId) {
         found = {
           id: event.id,
