@@ -118,7 +118,7 @@ const SEARCH_VECTOR = `(to_tsvector('russian', m.text) || to_tsvector('simple', 
 const SEARCH_MESSAGES = `with sq as (select to_tsquery('russian', ?) && (to_tsquery('russian', ?) || to_tsquery('simple', ?)) as q)
 select h.id, h.chat_id, h.seq, h.sender_id, h.created_at, h.updated_at,
        ts_headline('russian', replace(replace(replace(h.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), q,
-                   'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "') as snippet
+                   'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8') as snippet
   from (select m.id, m.chat_id, m.seq, m.sender_id, m.created_at, m.updated_at, m.text
           from messages m
          where ${SEARCH_VECTOR} @@ (select q from sq)

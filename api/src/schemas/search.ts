@@ -28,7 +28,7 @@ export const SearchHit = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   snippet: Type.String({
-    description: 'Up to two fragments of its current text, HTML-escaped, the matched words inside `<mark>…</mark>`',
+    description: 'A passage of its current text (8–24 words around the matches), HTML-escaped, the matched words inside `<mark>…</mark>`',
   }),
 });
 
