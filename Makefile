@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 SERVICES := common api gateway persister presence bench web
 
-.PHONY: help deps build dev cluster test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
+.PHONY: help deps build dev cluster cluster-restart cluster-stop cluster-start dev-restart backup restore drill test test-cluster check-deploy lint bench clean clean-dev clean-cluster compose-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -20,6 +20,27 @@ dev: ## run the whole system locally (servers + services); Ctrl-C stops it
 
 cluster: ## the scaled-out layout here: 3 NATS nodes, HAProxy, 2 api, 2 gateways, 2 persisters, Prometheus; Ctrl-C stops it
 	scripts/cluster.sh
+
+cluster-restart: ## stop one instance of the running make cluster and start it again: NAME=gateway-2
+	scripts/instance.sh restart "$(NAME)"
+
+cluster-stop: ## stop one instance of the running make cluster and keep it stopped: NAME=nats-2
+	scripts/instance.sh stop "$(NAME)"
+
+cluster-start: ## start a held instance of the running make cluster again: NAME=nats-2
+	scripts/instance.sh start "$(NAME)"
+
+dev-restart: ## restart one process of the running make dev: NAME=gateway (or nats, postgres, ...)
+	STACK_DIR="$${STACK_DIR:-.dev}" scripts/instance.sh restart "$(NAME)"
+
+backup: ## a full pgBackRest backup of the running make cluster (else make dev); BACKUP_TYPE=diff|incr, STACK_DIR=
+	scripts/backup.sh
+
+restore: ## restore the running stack's PostgreSQL (latest, or TARGET_TIME='2026-12-07 21:50:00+00') and replay from JetStream
+	scripts/restore.sh
+
+drill: ## disaster drill on a fresh make cluster: PostgreSQL's data and a NATS node's store destroyed under load; prints RPO/RTO
+	npx mocha --timeout 600000 test/deploy/drill.drill.ts
 
 test-cluster: deps ## the cluster tests only (kill test, dashboard, traces): each starts its own cluster
 	npx mocha 'test/deploy/**/*.test.ts'

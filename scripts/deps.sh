@@ -2,7 +2,10 @@
 # Installs what NeonChat needs and builds it. Safe to run again: each step is skipped when it
 # is already done.
 #   1. nats-server, redis-server and PostgreSQL from apt (Debian/Ubuntu), if any is missing;
-#   2. haproxy and prometheus (with promtool) for `make cluster` and its tests; kubectl
+#   1b. pgbackrest (WAL archiving, make backup / make restore);
+#   2. haproxy and prometheus (with promtool), prometheus-postgres-exporter,
+#      prometheus-redis-exporter, prometheus-blackbox-exporter and pgbouncer for `make cluster`
+#      and its tests; kubectl
 #      (Debian's kubernetes-client) and docker-compose for `make check-deploy`; Chromium
 #      (Debian's `chromium`) for the web client's browser tests; each only if missing;
 #   3. `npm ci` when node_modules is missing or older than package-lock.json;
@@ -28,13 +31,15 @@ install_servers() {
   have_binary nats-server || missing+=(nats-server)
   have_binary redis-server || missing+=(redis-server)
   have_postgres || missing+=(postgresql)
+  # WAL archiving and make backup / make restore (both stacks).
+  have_binary pgbackrest || missing+=(pgbackrest)
   if ((${#missing[@]} == 0)); then
-    log "servers: nats-server, redis-server and PostgreSQL are installed"
+    log "servers: nats-server, redis-server, PostgreSQL and pgbackrest are installed"
     return
   fi
   log "servers: installing ${missing[*]} with apt-get"
   apt_install "${missing[@]}"
-  if ! { have_binary nats-server && have_binary redis-server && have_postgres; }; then
+  if ! { have_binary nats-server && have_binary redis-server && have_postgres && have_binary pgbackrest; }; then
     die "the servers are still missing after apt-get install"
   fi
 }
@@ -45,11 +50,16 @@ install_cluster_tools() {
   have_binary haproxy || missing+=(haproxy)
   have_binary prometheus && have_binary promtool || missing+=(prometheus)
   have_binary kubectl || missing+=(kubernetes-client)
+  # The servers' exporters (make cluster) and the pooler (its tests).
+  have_binary prometheus-postgres-exporter || missing+=(prometheus-postgres-exporter)
+  have_binary prometheus-redis-exporter || missing+=(prometheus-redis-exporter)
+  have_binary prometheus-blackbox-exporter || missing+=(prometheus-blackbox-exporter)
+  have_binary pgbouncer || missing+=(pgbouncer)
   # `make check-deploy` validates docker-compose.yml; Debian's docker-compose does when the
   # Docker CLI has no compose plugin.
   { docker compose version >/dev/null 2>&1 || have_binary docker-compose; } || missing+=(docker-compose)
   if ((${#missing[@]} == 0)); then
-    log "cluster tools: haproxy, prometheus, promtool, kubectl and compose are installed"
+    log "cluster tools: haproxy, prometheus, promtool, kubectl, compose, the exporters and pgbouncer are installed"
     return
   fi
   log "cluster tools: installing ${missing[*]} with apt-get"

@@ -3,8 +3,11 @@
 #
 # Installs and builds what is missing (scripts/deps.sh), starts NATS (JetStream), PostgreSQL
 # and Redis on 127.0.0.1 with their data under .dev/, creates the database, runs the
-# migrations and starts persister, presence, gateway and api with readable logs. Ctrl-C (or
-# SIGTERM) stops everything in reverse order and waits for it. The next run reuses the data;
+# migrations and starts persister, presence, gateway and api with readable logs (also appended,
+# as JSON lines, to .dev/log/NAME.log, rotated by size: LOG_ROTATE_MB, LOG_ROTATE_KEEP). Whatever
+# exits (a service or a server) is started again with a back-off, as a supervisor would;
+# `make dev-restart NAME=gateway` restarts one (scripts/instance.sh). Ctrl-C (or SIGTERM, once or
+# more) stops everything in reverse order and waits for it. The next run reuses the data;
 # `make clean-dev` deletes it.
 #
 # Settings (environment, or a .env file at the root, see .env.example):
@@ -14,18 +17,19 @@
 #   DEV_SERVERS_ONLY=1    start the servers, database and migrations only, not the services
 #   DEV_SKIP_DEPS=1       skip scripts/deps.sh (nothing is installed or rebuilt)
 #   NATS_GOMAXPROCS=1 NATS_GOGC=400   Go runtime of nats-server, which shares the cores here
+#   DEV_DIR=.dev          data, logs, pids
 # NATS_URL, DATABASE_URL and REDIS_URL are set from the ports above.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 TAG=dev
-DATA=$ROOT/.dev
 PG_DB=neonchat
 PG_USER=neon
 # shellcheck source=scripts/lib.sh
 source "$ROOT/scripts/lib.sh"
 load_dotenv
+DATA=$(mkdir -p "${DEV_DIR:-$ROOT/.dev}" && cd "${DEV_DIR:-$ROOT/.dev}" && pwd)
 install_stop_traps
 
 : "${NATS_PORT:=4222}" "${PG_PORT:=5432}" "${REDIS_PORT:=6379}"
@@ -42,8 +46,8 @@ start_nats() {
   mkdir -p "$DATA/nats"
   start_server nats TERM env "GOMAXPROCS=$NATS_GOMAXPROCS" "GOGC=$NATS_GOGC" \
     "$(find_binary nats-server)" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$DATA/nats" -n neonchat-dev
-  wait_ready nats "${PIDS[-1]}" port_in_use "$NATS_PORT"
-  say "nats       nats://127.0.0.1:$NATS_PORT (JetStream in .dev/nats)"
+  wait_ready nats "$(pid_of nats)" port_in_use "$NATS_PORT" || return
+  say "nats       nats://127.0.0.1:$NATS_PORT (JetStream in $DATA/nats)"
 }
 
 wait_service() {
@@ -61,7 +65,7 @@ banner() {
     WebSocket  ws://127.0.0.1:$GATEWAY_PORT/ws?token=<JWT>
     metrics    :$API_PORT/metrics  :$GATEWAY_METRICS_PORT/metrics  :$PERSISTER_METRICS_PORT/metrics  :$PRESENCE_METRICS_PORT/metrics
     servers    $NATS_URL  $DATABASE_URL  $REDIS_URL
-    logs       services here; servers in .dev/log/
+    logs       here, and every one in $DATA/log/NAME.log
 
 EOF
 }
@@ -90,13 +94,17 @@ export NATS_URL=nats://127.0.0.1:$NATS_PORT
 export DATABASE_URL=postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 
-start_nats
-start_postgres "$PG_PORT"
-say "postgres   $DATABASE_URL (data in .dev/pg)"
-start_redis redis "$REDIS_PORT"
+managed nats start_nats
+managed postgres start_postgres "$PG_PORT"
+setup_backups "$PG_PORT"
+say "postgres   $DATABASE_URL (data in $DATA/pg; WAL archived to pgBackRest, make backup / make restore)"
+managed redis start_redis redis "$REDIS_PORT"
 say "redis      $REDIS_URL"
 
 migrate_and_provision
+PERSISTERS=persister API_URL=http://127.0.0.1:$API_PORT/api/v1 WS_URL=ws://127.0.0.1:$GATEWAY_PORT/ws
+[[ ${DEV_SERVERS_ONLY:-0} != 1 ]] || PERSISTERS=""
+write_stack_env NATS_URL DATABASE_URL PG_PORT PERSISTERS API_URL WS_URL
 
 if [[ ${DEV_SERVERS_ONLY:-0} == 1 ]]; then
   say "DEV_SERVERS_ONLY=1: the services are not started"
@@ -105,7 +113,7 @@ if [[ ${DEV_SERVERS_ONLY:-0} == 1 ]]; then
 else
   colors=(35 33 36 32)
   for i in "${!SERVICES[@]}"; do
-    start_service "${SERVICES[i]}" "${SERVICES[i]}" "${colors[i]}" "INSTANCE_ID=${SERVICES[i]}"
+    managed "${SERVICES[i]}" start_service "${SERVICES[i]}" "${SERVICES[i]}" "${colors[i]}" "INSTANCE_ID=${SERVICES[i]}"
   done
   wait_service persister "$PERSISTER_METRICS_PORT"
   wait_service presence "$PRESENCE_METRICS_PORT"
@@ -114,10 +122,6 @@ else
   banner
 fi
 
-# Until Ctrl-C, or until one of them exits on its own.
-while :; do
-  wait -n || true
-  for i in "${!PIDS[@]}"; do
-    kill -0 "${PIDS[i]}" 2>/dev/null || die "${NAMES[i]} exited unexpectedly: stopping the rest"
-  done
-done
+printf '%s\n' "$$" >"$DATA/ready"
+# Until Ctrl-C: what exits is started again (scripts/lib.sh, supervise).
+supervise

@@ -8,6 +8,8 @@ export { classifyWriteFailure, retryDelayMs } from './write-failure.js';
 export type { WriteFailure } from './write-failure.js';
 export { BatchLanes, laneOf, systemClock } from './batch-lanes.js';
 export type { LaneClock, LaneSettings, BatchWriter } from './batch-lanes.js';
+export { rewindPersister } from './replay.js';
+export type { RewindOptions, RewindResult } from './replay.js';
 export { BatchProcessor, parseDeliveries } from './batch-processor.js';
 export type { BatchItem, BatchProcessorDeps, Delivery, Isolated, ParsedBatch, RetrySettings } from './batch-processor.js';
 export { DatabaseHealth } from './database-health.js';

@@ -23,6 +23,7 @@ import { DatabaseHealth } from './database-health.js';
 import { LagRefresher } from './lag-refresher.js';
 import { ensurePersisterConsumer } from './persister-consumer.js';
 import { createPersisterMetrics } from './persister-metrics.js';
+import { watchStreamUsage } from './stream-usage.js';
 
 export type PersisterConfig = Static<typeof PersisterEnv>;
 
@@ -108,6 +109,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
     logger,
   });
   lag.start(LAG_INTERVAL_MS);
+  const streamUsage = watchStreamUsage(registry, jsm, logger);
 
   function receive(m: JsMsg): void {
     if (m.info.deliveryCount > 1) metrics.redeliveries.inc();
@@ -129,6 +131,7 @@ export async function createPersister(config: PersisterConfig, options: { logger
       if (closing) return;
       closing = true;
       lag.stop();
+      streamUsage.stop();
       // Stop pulling first: what is already here is written and acked below. Events the
       // server sent after this are redelivered to another replica after the ack wait.
       await messages?.close();

@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { startCluster, http, registerAndLogin, type Cluster } from './support/cluster.js';
 import { LoadClient, sleep } from './support/load-client.js';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
 const DASHBOARD = new URL('../../deploy/grafana/dashboards/neonchat.json', import.meta.url);
 
 interface Panel {
@@ -144,6 +149,14 @@ describe('cluster: dashboard queries and traces @integration @cluster', function
         'PublishAckP99High',
         'SlowConsumerCloses',
         'WorkerRestarts',
+        'NatsNodeDown',
+        'JetStreamStreamNearLimit',
+        'PostgresDown',
+        'PostgresConnectionsNearMax',
+        'WalArchivingFailing',
+        'BackupTooOld',
+        'RedisDown',
+        'RedisMemoryNearMax',
       ].sort(),
     );
     expect(
@@ -151,6 +164,32 @@ describe('cluster: dashboard queries and traces @integration @cluster', function
       'rules that fail to evaluate',
     ).to.deep.equal([]);
     expect(rules.filter((r) => r.state === 'firing').map((r) => r.name)).to.deep.equal([]);
+  });
+
+  it('fires NatsNodeDown for a NATS node that is down, and resolves it once the node is back', async () => {
+    const c = cluster!;
+    const alertState = async () => {
+      const res = (await fetch(`${c.prometheusUrl}/api/v1/alerts`).then((r) => r.json())) as {
+        data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+      };
+      return res.data.alerts.find((a) => a.labels['alertname'] === 'NatsNodeDown' && a.labels['instance'] === 'nats-3')?.state;
+    };
+    expect(await alertState()).to.equal(undefined);
+    const instance = (action: string) =>
+      run(join(ROOT, 'scripts/instance.sh'), [action, 'nats-3'], { env: { ...process.env, STACK_DIR: c.dir } });
+    await instance('stop'); // held: the supervisor does not start it again
+    const stoppedAt = Date.now();
+    let state: string | undefined;
+    while (Date.now() - stoppedAt < 90_000 && (state = await alertState()) !== 'firing') await sleep(1000);
+    expect(state, 'NatsNodeDown for nats-3 within 90 s').to.equal('firing');
+    const firedAfterS = (Date.now() - stoppedAt) / 1000;
+    await instance('start');
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 60_000 && (state = await alertState()) !== undefined) await sleep(1000);
+    expect(state, 'NatsNodeDown resolved within 60 s of the restart').to.equal(undefined);
+    console.log(
+      `      NatsNodeDown fired ${firedAfterS.toFixed(1)} s after the stop, resolved ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the start`,
+    );
   });
 
   it('the dashboard check catches a query on a metric nothing exports', () => {

@@ -148,3 +148,16 @@ export const PresenceEnv = Type.Object({
   /** Most connect/disconnect/status reports applied in one Redis script call. */
   PRESENCE_REPORT_BATCH_MAX: Type.Integer({ minimum: 1, default: 1000 }),
 });
+
+/** `persister/dist/replay-cli.js`: moves the persister's consumer back after a PostgreSQL restore. */
+export const PersisterReplayEnv = Type.Object({
+  ...CommonEnv,
+  ...NatsEnv,
+  ...DatabaseEnv,
+  /** The replay starts this long before the newest message of the restored database (covers the persister's lag then). */
+  PERSISTER_REPLAY_MARGIN_S: Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 300 }),
+  /** Or from this time (ISO 8601), e.g. the restore target minus the lag. */
+  PERSISTER_REPLAY_FROM: Type.Optional(
+    Type.String({ minLength: 10, maxLength: 40, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+(Z|[+-][0-9:]+)?$' }),
+  ),
+});

@@ -1,7 +1,17 @@
 // @neonchat/common/runtime: configuration, logging, metrics, tracing, NATS, shutdown, auth.
 // Configuration.
 export { loadConfig, loadConfigOrExit, ConfigError } from '../config/load-config.js';
-export { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv, CommonEnv, NatsEnv, DatabaseEnv, RedisEnv } from '../config/env-schemas.js';
+export {
+  ApiEnv,
+  GatewayEnv,
+  PersisterEnv,
+  PersisterReplayEnv,
+  PresenceEnv,
+  CommonEnv,
+  NatsEnv,
+  DatabaseEnv,
+  RedisEnv,
+} from '../config/env-schemas.js';
 export { assertProductionSecrets, JWT_SECRET_MIN_LENGTH, PRODUCTION_BCRYPT_COST_MIN } from '../config/production-secrets.js';
 
 // Runtime.

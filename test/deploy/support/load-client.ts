@@ -10,6 +10,8 @@ export interface SendRecord {
   readonly text: string;
   sentAt: number;
   messageId?: string;
+  /** When the ack (message_sent) arrived. */
+  ackedAt?: number;
 }
 
 export class LoadClient {
@@ -65,7 +67,10 @@ export class LoadClient {
           resolve();
         } else if (frame.type === 'message_sent' && frame.request_id && frame.message) {
           const r = this.records.get(frame.request_id);
-          if (r) r.messageId = frame.message.id;
+          if (r && r.messageId === undefined) {
+            r.messageId = frame.message.id;
+            r.ackedAt = Date.now();
+          }
         } else if (frame.type === 'error') {
           this.errors += 1;
           this.errorCodes[frame.code ?? '?'] = (this.errorCodes[frame.code ?? '?'] ?? 0) + 1;
