@@ -158,6 +158,7 @@ describe('README "Try it by hand", run as written @integration', function () {
     const historyOutput = await t2.run(history!);
     expect(historyOutput).to.match(/"text":"hi bob"/);
     expect(historyOutput).to.match(/"op":"add".*"emoji":"👍"/);
+    expect(historyOutput).to.match(/"hits":\[\{"message_id":"[0-9a-f-]{36}".*"snippet":"hi <mark>bob<\/mark>"/);
     await t3.waitFor(/"type":"reaction","op":"add"/, "Bob's socket gets the reaction");
   });
 });

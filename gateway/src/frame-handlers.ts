@@ -17,6 +17,7 @@ import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
 import type { DirectChatBlocks } from './direct-chat-blocks.js';
 import type { HistoryReader } from './history-reader.js';
+import type { MessageParts } from './message-parts.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { OverloadGuard } from './overload-guard.js';
@@ -34,6 +35,8 @@ export interface FrameHandlerDeps {
   readonly history: HistoryReader;
   /** Claims a send's uploads before it is published (issue 29). */
   readonly attachments: Pick<AttachmentClaims, 'claim'>;
+  /** Reply previews and mentions, resolved before the publish (issue 30). */
+  readonly parts: MessageParts;
   readonly typing: TypingTracker;
   readonly presence: PresenceReporter;
   readonly registry: SocketRegistry;
@@ -60,6 +63,14 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       // Text may be empty only beside files: a message says or shows something.
       if (!text && !frame.attachments)
         throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
+      // Resolved before the publish (a message without either costs nothing more): what is acked is complete.
+      const [replyTo, mentions] =
+        frame.reply_to === undefined && !text.includes('@')
+          ? [undefined, undefined]
+          : await Promise.all([
+              frame.reply_to === undefined ? undefined : deps.parts.replyPreview(frame.chat_id, frame.reply_to),
+              deps.parts.mentions(frame.chat_id, state.userId, text),
+            ]);
       const dedupId = sendDedupId(frame.chat_id, state.userId, frame.request_id);
       deps.overload.admitPublish();
       const attachments = frame.attachments ? await deps.attachments.claim(state.userId, dedupId, frame.attachments) : undefined;
@@ -73,6 +84,8 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
         created_at: isoTimestamp(now),
         ...(attachments ? { attachments } : {}),
       };
+      if (replyTo) event.reply_to = replyTo;
+      if (mentions) event.mentions = mentions;
       // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
       const json = JSON.stringify(event);
       const started = performance.now();

@@ -10,6 +10,7 @@ import { loadAndNameUws } from './native-uws.js';
 import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
 import { AttachmentClaims } from './attachment-claims.js';
+import { MessageParts } from './message-parts.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter, type LiveConnection } from './presence-reporter.js';
@@ -125,6 +126,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
       publisher: bus.events,
       history,
       attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
+      parts: new MessageParts(pool, bus),
       access: new ChatAccess(memberships, hub),
       blocks,
       catchUp,

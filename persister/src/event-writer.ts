@@ -195,10 +195,13 @@ const TOUCH_CHATS = {
  * silence), and PostgreSQL probes one unique index ahead of each row instead of two.
  */
 const INSERT_MESSAGES = {
-  name: 'neonchat_persister_insert_messages_3',
+  name: 'neonchat_persister_insert_messages_4',
   text: `with ins as (
-      insert into messages (id, chat_id, seq, sender_id, text, created_at, attachments)
-      select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[], $7::jsonb[])
+      insert into messages (id, chat_id, seq, sender_id, text, created_at, attachments, reply_to_id, reply_preview, forwarded_from, mentions)
+      select id, chat_id, seq, sender_id, text, created_at, attachments, reply_to_id, reply_preview, forwarded_from, mentions::uuid[]
+        from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::timestamptz[], $7::jsonb[],
+                    $8::uuid[], $9::jsonb[], $10::jsonb[], $11::text[])
+          as t(id, chat_id, seq, sender_id, text, created_at, attachments, reply_to_id, reply_preview, forwarded_from, mentions)
       on conflict (id) do nothing)
     select exists (select 1 from message_pending_changes) as parked`,
 } as const;
@@ -214,6 +217,23 @@ const INSERT_ATTACHMENTS = `insert into message_attachments (message_id, upload_
     cross join lateral jsonb_array_elements_text(m.uploads) with ordinality as u(upload_id, position)
   on conflict do nothing`;
 
+/**
+ * Mentions of the batch's new messages, one row per (member, chat, seq): what the chat list
+ * counts from the read mark on. A redelivered message writes the same keys again: nothing.
+ */
+const INSERT_MENTIONS = `insert into message_mentions (user_id, chat_id, seq, message_id)
+  select * from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[]) on conflict do nothing`;
+
+/** The optional parts of a new message as the insert's columns (NULL when absent). */
+function optionalColumns(event: MessageCreatedEvent): [string | null, string | null, string | null, string | null] {
+  return [
+    event.reply_to?.id ?? null,
+    event.reply_to ? JSON.stringify(event.reply_to) : null,
+    event.forwarded_from ? JSON.stringify(event.forwarded_from) : null,
+    event.mentions?.length ? `{${event.mentions.join(',')}}` : null,
+  ];
+}
+
 /** Returns whether any change is parked (in any chat): only then are they looked for. */
 async function insertMessages(
   client: pg.PoolClient,
@@ -228,6 +248,16 @@ async function insertMessages(
   const times = new Array<string>(n);
   const attachments = new Array<string | null>(n);
   const withFiles: number[] = [];
+  const replyTo = new Array<string | null>(n);
+  const previews = new Array<string | null>(n);
+  const forwards = new Array<string | null>(n);
+  const mentions = new Array<string | null>(n);
+  const mentioned: { users: string[]; chats: string[]; seqs: number[]; messages: string[] } = {
+    users: [],
+    chats: [],
+    seqs: [],
+    messages: [],
+  };
   for (let i = 0; i < n; i++) {
     const { seq, event } = created[i]!;
     ids[i] = event.id;
@@ -238,6 +268,13 @@ async function insertMessages(
     times[i] = event.created_at;
     attachments[i] = event.attachments?.length ? JSON.stringify(event.attachments) : null;
     if (attachments[i] !== null) withFiles.push(i);
+    [replyTo[i], previews[i], forwards[i], mentions[i]] = optionalColumns(event);
+    for (const user of event.mentions ?? []) {
+      mentioned.users.push(user);
+      mentioned.chats.push(event.chat_id);
+      mentioned.seqs.push(seq);
+      mentioned.messages.push(event.id);
+    }
   }
   const { rows } = await client.query<{ parked: boolean }>({
     name: INSERT_MESSAGES.name,
@@ -250,6 +287,10 @@ async function insertMessages(
       textArray(texts),
       textArray(times),
       textArray(attachments),
+      bareArray(replyTo),
+      textArray(previews),
+      textArray(forwards),
+      textArray(mentions),
     ],
   });
   if (withFiles.length) {
@@ -257,6 +298,14 @@ async function insertMessages(
       bareArray(withFiles.map((i) => ids[i]!)),
       bareArray(withFiles.map((i) => chats[i]!)),
       textArray(withFiles.map((i) => JSON.stringify(created[i]!.event.attachments!.map((a) => a.id)))),
+    ]);
+  }
+  if (mentioned.users.length) {
+    await client.query(INSERT_MENTIONS, [
+      bareArray(mentioned.users),
+      bareArray(mentioned.chats),
+      bareArray(mentioned.seqs),
+      bareArray(mentioned.messages),
     ]);
   }
   return rows[0]?.parked === true;

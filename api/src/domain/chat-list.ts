@@ -11,6 +11,7 @@ export interface ChatListItem {
   readonly last_message: { id: string; text: string; sender_id: string; created_at: string } | null;
   readonly unread_count: number;
   readonly others_read_seq: number;
+  readonly mention_count: number;
   readonly updated_at: string;
 }
 
@@ -51,6 +52,7 @@ export async function listChats(
         : null,
     unread_count: Number(r.unread_count ?? 0),
     others_read_seq: Number(r.others_read_seq ?? 0),
+    mention_count: Number(r.mention_count ?? 0),
     updated_at: toIsoTimestamp(r.updated_at),
   }));
   return { chats, total, has_more: options.offset + chats.length < total };

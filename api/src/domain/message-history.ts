@@ -25,6 +25,34 @@ export function historyStatement(direction: HistoryDirection): string {
   return HISTORY_PAGE[direction];
 }
 
+/** The page's messages once `decide()` lets the caller read the chat (the rows carry the membership). */
+function allowedRows(rows: HistoryRow[]): MessageRow[] {
+  const first = rows[0];
+  if (!first) throw new NeonError('not_found', 'chat not found');
+  const membership = first.member_role && first.member_status ? { role: first.member_role, status: first.member_status } : null;
+  requireAllowed('read', first.chat_type, membership);
+  return rows.filter((r): r is MessageRow => r.id !== null);
+}
+
+/**
+ * The page centred on stream position `seq` (a search hit, a reply's original): half the page
+ * before it, the rest from it on, oldest first; each flag says whether a visible message lies
+ * beyond its end. A seq past either end of the chat is no error: the page is what is there.
+ */
+async function readAround(repos: Repositories, chatId: string, callerId: string, limit: number, seq: number): Promise<HistoryPage> {
+  const before = Math.floor(limit / 2);
+  const after = limit - before;
+  const found = allowedRows(await repos.messages.aroundPage(callerId, chatId, seq, before, after));
+  const older = found.filter((r) => Number(r.seq) < seq);
+  const newer = found.filter((r) => Number(r.seq) >= seq);
+  return {
+    messages: [...older.slice(0, before).reverse(), ...newer.slice(0, after)].map(messageFromRow),
+    has_previous: older.length > before,
+    has_next: newer.length > after,
+    others_read_seq: await repos.members.othersReadSeq(chatId, callerId),
+  };
+}
+
 /**
  * One page of a chat's history, oldest first, by keyset on (chat_id, seq): the newest page,
  * the page before `before_id`, or the page after `after_id`, for a caller `decide()` lets
@@ -38,21 +66,17 @@ export async function readHistory(
   repos: Repositories,
   chatId: string,
   callerId: string,
-  options: { limit: number; beforeId?: string | undefined; afterId?: string | undefined },
+  options: { limit: number; beforeId?: string | undefined; afterId?: string | undefined; around?: number | undefined },
 ): Promise<HistoryPage> {
   const { limit } = options;
-  if (options.afterId !== undefined && options.beforeId !== undefined)
-    throw new NeonError('validation_failed', 'before_id: give before_id or after_id, not both', { details: { field: 'before_id' } });
+  const cursors = [options.afterId, options.beforeId, options.around].filter((c) => c !== undefined).length;
+  if (cursors > 1)
+    throw new NeonError('validation_failed', 'before_id: give one of before_id, after_id, around', { details: { field: 'before_id' } });
+  if (options.around !== undefined) return readAround(repos, chatId, callerId, limit, options.around);
   const direction: HistoryDirection = options.afterId ? 'after' : options.beforeId ? 'before' : 'newest';
   const cursor = options.afterId ?? options.beforeId;
   const rows = await repos.messages.historyPage(direction, callerId, chatId, limit, cursor);
-
-  const first = rows[0];
-  if (!first) throw new NeonError('not_found', 'chat not found');
-  const membership = first.member_role && first.member_status ? { role: first.member_role, status: first.member_status } : null;
-  requireAllowed('read', first.chat_type, membership);
-
-  const found = rows.filter((r): r is MessageRow => r.id !== null);
+  const found = allowedRows(rows);
   // An empty page after a cursor: nothing further, or a cursor that names no message (404)?
   if (!found.length && cursor !== undefined) await requireMessage(repos, chatId, cursor, direction === 'after' ? 'after_id' : 'before_id');
   const page = found.slice(0, limit);

@@ -37,6 +37,7 @@ export interface ChatListRow {
   readonly last_created_at: Date | string | null;
   readonly unread_count: string | number | null;
   readonly others_read_seq: string | number | null;
+  readonly mention_count: string | number | null;
   readonly total: string | number;
 }
 
@@ -45,6 +46,8 @@ const CHAT_ACCESS = `select c.type, m.role, m.status
    from chats c left join chat_members m on m.chat_id = c.id and m.user_id = ?
   where c.id = ?`;
 
+// Unread mentions: the caller's rows of message_mentions (primary key (user_id, chat_id, seq))
+// from the read mark on, of messages not deleted since.
 // Unread = later than the member's read mark, not the member's own, not deleted. The
 // (chat_id, seq) index bounds each count to the unread range of one chat.
 const UNREAD_WHERE = 'm.chat_id = p.chat_id and m.seq > p.last_read_seq and m.sender_id <> ? and m.deleted_at is null';
@@ -81,6 +84,8 @@ const CHAT_LIST_PAGE = `with mine as (
             end as last_text, lm.sender_id as last_sender_id, lm.created_at as last_created_at,
             (select count(*) from messages m where ${UNREAD_WHERE}) as unread_count,
             (${OTHERS_READ_SEQ.replace('?', 'p.chat_id')}) as others_read_seq,
+            (select count(*) from message_mentions mm join messages m on m.id = mm.message_id
+              where mm.user_id = ? and mm.chat_id = p.chat_id and mm.seq > p.last_read_seq and m.deleted_at is null) as mention_count,
             (select count(*) from mine) as total
        from (select 1) as one
        left join page p on true
@@ -163,9 +168,10 @@ export class ChatRepository {
       callerId,
       options.limit,
       options.offset,
-      callerId,
-      callerId,
-      callerId,
+      callerId, // unread: not the caller's own
+      callerId, // others' read position: the caller left out
+      callerId, // mentions of the caller
+      callerId, // the partner of a direct chat
     ]);
   }
 }

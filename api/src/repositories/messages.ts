@@ -1,8 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ChatType, MemberRole, MemberStatus, MessageReaction, MessageRowLike } from '@neonchat/common/contracts';
-import { MESSAGE_COLUMNS, MESSAGE_WITH_REACTIONS_COLUMNS } from '@neonchat/common/queries';
+import type {
+  ChatType,
+  ForwardOrigin,
+  MemberRole,
+  MemberStatus,
+  MessageReaction,
+  MessageRowLike,
+  ReplyPreview,
+} from '@neonchat/common/contracts';
+import { uuidArray } from './sql-arrays.js';
+import { MESSAGE_COLUMNS, MESSAGE_PARTS_NAMES, MESSAGE_WITH_REACTIONS_COLUMNS } from '@neonchat/common/queries';
 
-export type HistoryDirection = 'newest' | 'before' | 'after';
+export type HistoryDirection = 'newest' | 'before' | 'after' | 'around';
 
 export interface HistoryRow {
   readonly chat_type: ChatType;
@@ -16,6 +25,10 @@ export interface HistoryRow {
   readonly created_at: Date | string;
   readonly updated_at: Date | string | null;
   readonly reactions: MessageReaction[] | null;
+  readonly mentions: string[] | null;
+  readonly forwarded_from: ForwardOrigin | null;
+  readonly reply_to: ReplyPreview | null;
+  readonly reply_count: string | null;
 }
 
 /**
@@ -27,13 +40,20 @@ export interface HistoryRow {
  */
 function historyPage(direction: HistoryDirection): string {
   const cursorSeq = '(select seq from messages where chat_id = ? and id = ?)';
+  const cols = MESSAGE_WITH_REACTIONS_COLUMNS;
+  // Around a seq: the messages before it (newest first) and from it on (oldest first), each one
+  // more than its half so both flags come from the data.
+  const around = `(select ${cols} from messages where chat_id = ? and seq < ? and deleted_at is null order by seq desc limit ?)
+     union all (select ${cols} from messages where chat_id = ? and seq >= ? and deleted_at is null order by seq asc limit ?)`;
   const page =
-    direction === 'after'
-      ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq > ${cursorSeq} and deleted_at is null order by seq asc limit ?`
-      : direction === 'before'
-        ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq < ${cursorSeq} and deleted_at is null order by seq desc limit ?`
-        : `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
-  const pageColumns = `${MESSAGE_COLUMNS.replace(/(\w+)/g, 'p.$1')}, p.reactions`;
+    direction === 'around'
+      ? around
+      : direction === 'after'
+        ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq > ${cursorSeq} and deleted_at is null order by seq asc limit ?`
+        : direction === 'before'
+          ? `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and seq < ${cursorSeq} and deleted_at is null order by seq desc limit ?`
+          : `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages where chat_id = ? and deleted_at is null order by seq desc limit ?`;
+  const pageColumns = `${MESSAGE_COLUMNS.replace(/(\w+)/g, 'p.$1')}, p.reactions, ${MESSAGE_PARTS_NAMES.map((c) => `p.${c}`).join(', ')}`;
   return `select c.type as chat_type, mb.role as member_role, mb.status as member_status, ${pageColumns}
             from chats c
             left join chat_members mb on mb.chat_id = c.id and mb.user_id = ?
@@ -46,6 +66,7 @@ export const HISTORY_PAGE: Readonly<Record<HistoryDirection, string>> = {
   newest: historyPage('newest'),
   before: historyPage('before'),
   after: historyPage('after'),
+  around: historyPage('around'),
 };
 
 /**
@@ -58,6 +79,58 @@ const BEYOND_CURSOR = {
   next: `select exists (select 1 from messages where chat_id = ? and deleted_at is null
            and seq >= (select seq from messages where chat_id = ? and id = ?)) as beyond`,
 } as const;
+
+/** A search hit: where the message is and its highlighted snippet (HTML-escaped text, `<mark>` around matches). */
+export interface SearchHitRow {
+  readonly id: string;
+  readonly chat_id: string;
+  readonly seq: string;
+  readonly sender_id: string;
+  readonly created_at: Date | string;
+  readonly updated_at: Date | string | null;
+  readonly snippet: string;
+}
+
+/** A message to forward, with where it came from itself (a forward of a forward keeps the first origin). */
+export interface ForwardSourceRow {
+  readonly id: string;
+  readonly sender_id: string;
+  readonly text: string;
+  readonly seq: string;
+  readonly created_at: Date | string;
+  readonly forwarded_from: ForwardOrigin | null;
+}
+
+/** The indexed search vector (`messages_search_idx`): stemmed Russian/English plus unstemmed words. */
+const SEARCH_VECTOR = `(to_tsvector('russian', m.text) || to_tsvector('simple', m.text))`;
+
+/**
+ * Full-text search over the chats user `?` is an active member of now (left, removed and banned
+ * chats are out), deleted messages never, edited ones by their current text. The match uses
+ * `messages_search_idx` (the same expression); the query is the whole words stemmed, and the
+ * last word as a prefix of a stem or of an unstemmed word; newest first by
+ * id (UUIDv7: time-ordered across chats) so the cursor is the last hit's id. The snippet is
+ * made for the page's rows only: `ts_headline` re-parses the text, the costly part. The text is
+ * HTML-escaped before it (the parser keeps `&amp;` whole as an entity), so the snippet is safe as
+ * HTML with only the `<mark>` tags it adds. Placeholders: words, prefix, prefix, caller, chat?,
+ * chat?, sender?, sender?, before?, before?, limit.
+ */
+const SEARCH_MESSAGES = `with sq as (select to_tsquery('russian', ?) && (to_tsquery('russian', ?) || to_tsquery('simple', ?)) as q)
+select h.id, h.chat_id, h.seq, h.sender_id, h.created_at, h.updated_at,
+       ts_headline('russian', replace(replace(replace(h.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), q,
+                   'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8') as snippet
+  from (select m.id, m.chat_id, m.seq, m.sender_id, m.created_at, m.updated_at, m.text
+          from messages m
+         where ${SEARCH_VECTOR} @@ (select q from sq)
+           and m.chat_id in (select cm.chat_id from chat_members cm where cm.user_id = ? and cm.status = 'active')
+           and m.deleted_at is null
+           and (?::uuid is null or m.chat_id = ?::uuid)
+           and (?::uuid is null or m.sender_id = ?::uuid)
+           and (?::uuid is null or m.id < ?::uuid)
+         order by m.id desc
+         limit ?) h,
+       (select q from sq) q
+ order by h.id desc`;
 
 /**
  * `messages` as the api reads it. The api never writes messages: edits, deletes and reactions
@@ -85,6 +158,53 @@ export class MessageRepository {
   async historyPage(direction: HistoryDirection, callerId: string, chatId: string, limit: number, cursor?: string): Promise<HistoryRow[]> {
     const params = cursor === undefined ? [callerId, chatId, limit + 1, chatId] : [callerId, chatId, chatId, cursor, limit + 1, chatId];
     return this.em.execute<HistoryRow[]>(HISTORY_PAGE[direction], params);
+  }
+
+  /** The page around stream position `seq`: `before` rows under it and `after` from it on, each plus one. */
+  async aroundPage(callerId: string, chatId: string, seq: number, before: number, after: number): Promise<HistoryRow[]> {
+    return this.em.execute<HistoryRow[]>(HISTORY_PAGE.around, [callerId, chatId, seq, before + 1, chatId, seq, after + 1, chatId]);
+  }
+
+  /** Not-deleted replies to message `messageId` after stream position `afterSeq`, oldest first, `limit + 1` at most. */
+  async repliesPage(chatId: string, messageId: string, afterSeq: number, limit: number): Promise<MessageRowLike[]> {
+    return this.em.execute<MessageRowLike[]>(
+      `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages
+        where reply_to_id = ? and chat_id = ? and seq > ? and deleted_at is null order by seq asc limit ?`,
+      [messageId, chatId, afterSeq, limit + 1],
+    );
+  }
+
+  /** One page of SEARCH_MESSAGES, `limit + 1` rows at most. */
+  async search(
+    callerId: string,
+    tsquery: { words: string; prefix: string },
+    filter: { chatId?: string | undefined; senderId?: string | undefined; beforeId?: string | undefined; limit: number },
+  ): Promise<SearchHitRow[]> {
+    const chat = filter.chatId ?? null;
+    const sender = filter.senderId ?? null;
+    const before = filter.beforeId ?? null;
+    return this.em.execute<SearchHitRow[]>(SEARCH_MESSAGES, [
+      tsquery.words,
+      tsquery.prefix,
+      tsquery.prefix,
+      callerId,
+      chat,
+      chat,
+      sender,
+      sender,
+      before,
+      before,
+      filter.limit + 1,
+    ]);
+  }
+
+  /** The not-deleted messages among `ids` in the chat, in stream order. */
+  async forwardSources(chatId: string, ids: readonly string[]): Promise<ForwardSourceRow[]> {
+    return this.em.execute<ForwardSourceRow[]>(
+      `select id, sender_id, text, seq, created_at, forwarded_from from messages
+        where chat_id = ? and id = any(?::uuid[]) and deleted_at is null order by seq`,
+      [chatId, uuidArray(ids)],
+    );
   }
 
   async anyBeyond(side: keyof typeof BEYOND_CURSOR, chatId: string, cursor: string): Promise<boolean> {

@@ -39,7 +39,16 @@ export class Repositories {
   }
 }
 
-export { ChatRepository, MemberRepository, MessageRepository, UserRepository, SessionRepository, BlockRepository, AccountRepository, UploadRepository };
+export {
+  ChatRepository,
+  MemberRepository,
+  MessageRepository,
+  UserRepository,
+  SessionRepository,
+  BlockRepository,
+  AccountRepository,
+  UploadRepository,
+};
 export type { ClientInfo } from './sessions.js';
 export type { UploadRow, ThumbnailState } from './uploads.js';
 export { DuplicateUserError } from './users.js';

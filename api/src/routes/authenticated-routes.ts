@@ -11,6 +11,7 @@ import { messageRoutes } from './message-routes.js';
 import { accountRoutes, type AccountRouteDeps } from './account-routes.js';
 import { uploadRoutes } from './upload-routes.js';
 import type { AttachmentService } from '../domain/attachments.js';
+import { searchRoutes } from './search-routes.js';
 
 export interface AuthenticatedRouteDeps {
   readonly tokens: TokenVerifier;
@@ -39,4 +40,5 @@ export async function authenticatedRoutes(scope: FastifyInstance, deps: Authenti
   await scope.register(messageRoutes, { publisher: deps.publisher });
   await scope.register(accountRoutes, deps.account);
   await scope.register(uploadRoutes, { attachments: deps.attachments });
+  await scope.register(searchRoutes);
 }

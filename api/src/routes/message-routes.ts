@@ -4,11 +4,15 @@ import {
   addReactionSchema,
   deleteMessageSchema,
   editMessageSchema,
+  forwardSchema,
+  repliesSchema,
   historySchema,
   markReadSchema,
   removeReactionSchema,
 } from '../schemas/messages.js';
 import { readHistory } from '../domain/message-history.js';
+import { readReplies } from '../domain/message-replies.js';
+import { forwardMessages } from '../domain/message-forwards.js';
 import { deleteMessage, editMessage, markRead, react } from '../domain/message-changes.js';
 import type { ChatEventPublisher } from '@neonchat/common/runtime';
 
@@ -23,8 +27,29 @@ export async function messageRoutes(fastify: FastifyInstance, deps: MessageRoute
       limit: request.query.limit,
       beforeId: request.query.before_id,
       afterId: request.query.after_id,
+      around: request.query.around,
     }),
   );
+
+  app.get('/chats/:chat_id/messages/:message_id/replies', { schema: repliesSchema }, async (request) =>
+    readReplies(request.repos, {
+      chatId: request.params.chat_id,
+      messageId: request.params.message_id,
+      callerId: request.auth.user_id,
+      afterSeq: request.query.after_seq,
+      limit: request.query.limit,
+    }),
+  );
+
+  app.post('/chats/:chat_id/forward', { schema: forwardSchema }, async (request) => ({
+    messages: await forwardMessages(request.repos, deps.publisher, {
+      chatId: request.params.chat_id,
+      callerId: request.auth.user_id,
+      fromChatId: request.body.from_chat_id,
+      messageIds: request.body.message_ids,
+      requestId: request.body.request_id,
+    }),
+  }));
 
   app.patch('/chats/:chat_id/messages/:message_id', { schema: editMessageSchema }, async (request) =>
     editMessage(request.repos, deps.publisher, {

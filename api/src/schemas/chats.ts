@@ -81,6 +81,7 @@ export const ChatListItem = Type.Object({
   }),
   unread_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark" }),
   others_read_seq: OthersReadSeq,
+  mention_count: Type.Integer({ minimum: 0, description: "Messages after the caller's read mark that mention the caller (@username)" }),
   updated_at: IsoTime,
 });
 

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { Emoji, MESSAGE_TEXT_MAX, Message, ReactionFrame } from '@neonchat/common/contracts';
+import { Emoji, MESSAGE_TEXT_MAX, Message, REQUEST_ID_PATTERN, ReactionFrame } from '@neonchat/common/contracts';
+import { FORWARD_MESSAGES_MAX } from '../domain/message-forwards.js';
 import { AUTHED, described, errorResponses, WITH_BODY } from '../openapi/error-responses.js';
 import { bearerSecurity, ChatIdParams, ChatMessageParams, IdOf, OthersReadSeq } from './common.js';
 
@@ -11,6 +12,13 @@ export const HistoryQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Messages per page' }),
     before_id: Type.Optional(IdOf('a message: the page of messages older than it (not with after_id)')),
     after_id: Type.Optional(IdOf('a message: the page of messages newer than it (not with before_id)')),
+    around: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: "A message's `seq`: the page centred on it (half before, the rest from it on); not with a cursor",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -122,4 +130,66 @@ export const removeReactionSchema = {
   security: bearerSecurity,
   params: ReactionParams,
   response: { 200: described(ReactionChangeReply, 'The change as stored at `seq`'), ...changeErrors },
+};
+
+export const RepliesQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Replies per page' }),
+    after_seq: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 0,
+      description: 'The `seq` of the last reply seen: the page of replies after it',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const RepliesReply = Type.Object({
+  messages: Type.Array(ApiMessage, { description: 'Replies, oldest first; deleted ones are left out' }),
+  has_next: Type.Boolean({ description: 'More replies: ask again with after_seq = the last seq' }),
+});
+
+export const repliesSchema = {
+  tags: ['messages'],
+  summary: 'The replies to one message, oldest first (keyset: after_seq)',
+  description: 'A message that is not in the chat is 404; a deleted original still lists its replies. Banned callers 403, non-members 404.',
+  security: bearerSecurity,
+  params: ChatMessageParams,
+  querystring: RepliesQuery,
+  response: { 200: described(RepliesReply, 'A page of replies'), ...errorResponses(...AUTHED, 'forbidden', 'not_found') },
+};
+
+export const ForwardBody = Type.Object(
+  {
+    from_chat_id: IdOf('the chat the messages are in (the caller must be able to read it)'),
+    message_ids: Type.Array(IdOf('a message to forward'), {
+      minItems: 1,
+      maxItems: FORWARD_MESSAGES_MAX,
+      uniqueItems: true,
+      description: `Up to ${FORWARD_MESSAGES_MAX} messages; copied in their stream order`,
+    }),
+    request_id: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: REQUEST_ID_PATTERN,
+      description: 'Client id of this forward: a retry with the same one stores nothing twice',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ForwardReply = Type.Object({
+  messages: Type.Array(ApiMessage, { description: 'The copies as stored, each with `forwarded_from`' }),
+});
+
+export const forwardSchema = {
+  tags: ['messages'],
+  summary: 'Forward messages into this chat (copies with `forwarded_from`; members get `new_message`)',
+  description:
+    'The caller must be able to post here and read `from_chat_id`. `forwarded_from.chat_id` names the first origin only when the caller can read it. A message not stored yet (just sent) or deleted is 404.',
+  security: bearerSecurity,
+  params: ChatIdParams,
+  body: ForwardBody,
+  response: { 200: described(ForwardReply, 'The copies'), ...changeErrors, ...errorResponses(...WITH_BODY) },
 };

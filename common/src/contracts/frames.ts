@@ -34,6 +34,12 @@ export const SendMessageFrame = Type.Object({
   attachments: Type.Optional(
     Type.Array(Uuid, { minItems: 1, maxItems: MESSAGE_ATTACHMENTS_MAX, uniqueItems: true, description: 'Upload ids' }),
   ),
+  /**
+   * The message this one answers: a message of the same chat, stored or just acked. Another
+   * chat's message or none at all is `not_found` (field `reply_to`); a deleted one is answered
+   * with a preview saying so.
+   */
+  reply_to: Type.Optional({ ...Uuid, description: 'Id of a message of the same chat this one answers' }),
 });
 export type SendMessageFrame = Static<typeof SendMessageFrame>;
 

@@ -1,4 +1,4 @@
-import type { AttachmentRef, Message, MessageReaction } from './model.js';
+import type { AttachmentRef, ForwardOrigin, Message, MessageReaction, ReplyPreview } from './model.js';
 import type { MessageCreatedEvent } from './chat-events.js';
 
 /**
@@ -22,6 +22,12 @@ export interface MessageRowLike {
   readonly reactions?: MessageReaction[] | null;
   /** `messages.attachments`: JSON the driver has parsed, null when the message has none. */
   readonly attachments?: AttachmentRef[] | null;
+  /** `messagePartsColumns()`: null (or absent) when the message has none. */
+  readonly mentions?: string[] | null;
+  readonly forwarded_from?: ForwardOrigin | null;
+  readonly reply_to?: ReplyPreview | null;
+  /** bigint count as text from MikroORM/pg; absent when the query did not ask. */
+  readonly reply_count?: string | number | null;
 }
 
 /** The columns of an `uploads` row that make up an `AttachmentRef`. */
@@ -66,6 +72,12 @@ export function messageFromRow(row: MessageRowLike): Message {
   };
   if (row.reactions?.length) message.reactions = row.reactions;
   if (row.attachments?.length) message.attachments = row.attachments;
+  // Only the parts the message has: one without them stays the same JSON as before.
+  if (row.reply_to) message.reply_to = row.reply_to;
+  if (row.mentions?.length) message.mentions = row.mentions;
+  if (row.forwarded_from) message.forwarded_from = row.forwarded_from;
+  if (row.reply_count !== undefined && row.reply_count !== null && Number(row.reply_count) > 0)
+    message.reply_count = Number(row.reply_count);
   return message;
 }
 

@@ -20,8 +20,38 @@ export function reactionsColumn(messageId: string): string {
                     group by emoji) r) as reactions`;
 }
 
-/** Columns of a message row with its reactions, from `messages` (aliased or not). */
-export const MESSAGE_WITH_REACTIONS_COLUMNS = `${MESSAGE_COLUMNS}, ${reactionsColumn('messages.id')}`;
+/**
+ * A message's reply preview as readers see it now: the original's current text (first
+ * REPLY_PREVIEW_CHARS code points, `left()` counts characters) or `deleted`, its author; the
+ * snapshot the reply's event carried (`reply_preview`) stands in while the original row is not
+ * written yet, and gives the attachments count (files never change after a send). Null when the
+ * message answers none.
+ */
+export function replyPreviewColumn(m: string): string {
+  return `case when ${m}.reply_to_id is null then null else coalesce(
+      (select jsonb_build_object('id', o.id, 'sender_id', o.sender_id,
+                                 'text', case when o.deleted_at is null then left(o.text, 100) else '' end,
+                                 'deleted', o.deleted_at is not null,
+                                 'attachments_count', coalesce((${m}.reply_preview->>'attachments_count')::int, 0))
+         from messages o where o.id = ${m}.reply_to_id),
+      ${m}.reply_preview) end as reply_to`;
+}
+
+/** How many not-deleted replies answer the message (the partial `messages_reply_to_idx`). */
+export function replyCountColumn(m: string): string {
+  return `(select count(*) from messages r where r.reply_to_id = ${m}.id and r.deleted_at is null) as reply_count`;
+}
+
+/** The columns of a message's optional parts (see `messageFromRow`), from `messages` aliased `m`. */
+export function messagePartsColumns(m: string): string {
+  return `${m}.mentions, ${m}.forwarded_from, ${replyPreviewColumn(m)}, ${replyCountColumn(m)}`;
+}
+
+/** The names `messagePartsColumns` gives its columns, for a query that selects them from a subquery. */
+export const MESSAGE_PARTS_NAMES = ['mentions', 'forwarded_from', 'reply_to', 'reply_count'] as const;
+
+/** Columns of a message row with its reactions and parts, from `messages` (aliased or not). */
+export const MESSAGE_WITH_REACTIONS_COLUMNS = `${MESSAGE_COLUMNS}, ${reactionsColumn('messages.id')}, ${messagePartsColumns('messages')}`;
 
 /** The newest `$2` not-deleted messages of chat `$1`, newest first. */
 export const NEWEST_MESSAGES = `select ${MESSAGE_WITH_REACTIONS_COLUMNS} from messages
@@ -35,3 +65,11 @@ export const MESSAGE_SEQ = 'select seq from messages where chat_id = $1 and id =
 
 /** One not-deleted message `$2` of chat `$1`. */
 export const LIVE_MESSAGE = `select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and id = $2 and deleted_at is null`;
+
+/** Message `$2` of chat `$1` as a reply's preview (`ReplyPreview` but attachments), deleted or not. */
+export const REPLY_ORIGINAL = `select id, sender_id, case when deleted_at is null then left(text, 100) else '' end as text,
+  deleted_at is not null as deleted from messages where chat_id = $1 and id = $2`;
+
+/** Active members of chat `$1` whose lower-cased username is in `$2` (text[]): who `@name` mentions. */
+export const MENTIONED_MEMBERS = `select u.id from chat_members m join users u on u.id = m.user_id
+  where m.chat_id = $1 and m.status = 'active' and lower(u.username) = any($2::text[])`;

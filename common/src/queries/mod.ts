@@ -3,10 +3,14 @@ export {
   MESSAGE_COLUMNS,
   MESSAGE_WITH_REACTIONS_COLUMNS,
   reactionsColumn,
+  messagePartsColumns,
+  MESSAGE_PARTS_NAMES,
   NEWEST_MESSAGES,
   MAX_MESSAGE_SEQ,
   MESSAGE_SEQ,
   LIVE_MESSAGE,
+  REPLY_ORIGINAL,
+  MENTIONED_MEMBERS,
 } from './message-queries.js';
 export {
   ACTIVE_CHATS_OF_USER,

@@ -4,6 +4,7 @@ import { Migration20261122023500PersisterOrdering } from './Migration20261122023
 import { Migration20261201000000MessageReactions } from './Migration20261201000000_message_reactions.js';
 import { Migration20261207100000Sessions } from './Migration20261207100000_sessions.js';
 import { Migration20261207200000Attachments } from './Migration20261207200000_attachments.js';
+import { Migration20261207300000RepliesSearch } from './Migration20261207300000_replies_search.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same list
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201000000_message_reactions', class: Migration20261201000000MessageReactions },
   { name: 'Migration20261207100000_sessions', class: Migration20261207100000Sessions },
   { name: 'Migration20261207200000_attachments', class: Migration20261207200000Attachments },
+  { name: 'Migration20261207300000_replies_search', class: Migration20261207300000RepliesSearch },
 ];
