@@ -55,14 +55,15 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
   return {
     async message(ws, frame) {
       const state = ws.getUserData();
+      // Text may be empty only beside files: a message says or shows something. Refused before
+      // any I/O, like the schema's refusals, so its error comes in the order the frames came.
+      const text = frame.text.trim();
+      if (!text && !frame.attachments)
+        throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
       const view = await deps.access.require(ws, frame.chat_id, 'post');
       if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
-      const text = frame.text.trim();
-      // Text may be empty only beside files: a message says or shows something.
-      if (!text && !frame.attachments)
-        throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
       // Resolved before the publish (a message without either costs nothing more): what is acked is complete.
       const [replyTo, mentions] =
         frame.reply_to === undefined && !text.includes('@')
