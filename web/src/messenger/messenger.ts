@@ -173,8 +173,12 @@ export class Messenger implements MessengerActions {
 
   // ── actions ──────────────────────────────────────────────────────────────────────────────
 
+  /** Ends the session on the server first (so the token is refused from now on); a network error still logs out here. */
   logout(): void {
-    this.onLogout();
+    void this.rest
+      .logout()
+      .catch(() => undefined)
+      .finally(() => this.onLogout());
   }
 
   selectChat(chatId: string): void {

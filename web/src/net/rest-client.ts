@@ -107,6 +107,10 @@ export class RestClient {
   refresh(refreshToken: string): Promise<Session & { expires_in: number }> {
     return this.request('POST', '/auth/refresh', { refresh_token: refreshToken });
   }
+  /** Ends this session on the server (its refresh token and its sockets). */
+  logout(): Promise<unknown> {
+    return this.request('POST', '/auth/logout');
+  }
   me(): Promise<{ id: string; username: string }> {
     return this.request('GET', '/me');
   }
