@@ -1,5 +1,6 @@
 import { authView } from './auth/auth-view.js';
 import { sessionStore } from './auth/session-store.js';
+import { TokenRefresher } from './auth/token-refresher.js';
 import { replaceChildren } from './dom.js';
 import { Messenger } from './messenger/messenger.js';
 import { RestClient, type Session } from './net/rest-client.js';
@@ -22,20 +23,30 @@ async function boot(): Promise<void> {
   const wsUrl = await gatewayUrl();
   const rest = new RestClient(null);
   let messenger: Messenger | null = null;
+  let refresher: TokenRefresher | null = null;
 
   const showLogin = () => {
     messenger?.stop();
     messenger = null;
+    refresher?.stop();
+    refresher = null;
     sessionStore.clear();
     rest.setToken(null);
+    rest.refreshToken = null;
     replaceChildren(root, authView(rest, start));
     root.querySelector<HTMLInputElement>('input')?.focus();
   };
-  function start(session: Session): void {
+  function start(fresh: Session): void {
+    // A session straight from login gets its expiry stamped; one from sessionStorage has it.
+    const session = fresh.expires_at || !fresh.expires_in ? fresh : { ...fresh, expires_at: Date.now() + fresh.expires_in * 1000 };
     sessionStore.save(session);
     rest.setToken(session.token);
     rest.onUnauthorized = showLogin;
-    messenger = new Messenger(rest, session, wsUrl, showLogin);
+    const tokens = new TokenRefresher(rest, session, (next) => sessionStore.save(next), showLogin);
+    refresher = tokens;
+    rest.refreshToken = () => tokens.refresh();
+    tokens.start();
+    messenger = new Messenger(rest, session, wsUrl, showLogin, tokens);
     replaceChildren(root, messenger.element);
     messenger.start();
   }

@@ -49,13 +49,15 @@ export class Messenger implements MessengerActions {
     session: Session,
     wsUrl: string,
     private readonly onLogout: () => void,
+    auth: { readonly token: string; refresh(): Promise<string | null> } = { token: session.token, refresh: async () => null },
   ) {
     this.state = new MessengerState(session.user, (chatId) => chatId === this.state.current && this.pane.renderHeader());
-    this.conn = new GatewayConnection(wsUrl, session.token, {
+    this.conn = new GatewayConnection(wsUrl, () => auth.token, {
       ready: (f) => this.onReady(f),
       frame: (f) => this.frames.handle(f),
       state: (s, detail) => this.onConnection(s, detail),
       unauthorized: () => this.onLogout(),
+      tokenExpired: () => auth.refresh(),
       // Refused before the upgrade: a 401 from the API too means the session is over (the REST
       // client logs out), anything else is an outage and the connection keeps retrying.
       refused: () => void this.rest.me().catch(() => undefined),
@@ -171,8 +173,12 @@ export class Messenger implements MessengerActions {
 
   // ── actions ──────────────────────────────────────────────────────────────────────────────
 
+  /** Ends the session on the server first (so the token is refused from now on); a network error still logs out here. */
   logout(): void {
-    this.onLogout();
+    void this.rest
+      .logout()
+      .catch(() => undefined)
+      .finally(() => this.onLogout());
   }
 
   selectChat(chatId: string): void {

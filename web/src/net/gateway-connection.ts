@@ -7,8 +7,10 @@ export interface ConnectionEvents {
   ready(frame: ReadyFrame): void;
   frame(frame: Exclude<ServerFrame, ReadyFrame>): void;
   state(state: ConnectionState, detail: string): void;
-  /** The token expired on an open socket (4001), names no user any more (4003), or its session ended (4004). */
+  /** The token names no user any more (4003), or its session ended (4004). */
   unauthorized(): void;
+  /** The token expired on an open socket (4001): a fresh one to reconnect with, or null. */
+  tokenExpired(): Promise<string | null>;
   /** The socket closed before it opened: the upgrade was refused (a bad token, a full gateway) or nothing listens. */
   refused(): void;
 }
@@ -31,7 +33,8 @@ export class GatewayConnection {
 
   constructor(
     private readonly url: string,
-    private readonly token: string,
+    /** The current access token (it changes as the session is refreshed). */
+    private readonly token: () => string,
     private readonly events: ConnectionEvents,
   ) {}
 
@@ -60,7 +63,8 @@ export class GatewayConnection {
 
   private open(): void {
     this.events.state(this.attempt === 0 ? 'connecting' : 'reconnecting', '');
-    const ws = new WebSocket(this.url, ['neonchat', `bearer.${this.token}`]);
+    const token = this.token();
+    const ws = new WebSocket(this.url, ['neonchat', `bearer.${token}`]);
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {
@@ -88,11 +92,22 @@ export class GatewayConnection {
       this.ws = null;
       this.isReady = false;
       if (this.stopped) return;
+      // CLOSE_CODES.tokenExpired: reconnect at once with a fresh token (refreshed already, or now).
+      if (event.code === 4001) return void this.reopenWithFreshToken(token);
       // 4004: the session was ended (logout elsewhere, password change, account deleted).
-      if (event.code === 4001 || event.code === 4003 || event.code === 4004) return this.events.unauthorized();
+      if (event.code === 4003 || event.code === 4004) return this.events.unauthorized();
       if (!opened) this.events.refused();
       this.scheduleReconnect(event.code);
     };
+  }
+
+  private async reopenWithFreshToken(expired: string): Promise<void> {
+    this.events.state('reconnecting', '');
+    const fresh = this.token() !== expired ? this.token() : await this.events.tokenExpired();
+    if (this.stopped) return;
+    // No token now (a network failure; a refused refresh logs out): the backoff tries again.
+    if (fresh) this.open();
+    else this.scheduleReconnect(4001);
   }
 
   private scheduleReconnect(code: number): void {

@@ -39,6 +39,12 @@ export interface HistoryPage {
 export interface Session {
   token: string;
   user: { id: string; username: string };
+  /** The opaque refresh token; absent from servers without refresh. */
+  refresh_token?: string;
+  /** Seconds the access token lives, from when it was issued. */
+  expires_in?: number;
+  /** Kept by the client: when the access token expires (ms since the epoch). */
+  expires_at?: number;
 }
 
 /** A refusal in the API's shape `{error: {code, message, field?}}`; `errorText` words it for people. */
@@ -57,6 +63,8 @@ export class ApiError extends Error {
 export class RestClient {
   /** Called on a 401 with a token: the session is over. */
   onUnauthorized: () => void = () => {};
+  /** Called on a 401 with a token before giving up: a fresh token to retry the call once with, or null. */
+  refreshToken: (() => Promise<string | null>) | null = null;
 
   constructor(
     private token: string | null,
@@ -67,15 +75,21 @@ export class RestClient {
     this.token = token;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    // The refresh call stands on its refresh token alone (the access token may have expired).
+    if (this.token && path !== '/auth/refresh') headers.authorization = `Bearer ${this.token}`;
     const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 204) return undefined as T;
     const data = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; field?: string } };
     if (!res.ok) {
-      if (res.status === 401 && this.token) this.onUnauthorized();
+      if (res.status === 401 && this.token && !path.startsWith('/auth/')) {
+        const fresh = retried || !this.refreshToken ? null : await this.refreshToken();
+        if (fresh) return this.request(method, path, body, true);
+        // Not refreshed on the network alone: the refresher retries; otherwise the session is over.
+        if (!this.refreshToken || retried) this.onUnauthorized();
+      }
       throw new ApiError(res.status, data.error?.code ?? 'internal', data.error?.message ?? `HTTP ${res.status}`, data.error?.field);
     }
     return data as T;
@@ -88,6 +102,14 @@ export class RestClient {
   login(login: string, password: string): Promise<Session> {
     const byPhone = /^\+?[0-9]{5,20}$/.test(login);
     return this.request('POST', '/auth/login', byPhone ? { phone: login, password } : { username: login, password });
+  }
+  /** Rotates the refresh token: a new access and refresh token (401 when the session is over). */
+  refresh(refreshToken: string): Promise<Session & { expires_in: number }> {
+    return this.request('POST', '/auth/refresh', { refresh_token: refreshToken });
+  }
+  /** Ends this session on the server (its refresh token and its sockets). */
+  logout(): Promise<unknown> {
+    return this.request('POST', '/auth/logout');
   }
   me(): Promise<{ id: string; username: string }> {
     return this.request('GET', '/me');
