@@ -84,19 +84,30 @@ metrics() {
   podman exec "$(first_of api)" node -e \
     'fetch(process.argv[1]).then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))' "$1"
 }
-# check_ops: the pooled services are PgBouncer's clients; each exporter sees its server; a full
-# backup is recorded (neonchat-backup in the backup service; waits for it up to 180 s).
+# admin QUERY COLUMN: COLUMN of the rows of PgBouncer's admin console QUERY (SHOW ...) whose
+# database is neonchat (columns found by name: they differ between PgBouncer versions).
+admin() {
+  podman exec -e PGPASSWORD="$PG_PASSWORD" "$(first_of postgres)" \
+    psql -X -q -A -h pgbouncer -p 6432 -U neon -d pgbouncer -c "$1" |
+    awk -F'|' -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      col["database"] && $col["database"] == "neonchat" { print $col[want] }'
+}
+# check_ops: the pooled services are configured to PgBouncer and it carried their transactions;
+# each exporter sees its server; a full backup is recorded (neonchat-backup in the backup
+# service; waited for up to 180 s).
 check_ops() {
-  local service c ip clients addrs=() names=() deadline
-  clients=$(sql pgbouncer 6432 pgbouncer 'SHOW CLIENTS' | awk -F'|' '$3 == "neonchat" { print $5 }' | sort -u)
+  local service c url xacts clients names=() deadline
   for service in "${POOLED[@]}"; do
     for c in $(containers_of "$service"); do
-      ip=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
-      grep -qxF "$ip" <<<"$clients" || img_die "$c ($ip) is not a client of PgBouncer (its clients: $(tr '\n' ' ' <<<"$clients"))"
+      url=$(podman exec "$c" printenv DATABASE_URL)
+      [[ $url == *@pgbouncer:6432/neonchat ]] || img_die "$c does not go through PgBouncer (DATABASE_URL host: ${url##*@})"
       names+=("$c")
     done
   done
-  img_log "PgBouncer's clients of neonchat: ${names[*]}"
+  xacts=$(admin 'SHOW STATS' total_xact_count)
+  ((${xacts:-0} > 0)) || img_die "PgBouncer carried no transaction to neonchat"
+  clients=$(admin 'SHOW CLIENTS' addr | sort -u | tr '\n' ' ')
+  img_log "through PgBouncer: ${names[*]}; $xacts transactions to neonchat; clients now: ${clients:-none}"
   metrics http://postgres-exporter:9187/metrics | grep -qx 'pg_up 1' || img_die "postgres-exporter: no pg_up 1"
   metrics http://redis-exporter:9121/metrics | grep -qx 'redis_up 1' || img_die "redis-exporter: no redis_up 1"
   for c in nats-1 nats-2 nats-3; do
