@@ -69,7 +69,7 @@ test-node24: ## npm test on Node 24 in a Debian trixie container (podman), with 
 
 clean-images: ## delete the local images and downloads of scripts/images/ (.images/)
 	-CONTAINERS_CONF=scripts/images/containers.conf podman rmi -f localhost/neonchat-node:24-trixie localhost/neonchat-test:24-trixie \
-		localhost/neonchat-{api,gateway,persister,presence,nats,postgres,redis,nginx}:local
+		localhost/neonchat-{api,gateway,persister,presence,nats,postgres-base,postgres,ops,redis,nginx}:local
 	rm -rf .images
 
 lint: ## eslint and prettier --check

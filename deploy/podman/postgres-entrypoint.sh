@@ -2,7 +2,14 @@
 # The upstream postgres image's first start, in short: initdb with POSTGRES_USER as the
 # superuser and POSTGRES_PASSWORD, POSTGRES_DB created, every address allowed with
 # scram-sha-256; then PostgreSQL as the postgres user (never root), with the arguments given.
+# As upstream: `postgres ARGS` or `-c ...` start the server with those arguments; any other
+# command (the compose `backup` service's neonchat-backup) runs as it is, as its own user.
 set -eu
+case "${1:-}" in
+  postgres) shift ;;
+  -* | '') ;;
+  *) exec "$@" ;;
+esac
 : "${POSTGRES_USER:=postgres}" "${POSTGRES_DB:=$POSTGRES_USER}" "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }

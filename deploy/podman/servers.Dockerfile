@@ -3,7 +3,7 @@
 # only Debian's and npm's package registries. Each is Debian trixie's package on NeonChat's
 # local base image (scripts/images/base-image.sh), made to behave as the upstream image does
 # for what docker-compose.yml uses: the entry point, the healthcheck's tool, the environment.
-# Built by scripts/images/servers.sh; docker-compose.podman.yml points compose at them.
+# (postgres: the base of deploy/postgres/Dockerfile here.) Built by scripts/images/servers.sh; docker-compose.podman.yml points compose at them.
 
 ARG BASE_IMAGE=localhost/neonchat-node:24-trixie
 
@@ -16,9 +16,11 @@ FROM apt AS nats
 RUN apt-get install -y -q --no-install-recommends nats-server wget && rm -rf /var/lib/apt/lists/*
 ENTRYPOINT ["nats-server"]
 
-# postgres: initialises the data directory on first start from POSTGRES_USER, POSTGRES_PASSWORD
-# and POSTGRES_DB, listens on every address with scram-sha-256, as the upstream image does.
-FROM apt AS postgres
+# postgres-base: initialises the data directory on first start from POSTGRES_USER,
+# POSTGRES_PASSWORD and POSTGRES_DB, listens on every address with scram-sha-256, runs another
+# command as it is, as the upstream image does. deploy/postgres/Dockerfile (pgBackRest) is
+# built on it as neonchat-postgres:local (scripts/images/servers.sh).
+FROM apt AS postgres-base
 RUN apt-get install -y -q --no-install-recommends postgresql && rm -rf /var/lib/apt/lists/*
 COPY postgres-entrypoint.sh /usr/local/bin/postgres-entrypoint.sh
 ENV PGDATA=/var/lib/postgresql/data

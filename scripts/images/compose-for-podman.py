@@ -5,7 +5,8 @@ Two things that file uses and podman-compose 1.0.3 cannot take, changed and noth
 - a service's `networks` as a mapping (the balancer's `default: {ipv4_address: ...}`) stops it
   with a KeyError: it becomes the list of the networks' names (podman-compose ignores
   `ipv4_address` in any case, see deploy/README.md);
-- relative paths are read from the written file's folder: they are made absolute.
+- relative paths are read from the written file's folder: they are made absolute (bind
+  mounts' sources and build contexts, `build: deploy/ops` as well as `context: .`).
 Usage: compose-for-podman.py ROOT/docker-compose.yml > OUT.yml
 """
 import os
@@ -23,12 +24,19 @@ def absolute(p):
     return os.path.normpath(os.path.join(root, p)) if p.startswith(".") else p
 
 
+def absolute_context(p):
+    # A build context is a path even without "./" (`build: deploy/ops`).
+    return p if os.path.isabs(p) or "://" in p else os.path.normpath(os.path.join(root, p))
+
+
 for service in compose.get("services", {}).values():
     if isinstance(service.get("networks"), dict):
         service["networks"] = list(service["networks"].keys())
     build = service.get("build")
-    if isinstance(build, dict) and "context" in build:
-        build["context"] = absolute(build["context"])
+    if isinstance(build, str):
+        service["build"] = absolute_context(build)
+    elif isinstance(build, dict) and "context" in build:
+        build["context"] = absolute_context(build["context"])
     volumes = service.get("volumes") or []
     for i, volume in enumerate(volumes):
         if isinstance(volume, str) and volume.startswith("."):

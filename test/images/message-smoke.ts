@@ -6,7 +6,11 @@
  * works). Only loopback URLs are given to it.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
+
+/** 16 frames/s: under the gateway's default rate of 20/s whatever its burst. */
+const SEND_INTERVAL_MS = 60;
 
 export interface SmokeTarget {
   /** e.g. http://127.0.0.1:8080/api/v1 */
@@ -59,10 +63,14 @@ export async function messageSmoke(target: SmokeTarget, count = 20): Promise<Smo
   const aliceWs = await TestSocket.open(`${target.wsUrl}?token=${alice.token}`);
   const bobWs = await TestSocket.open(`${target.wsUrl}?token=${bob.token}`);
   try {
-    await aliceWs.next((f) => f.type === 'ready');
-    await bobWs.next((f) => f.type === 'ready');
+    // A gateway just started on a loaded box can take more than next()'s default 10 s.
+    await aliceWs.next((f) => f.type === 'ready', 30_000);
+    await bobWs.next((f) => f.type === 'ready', 30_000);
     const texts = Array.from({ length: count }, (_, i) => `smoke ${i + 1} of ${count}`);
     for (const [i, text] of texts.entries()) {
+      // Below the gateway's frame rate (GATEWAY_RATE_PER_SECOND 20, burst 40): a stack that
+      // acks in a few ms would otherwise answer the 41st message with `rate_limited`.
+      if (i > 0) await sleep(SEND_INTERVAL_MS);
       aliceWs.send({ type: 'message', chat_id: chat.body.id, text, request_id: `smoke-${i}` });
       const sent = await aliceWs.next((f) => f.type === 'message_sent' && f.request_id === `smoke-${i}`, 30_000);
       if (sent.status !== 'delivered') throw new Error(`message ${i}: ${JSON.stringify(sent)}`);
