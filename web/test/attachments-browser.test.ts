@@ -1,39 +1,16 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { uniqueName } from '../../test/support/system.js';
 import { pngImage } from '../../test/support/files.js';
-import { WebSystem } from './support/web-system.js';
-import { expectMessage, launchChromium, newUserPage, openChat, pageErrors, register, sendMessage } from './support/browser.js';
+import { browserSuite } from './support/browser-suite.js';
+import { expectMessage, openChat, register, sendMessage } from './support/browser.js';
 
 const name = (prefix: string) => uniqueName(prefix).slice(0, 50);
 
 describe('web client attachments in Chromium @integration', function () {
   this.timeout(90_000);
-  let system: WebSystem;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pages: Page[] = [];
-
-  const userPage = async () => {
-    const { context, page } = await newUserPage(browser, system.baseUrl);
-    contexts.push(context);
-    pages.push(page);
-    return page;
-  };
-
-  before(async () => {
-    [system, browser] = await Promise.all([WebSystem.start(), launchChromium()]);
-  });
-
-  afterEach(async () => {
-    for (const page of pages.splice(0)) expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').to.deep.equal([]);
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
+  const suite = browserSuite();
+  const userPage = suite.userPage;
 
   /** Picks files with the attach button's input, waits until each is uploaded and checked, sends. */
   async function sendFiles(page: Page, files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {

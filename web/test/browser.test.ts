@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
 import { http, registerAndLogin, uniqueName } from '../../test/support/system.js';
-import { WebSystem } from './support/web-system.js';
+import { browserSuite } from './support/browser-suite.js';
 import {
   PHONE,
   expectMessage,
   expectNoDuplicates,
-  launchChromium,
   logIn,
-  newUserPage,
   openChat,
-  pageErrors,
   register,
   screenshot,
   sendMessage,
@@ -24,41 +20,18 @@ const name = (prefix: string) => uniqueName(prefix).slice(0, 50);
 
 describe('web client in Chromium @integration', function () {
   this.timeout(60_000);
-  let system: WebSystem;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pages: Page[] = [];
-
-  const userPage = async (viewport?: { width: number; height: number }) => {
-    const { context, page } = await newUserPage(browser, system.baseUrl, viewport);
-    contexts.push(context);
-    pages.push(page);
-    return page;
-  };
-
-  before(async () => {
-    [system, browser] = await Promise.all([WebSystem.start(), launchChromium()]);
-  });
-
-  afterEach(async () => {
-    for (const page of pages.splice(0)) expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').to.deep.equal([]);
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
+  const suite = browserSuite();
+  const userPage = suite.userPage;
 
   it('serves the client and its config next to the API, which stays where it was', async () => {
-    const page = await fetch(`${system.baseUrl}/`);
+    const page = await fetch(`${suite.system.baseUrl}/`);
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-security-policy')).to.include("script-src 'self'");
     expect(await page.text()).to.include('/app.js');
-    const config = (await (await fetch(`${system.baseUrl}/config.json`)).json()) as { ws_url: string };
-    expect(config.ws_url).to.equal(system.wsUrl);
-    expect((await fetch(`${system.baseUrl}/docs/json`)).status).to.equal(200);
-    expect((await fetch(`${system.apiUrl}/me`)).status, 'the API still answers for itself').to.equal(401);
+    const config = (await (await fetch(`${suite.system.baseUrl}/config.json`)).json()) as { ws_url: string };
+    expect(config.ws_url).to.equal(suite.system.wsUrl);
+    expect((await fetch(`${suite.system.baseUrl}/docs/json`)).status).to.equal(200);
+    expect((await fetch(`${suite.system.apiUrl}/me`)).status, 'the API still answers for itself').to.equal(401);
   });
 
   it('registers two people, starts a chat, exchanges messages both ways with typing, presence and read marks', async () => {
@@ -127,15 +100,15 @@ describe('web client in Chromium @integration', function () {
   });
 
   it('logs in by phone, and scrolls back through 200 messages page by page with no gaps or repeats', async () => {
-    const carol = await registerAndLogin(system.apiUrl, name('carol'));
+    const carol = await registerAndLogin(suite.system.apiUrl, name('carol'));
     const daveName = name('dave');
     const phone = `+1${Date.now().toString().slice(-10)}`;
-    const reg = await http('POST', `${system.apiUrl}/auth/register`, { username: daveName, password: 'secret-password', phone });
+    const reg = await http('POST', `${suite.system.apiUrl}/auth/register`, { username: daveName, password: 'secret-password', phone });
     expect(reg.status).to.equal(201);
     const daveId = (reg.body as { id: string }).id;
-    const chat = await http<{ id: string }>('POST', `${system.apiUrl}/chats`, { partner_id: daveId }, carol.token);
+    const chat = await http<{ id: string }>('POST', `${suite.system.apiUrl}/chats`, { partner_id: daveId }, carol.token);
 
-    const ws = await TestSocket.open(`${system.wsUrl}?token=${carol.token}`);
+    const ws = await TestSocket.open(`${suite.system.wsUrl}?token=${carol.token}`);
     await ws.next((f) => f.type === 'ready');
     for (let i = 1; i <= 200; i++) ws.send({ type: 'message', chat_id: chat.body.id, text: `message ${i}`, request_id: `m-${i}` });
     await ws.next((f) => f.type === 'message_sent' && f.request_id === 'm-200');
@@ -145,7 +118,7 @@ describe('web client in Chromium @integration', function () {
       async () => {
         const page = await http<{ messages: unknown[] }>(
           'GET',
-          `${system.apiUrl}/chats/${chat.body.id}/messages?limit=200`,
+          `${suite.system.apiUrl}/chats/${chat.body.id}/messages?limit=200`,
           undefined,
           carol.token,
         );
@@ -161,7 +134,7 @@ describe('web client in Chromium @integration', function () {
     await dave.locator(`.chat-item[data-title="${carol.username}"] .badge`, { hasText: '200' }).waitFor();
     await dave.locator(`.chat-item[data-title="${carol.username}"]`).focus();
     // Carol coming online redraws the list: the chat Dave is on with the keyboard keeps the focus.
-    const carolAgain = await TestSocket.open(`${system.wsUrl}?token=${carol.token}`);
+    const carolAgain = await TestSocket.open(`${suite.system.wsUrl}?token=${carol.token}`);
     await carolAgain.next((f) => f.type === 'ready');
     await dave.locator(`.chat-item[data-title="${carol.username}"] [data-presence="online"]`).waitFor();
     expect(await dave.evaluate("document.activeElement?.getAttribute('data-title')")).to.equal(carol.username);
@@ -200,9 +173,9 @@ describe('web client in Chromium @integration', function () {
   });
 
   it('lets only admins post in a channel; an admin adds, promotes and bans members', async () => {
-    const owner = await registerAndLogin(system.apiUrl, name('owner'));
-    const reader = await registerAndLogin(system.apiUrl, name('reader'));
-    const troll = await registerAndLogin(system.apiUrl, name('troll'));
+    const owner = await registerAndLogin(suite.system.apiUrl, name('owner'));
+    const reader = await registerAndLogin(suite.system.apiUrl, name('reader'));
+    const troll = await registerAndLogin(suite.system.apiUrl, name('troll'));
     const channelName = `News ${Date.now()}`;
 
     const ownerPage = await userPage();
@@ -261,9 +234,9 @@ describe('web client in Chromium @integration', function () {
   });
 
   it('loses nothing when the gateway restarts mid-conversation', async () => {
-    const ann = await registerAndLogin(system.apiUrl, name('ann'));
-    const ben = await registerAndLogin(system.apiUrl, name('ben'));
-    const chat = await http<{ id: string }>('POST', `${system.apiUrl}/chats`, { partner_id: ben.id }, ann.token);
+    const ann = await registerAndLogin(suite.system.apiUrl, name('ann'));
+    const ben = await registerAndLogin(suite.system.apiUrl, name('ben'));
+    const chat = await http<{ id: string }>('POST', `${suite.system.apiUrl}/chats`, { partner_id: ben.id }, ann.token);
     const annPage = await userPage();
     const benPage = await userPage();
     await logIn(annPage, ann.username);
@@ -277,9 +250,9 @@ describe('web client in Chromium @integration', function () {
 
     // While the gateway is down, Ann writes (her bubbles wait) and Ben's phone, on another
     // gateway, writes too: both browsers must get everything once when theirs comes back.
-    const other = await system.extraGateway();
+    const other = await suite.system.extraGateway();
     try {
-      await system.restartGateway(async () => {
+      await suite.system.restartGateway(async () => {
         await annPage.locator('.conn[data-state="reconnecting"]').waitFor();
         await benPage.locator('.conn[data-state="reconnecting"]').waitFor();
         for (const text of ['while down 1', 'while down 2']) await sendMessage(annPage, text);
@@ -311,7 +284,7 @@ describe('web client in Chromium @integration', function () {
       const stored = await waitFor(async () => {
         const page = await http<{ messages: Array<{ text: string }> }>(
           'GET',
-          `${system.apiUrl}/chats/${chat.body.id}/messages`,
+          `${suite.system.apiUrl}/chats/${chat.body.id}/messages`,
           undefined,
           ann.token,
         );

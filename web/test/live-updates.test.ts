@@ -1,31 +1,23 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { http, registerAndLogin, uniqueName } from '../../test/support/system.js';
-import { WebSystem } from './support/web-system.js';
-import { expectMessage, launchChromium, logIn, newUserPage, openChat, pageErrors, sendMessage, waitOnline } from './support/browser.js';
+import { browserSuite } from './support/browser-suite.js';
+import { expectMessage, logIn, openChat, sendMessage, waitOnline } from './support/browser.js';
 
 const name = (prefix: string) => uniqueName(prefix).slice(0, 50);
 
 /** Issue 28: what the server says shows at once, and is still right after a reload. */
 describe('web client live updates in Chromium @integration', function () {
   this.timeout(60_000);
-  let system: WebSystem;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pages: Page[] = [];
-
-  const userPage = async (viewport?: { width: number; height: number }) => {
-    const { context, page } = await newUserPage(browser, system.baseUrl, viewport);
-    contexts.push(context);
-    pages.push(page);
-    return page;
-  };
+  // A reload takes longer than the other browser tests' 200 ms grace: with the default-like
+  // grace here, a reloaded page's user never goes offline in between, as in production.
+  const suite = browserSuite({ PRESENCE_OFFLINE_GRACE_MS: 5000 });
+  const userPage = suite.userPage;
 
   /** Two people logged in, each with their 1:1 chat open. */
   const pair = async (prefix: string) => {
-    const a = await registerAndLogin(system.apiUrl, name(`${prefix}_a`));
-    const b = await registerAndLogin(system.apiUrl, name(`${prefix}_b`));
-    const chat = await http<{ id: string }>('POST', `${system.apiUrl}/chats`, { partner_id: b.id }, a.token);
+    const a = await registerAndLogin(suite.system.apiUrl, name(`${prefix}_a`));
+    const b = await registerAndLogin(suite.system.apiUrl, name(`${prefix}_b`));
+    const chat = await http<{ id: string }>('POST', `${suite.system.apiUrl}/chats`, { partner_id: b.id }, a.token);
     const [aPage, bPage] = [await userPage(), await userPage()];
     await logIn(aPage, a.username);
     await logIn(bPage, b.username);
@@ -34,37 +26,22 @@ describe('web client live updates in Chromium @integration', function () {
     return { a, b, aPage, bPage, chatId: chat.body.id };
   };
 
-  before(async () => {
-    // A reload takes longer than the other browser tests' 200 ms grace: with the default-like
-    // grace here, a reloaded page's user never goes offline in between, as in production.
-    [system, browser] = await Promise.all([WebSystem.start({ PRESENCE_OFFLINE_GRACE_MS: 5000 }), launchChromium()]);
-  });
-
-  afterEach(async () => {
-    for (const page of pages.splice(0)) expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').to.deep.equal([]);
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
-
   it('shows a chat the moment we are added, follows role changes, and drops it when we are removed: on every tab', async () => {
-    const owner = await registerAndLogin(system.apiUrl, name('owner'));
-    const reader = await registerAndLogin(system.apiUrl, name('reader'));
+    const owner = await registerAndLogin(suite.system.apiUrl, name('owner'));
+    const reader = await registerAndLogin(suite.system.apiUrl, name('reader'));
     const channel = await http<{ id: string }>(
       'POST',
-      `${system.apiUrl}/chats`,
+      `${suite.system.apiUrl}/chats`,
       { type: 'channel', name: `Live ${Date.now()}`, member_ids: [] },
       owner.token,
     );
     expect(channel.status).to.equal(201);
     const [tab1, tab2] = [await userPage(), await userPage()];
     for (const tab of [tab1, tab2]) await logIn(tab, reader.username);
-    const title = (await http<{ name: string }>('GET', `${system.apiUrl}/chats/${channel.body.id}`, undefined, owner.token)).body.name;
+    const title = (await http<{ name: string }>('GET', `${suite.system.apiUrl}/chats/${channel.body.id}`, undefined, owner.token)).body
+      .name;
 
-    const add = await http('POST', `${system.apiUrl}/chats/${channel.body.id}/members`, { user_id: reader.id }, owner.token);
+    const add = await http('POST', `${suite.system.apiUrl}/chats/${channel.body.id}/members`, { user_id: reader.id }, owner.token);
     expect(add.status).to.be.oneOf([200, 201]);
     // No message was sent: the list learns of the chat from the membership frame alone.
     for (const tab of [tab1, tab2]) await tab.locator(`.chat-item[data-title="${title}"]`).waitFor({ timeout: 3000 });
@@ -72,12 +49,12 @@ describe('web client live updates in Chromium @integration', function () {
     await tab1.locator('.read-only', { hasText: 'Only admins can post' }).waitFor();
 
     expect(
-      (await http('PATCH', `${system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, { role: 'admin' }, owner.token)).status,
+      (await http('PATCH', `${suite.system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, { role: 'admin' }, owner.token)).status,
     ).to.equal(200);
     await tab1.getByLabel('Message', { exact: true }).waitFor({ timeout: 3000 });
 
     expect(
-      (await http('DELETE', `${system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, undefined, owner.token)).status,
+      (await http('DELETE', `${suite.system.apiUrl}/chats/${channel.body.id}/members/${reader.id}`, undefined, owner.token)).status,
     ).to.be.oneOf([200, 204]);
     for (const tab of [tab1, tab2]) await tab.locator(`.chat-item[data-title="${title}"]`).waitFor({ state: 'detached', timeout: 3000 });
     await tab1.locator('.chat-header h2', { hasText: title }).waitFor({ state: 'detached' });
@@ -110,7 +87,7 @@ describe('web client live updates in Chromium @integration', function () {
   it('does not call anyone online while our own connection is down', async () => {
     const { aPage } = await pair('down');
     await aPage.locator('.subtitle[data-presence="online"]').waitFor();
-    await system.restartGateway(async () => {
+    await suite.system.restartGateway(async () => {
       await aPage.locator('.conn[data-state="reconnecting"]').waitFor();
       const subtitle = aPage.locator('.subtitle');
       expect(await subtitle.getAttribute('data-presence')).to.equal('unknown');
@@ -155,7 +132,7 @@ describe('web client live updates in Chromium @integration', function () {
     bPage.on('response', (res) => {
       if (res.url().endsWith('/read') && res.status() >= 400) refused.push(`${res.status()} ${res.url()}`);
     });
-    await system.pausePersister(async () => {
+    await suite.system.pausePersister(async () => {
       await sendMessage(aPage, 'not in PostgreSQL yet');
       await expectMessage(bPage, 'not in PostgreSQL yet');
       // Bob has the chat open: the page marks it read; Alice sees it read while nothing is stored.
