@@ -61,7 +61,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       if (!text && !frame.attachments)
         throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
       const view = await deps.access.require(ws, frame.chat_id, 'post');
-      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId, view.peer);
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
       // Resolved before the publish (a message without either costs nothing more): what is acked is complete.
@@ -114,7 +114,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
     async react(ws, frame) {
       const state = ws.getUserData();
       const view = await deps.access.require(ws, frame.chat_id, 'react');
-      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId, view.peer);
       // Only a stored, not deleted message takes reactions (as for edits over REST): a
       // message the persister has not written yet is `not_found` for the few ms until it has.
       if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {

@@ -79,7 +79,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const metrics = createGatewayMetrics(registry);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
-  const memberships = new MembershipReader(pool);
+  const blocks = new DirectChatBlocks(pool);
+  const memberships = new MembershipReader(pool, blocks);
   const history = new HistoryReader(pool);
   const bus = await NatsChatBus.connect({
     url: config.NATS_URL,
@@ -100,7 +101,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     },
   });
   await revocations.start();
-  const blocks = new DirectChatBlocks(pool);
   blocks.follow(bus);
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();

@@ -5,6 +5,8 @@ import { TokenBucket } from './rate-limit.js';
 export interface ChatMembershipView {
   readonly type: ChatType;
   readonly role: MemberRole;
+  /** A 1:1 chat's other member, when the read that made the view knew it (the block check uses it). */
+  readonly peer?: string;
 }
 
 /** Live events held back for a socket while it catches up on a chat (open or resume). */
