@@ -14,6 +14,7 @@ import {
   stormWindows,
 } from '../src/load/reconnect-math.js';
 import { ReconnectTracker } from '../src/load/reconnect-tracker.js';
+import { reconnectParams } from '../src/scenarios/reconnect.js';
 
 const CHAT = '0190a000-0000-7000-8000-000000000001';
 const GATEWAYS = ['ws://127.0.0.1:4001/ws', 'ws://127.0.0.1:4002/ws', 'ws://127.0.0.1:4003/ws'];
@@ -213,5 +214,37 @@ describe('reconnect math (mass reconnect, issue 32)', () => {
       expect(counts.errors).to.deep.equal({ resume_unavailable: 1 });
       expect(times!.toReadyMs).to.deep.equal([1000]);
     });
+  });
+});
+
+describe('reconnectParams (--set of the reconnect scenario)', () => {
+  it('sizes --full under the open-file cap: 100,000 sockets over 7 gateways and 7 client workers', () => {
+    expect(reconnectParams({ quick: false, params: {} })).to.include({
+      sockets: 100000,
+      gateways: 7,
+      workers: 7,
+      rate: 1000,
+      signal: 'SIGKILL',
+    });
+    expect(reconnectParams({ quick: true, params: {} })).to.include({ sockets: 2000, gateways: 3, workers: 2, rate: 100 });
+    expect(Object.is(reconnectParams({ quick: true, params: { reconnect_spread_ms: '-0' } }).spreadMs, 0)).to.equal(true);
+  });
+
+  it('refuses hostile or impossible values before anything starts', () => {
+    const hostile: Array<[string, string]> = [
+      ['reconnect_sockets', '1e309'],
+      ['reconnect_sockets', ''],
+      ['reconnect_sockets', '2000\u0000'],
+      ['reconnect_sockets', 'x'.repeat(1024 * 1024)],
+      ['reconnect_rate', '1.5'],
+      ['reconnect_window_s', '-1'],
+      ['reconnect_signal', 'sigkill'],
+      ['reconnect_signal', 'SIGHUP'],
+    ];
+    for (const [key, value] of hostile)
+      expect(() => reconnectParams({ quick: true, params: { [key]: value } }), `${key}=${value.slice(0, 20)}`).to.throw(key);
+    // 100,000 over 6 gateways would put 20,000 on each survivor: refused.
+    expect(() => reconnectParams({ quick: false, params: { reconnect_gateways: '6' } })).to.throw('after the kill');
+    expect(() => reconnectParams({ quick: false, params: { reconnect_workers: '2' } })).to.throw('client worker');
   });
 });

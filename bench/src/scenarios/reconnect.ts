@@ -34,7 +34,7 @@ function intParam(params: Readonly<Record<string, string>>, key: string, fallbac
   const value = raw === undefined ? fallback : raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max)
     throw new Error(`--set ${key}: expected an integer ${min}-${max}, got ${raw}`);
-  return value;
+  return value === 0 ? 0 : value; // -0 is 0
 }
 
 /** The run's shape from `--set` (quick: 2,000 sockets over 3 gateways at 100 msg/s; --full: 100,000 at 1,000 msg/s). */
