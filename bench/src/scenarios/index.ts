@@ -9,10 +9,12 @@ import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
 import { roomScenario } from './room.js';
 import { throughputScenario } from './throughput.js';
+import { reconnectScenario } from './reconnect.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
   socketsScenario,
+  reconnectScenario,
   messagesScenario,
   throughputScenario,
   fanoutScenario,
