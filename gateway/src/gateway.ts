@@ -11,6 +11,7 @@ import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
 import { AttachmentClaims } from './attachment-claims.js';
 import { MessageParts } from './message-parts.js';
+import { MessageComposer } from './messages/message-composer.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter, type LiveConnection } from './presence-reporter.js';
@@ -125,8 +126,11 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher: bus.events,
       history,
-      attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
-      parts: new MessageParts(pool, bus),
+      composer: new MessageComposer({
+        parts: new MessageParts(pool, bus),
+        attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
+        admitPublish: () => overload.admitPublish(),
+      }),
       access: new ChatAccess(memberships, hub),
       blocks,
       catchUp,
