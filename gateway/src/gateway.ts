@@ -32,6 +32,7 @@ import type { ChatBus } from './bus/chat-bus.js';
 import { NatsChatBus } from './bus/nats-chat-bus.js';
 import { DirectChatBlocks } from './direct-chat-blocks.js';
 import { closeRevokedSockets } from './session-revocations.js';
+import { KnownUsers } from './known-users.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -66,6 +67,12 @@ const READY_FLUSH_TIMEOUT_MS = 2000;
 const STREAM_WAIT_MS = 60_000;
 /** Frames up to this many times the limit reach the router, which answers `payload_too_large`. */
 const UWS_PAYLOAD_FACTOR = 4;
+/**
+ * Users remembered as existing, upgraded without a read first (a UUID and an entry: ~200 bytes
+ * each, so at most ~10 MiB), and for how long: a reconnect within it is upgraded at once.
+ */
+const KNOWN_USERS_MAX = 50_000;
+const KNOWN_USERS_TTL_MS = 10 * 60_000;
 
 /**
  * Builds a gateway, wired but not listening until `listen()`; `main.ts` and the tests both
@@ -146,6 +153,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     logger,
     config.GATEWAY_MAX_FRAME_BYTES,
   );
+  const knownUsers = knownUsersOf(revocations);
   const connections = new ConnectionLifecycle({
     settings: {
       gatewayId,
@@ -159,6 +167,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     hub,
     sockets,
     memberships,
+    knownUsers,
     presence,
     router,
     outbound,
@@ -223,6 +232,15 @@ function presenceIndexOf(memberships: MembershipReader, metrics: GatewayMetrics,
       logger.error({ err }, 'could not load chat members for presence');
     },
   );
+}
+
+/** Users upgraded without a read first; a deleted account (refused by the list itself) is forgotten too. */
+function knownUsersOf(revocations: RevocationList): KnownUsers {
+  const knownUsers = new KnownUsers({ max: KNOWN_USERS_MAX, ttlMs: KNOWN_USERS_TTL_MS });
+  revocations.onRevoked((event) => {
+    if (event.user?.deleted) knownUsers.forget(event.userId);
+  });
+  return knownUsers;
 }
 
 /** Every open socket, as the presence heartbeat reports it. */
