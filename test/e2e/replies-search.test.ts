@@ -364,6 +364,12 @@ describe('replies, mentions, forwards and search, end to end @integration', () =
     expect(await ids(`${tag} новые`)).to.deep.equal([upper.id]);
     const hit = (await search(bob.token, `q=${encodeURIComponent(`привет ${tag}`)}`)).hits.find((h) => h.message_id === title.id)!;
     expect(hit.snippet).to.include('<mark>Привет</mark>');
+    // Case mappings that change length or need context, ligatures, marks with no letter: never a 5xx.
+    for (const q of ['İSTANBUL', 'ΣΊΣΥΦΟΣ ς', 'ﬀ ẞ ǅ', '\u0301\u0301', '🙂 ПРИВЕТ', 'Ⅻ ①', `${'Я'.repeat(255)}`]) {
+      const res = await search(bob.token, `q=${encodeURIComponent(q)}`);
+      expect(res.status, q.slice(0, 20)).to.be.oneOf([200, 400]);
+      if (res.status === 400) expect((res.body.error as { code: string }).code).to.equal('validation_failed');
+    }
   });
 
   it('history around a seq: centred, with true flags at the first and the last message; hostile around is 400', async () => {
