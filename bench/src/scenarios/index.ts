@@ -10,6 +10,7 @@ import { persisterScenario } from './persister.js';
 import { roomScenario } from './room.js';
 import { throughputScenario } from './throughput.js';
 import { reconnectScenario } from './reconnect.js';
+import { searchScenario } from './search.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
@@ -24,6 +25,7 @@ export const SCENARIOS: Scenario[] = [
   presenceScenario,
   historyScenario,
   persisterScenario,
+  searchScenario,
 ];
 
 /**
