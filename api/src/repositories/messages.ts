@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type {
+  AttachmentRef,
   ChatType,
   ForwardOrigin,
   MemberRole,
@@ -99,6 +100,8 @@ export interface ForwardSourceRow {
   readonly seq: string;
   readonly created_at: Date | string;
   readonly forwarded_from: ForwardOrigin | null;
+  /** The files it shows (`messages.attachments`), null when none. */
+  readonly attachments: AttachmentRef[] | null;
 }
 
 /** The indexed search vector (`messages_search_idx`): stemmed Russian/English plus unstemmed words. */
@@ -201,7 +204,7 @@ export class MessageRepository {
   /** The not-deleted messages among `ids` in the chat, in stream order. */
   async forwardSources(chatId: string, ids: readonly string[]): Promise<ForwardSourceRow[]> {
     return this.em.execute<ForwardSourceRow[]>(
-      `select id, sender_id, text, seq, created_at, forwarded_from from messages
+      `select id, sender_id, text, seq, created_at, forwarded_from, attachments from messages
         where chat_id = ? and id = any(?::uuid[]) and deleted_at is null order by seq`,
       [chatId, uuidArray(ids)],
     );
