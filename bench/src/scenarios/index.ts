@@ -9,6 +9,7 @@ import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
 import { roomScenario } from './room.js';
 import { throughputScenario } from './throughput.js';
+import { attachmentsScenario } from './attachments.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
@@ -22,6 +23,7 @@ export const SCENARIOS: Scenario[] = [
   presenceScenario,
   historyScenario,
   persisterScenario,
+  attachmentsScenario,
 ];
 
 /**
