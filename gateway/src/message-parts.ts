@@ -61,11 +61,12 @@ export class MessageParts {
    */
   async replyPreview(chatId: string, messageId: string): Promise<ReplyPreview> {
     const [stored, max] = await Promise.all([
-      this.pool.query<{ id: string; sender_id: string; text: string; deleted: boolean }>(REPLY_ORIGINAL, [chatId, messageId]),
+      this.pool.query<ReplyPreview>(REPLY_ORIGINAL, [chatId, messageId]),
       this.pool.query<{ max: string | null }>(MAX_MESSAGE_SEQ, [chatId]),
     ]);
     const row = stored.rows[0];
-    if (row) return { id: row.id, sender_id: row.sender_id, text: row.text, deleted: row.deleted, attachments_count: 0 };
+    if (row)
+      return { id: row.id, sender_id: row.sender_id, text: row.text, deleted: row.deleted, attachments_count: row.attachments_count };
     let found: ReplyPreview | undefined;
     const range = { fromSeq: Number(max.rows[0]?.max ?? 0) + 1, maxEvents: REPLY_TAIL_MAX_EVENTS };
     return this.tailPreviews.preview(chatId, messageId, async () => {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type {
+  AttachmentRef,
   ChatType,
   ForwardOrigin,
   MemberRole,
@@ -105,6 +106,8 @@ export interface ForwardSourceRow {
   readonly seq: string;
   readonly created_at: Date | string;
   readonly forwarded_from: ForwardOrigin | null;
+  /** The files it shows (`messages.attachments`), null when none. */
+  readonly attachments: AttachmentRef[] | null;
 }
 
 /** The tsquery of a search: the whole words stemmed, and the last word as a prefix of a stem or of an unstemmed word. Placeholders: words, prefix, prefix. */
@@ -214,7 +217,7 @@ export class MessageRepository {
   /** The not-deleted messages among `ids` in the chat, in stream order. */
   async forwardSources(chatId: string, ids: readonly string[]): Promise<ForwardSourceRow[]> {
     return this.em.execute<ForwardSourceRow[]>(
-      `select id, sender_id, text, seq, created_at, forwarded_from from messages
+      `select id, sender_id, text, seq, created_at, forwarded_from, attachments from messages
         where chat_id = ? and id = any(?::uuid[]) and deleted_at is null order by seq`,
       [chatId, uuidArray(ids)],
     );

@@ -11,6 +11,7 @@ import { roomScenario } from './room.js';
 import { throughputScenario } from './throughput.js';
 import { reconnectScenario } from './reconnect.js';
 import { searchScenario } from './search.js';
+import { attachmentsScenario } from './attachments.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
@@ -26,6 +27,7 @@ export const SCENARIOS: Scenario[] = [
   historyScenario,
   persisterScenario,
   searchScenario,
+  attachmentsScenario,
 ];
 
 /**
