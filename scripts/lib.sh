@@ -347,8 +347,10 @@ start_postgres() {
   fi
   if [[ ! -f $pg_dir/data/PG_VERSION ]]; then
     say "postgres   first run: initdb in $pg_dir/data"
+    # Collation C (byte order), LC_CTYPE C.UTF-8: text search folds case by LC_CTYPE, and C
+    # folds ASCII only (the search migration folds with ICU anyway; this is for everything else).
     "${as_user[@]}" "$bin_dir/initdb" -D "$pg_dir/data" -U "$PG_USER" --auth-local=trust \
-      --auth-host=trust -E UTF8 --locale=C >>"$DATA/log/postgres.log" 2>&1 ||
+      --auth-host=trust -E UTF8 --locale=C --lc-ctype=C.UTF-8 >>"$DATA/log/postgres.log" 2>&1 ||
       die "initdb failed (log: $DATA/log/postgres.log)"
   fi
   # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to leave.

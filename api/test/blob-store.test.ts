@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import S3rver from 's3rver';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { NeonError } from '@neonchat/common/contracts';
-import { thumbnailKey, uploadKey, type BlobStore } from '../src/storage/blob-store.js';
+import { stagingKey, thumbnailKey, uploadKey, type BlobStore } from '../src/storage/blob-store.js';
 import { LocalBlobStore } from '../src/storage/local-blob-store.js';
 import { S3BlobStore } from '../src/storage/s3-blob-store.js';
 
@@ -65,6 +65,20 @@ function storeContract(name: string, make: () => Promise<StoreUnderTest & { clos
       expect(res.headers.get('content-disposition')).to.equal(
         `attachment; filename="My report (1).pdf"; filename*=UTF-8''My%20report%20%281%29.pdf`,
       );
+    });
+
+    it('promotes an upload from the staging key to its final key; a PUT through a URL still valid never reaches the final key', async () => {
+      const id = randomUUID();
+      const put = await t.store.presignPut(stagingKey(id), 5, 60);
+      expect(await t.putThrough(put.url, put.headers, Buffer.from('first'))).to.equal(200);
+      expect(await t.store.promote(stagingKey(id), uploadKey(id))).to.equal(true);
+      expect(await t.store.size(stagingKey(id))).to.equal(undefined);
+      expect((await t.store.read(uploadKey(id))).toString()).to.equal('first');
+      expect(await t.store.promote(stagingKey(id), uploadKey(id))).to.equal(false);
+      expect(await t.putThrough(put.url, put.headers, Buffer.from('later'))).to.equal(200);
+      expect((await t.store.read(uploadKey(id))).toString()).to.equal('first');
+      await t.store.delete(stagingKey(id));
+      await t.store.delete(uploadKey(id));
     });
 
     it('refuses a body larger than the presigned size, or stores it at its real size (so completion refuses it)', async () => {

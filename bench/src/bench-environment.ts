@@ -122,15 +122,22 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     jwtSecret,
     freshDatabase,
     async spawnService(service, env, readyPort, options = {}) {
-      const child = spawn(
-        process.execPath,
-        [...(options.nodeArgs ?? []), options.script ?? join(SERVICES_ROOT, service, 'dist', 'main.js')],
-        {
-          env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env },
-          stdio: ['ignore', 'inherit', 'inherit'],
-        },
-      );
-      const pid = child.pid ?? 0;
+      const serviceEnv = { NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: jwtSecret, ...env };
+      const image = service === 'gateway' && !options.script ? GATEWAY_IMAGE : undefined;
+      const container = image ? `neonchat-bench-gateway-${readyPort}` : undefined;
+      const child = image
+        ? spawn('podman', containerArgs(image, container!, serviceEnv), {
+            env: {
+              ...process.env,
+              CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(REPO_ROOT, 'scripts', 'images', 'containers.conf'),
+            },
+            stdio: ['ignore', 'inherit', 'inherit'],
+          })
+        : spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? join(SERVICES_ROOT, service, 'dist', 'main.js')], {
+            env: { ...process.env, ...serviceEnv },
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+      let pid = child.pid ?? 0;
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, procStat(pid).rssMiB)), 500);
       sampler.unref();
@@ -143,8 +150,11 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
         );
       } catch (err) {
         clearInterval(sampler);
+        if (container) await removeContainer(container);
         throw err;
       }
+      // In a container the process to sample is the container's node, not the podman client.
+      if (container) pid = (await containerPid(container)) ?? pid;
       const proc: ServiceProcess = {
         name: service,
         pid,
@@ -155,6 +165,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
         async stop() {
           clearInterval(sampler);
           // Past the services' own shutdown deadline (10 s): a CPU profile is written at exit.
+          if (container) await removeContainer(container);
           await stopChild(child, { graceMs: STOP_GRACE_MS });
         },
       };
@@ -163,6 +174,44 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     },
     stop,
   };
+}
+
+/**
+ * `BENCH_GATEWAY_IMAGE=localhost/neonchat-gateway:local` runs each gateway from that image under
+ * podman on host networking (`make images` builds it: Node 24 and the current uWS build), to
+ * compare the image's runtime with the host's under the same load (issue 33). The image's own
+ * command and Node flags apply (`gateway_node_flags` does not); CPU and RSS are the container's
+ * node process's. No `--ulimit`: podman then sets every limit, and this host refuses RLIMIT_NPROC;
+ * the container inherits the 20,000 open files of the host.
+ */
+const GATEWAY_IMAGE = process.env.BENCH_GATEWAY_IMAGE || undefined;
+
+function containerArgs(image: string, name: string, env: Record<string, string>): string[] {
+  const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  return ['run', '--rm', '--name', name, '--network', 'host', ...envArgs, image];
+}
+
+async function podmanOutput(args: string[]): Promise<string | undefined> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) =>
+    execFile(
+      'podman',
+      args,
+      { env: { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(REPO_ROOT, 'scripts', 'images', 'containers.conf') } },
+      (err, stdout) => resolve(err ? undefined : stdout.trim()),
+    ),
+  );
+}
+
+async function containerPid(name: string): Promise<number | undefined> {
+  const out = await podmanOutput(['inspect', '--format', '{{.State.Pid}}', name]);
+  const pid = Number(out);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function removeContainer(name: string): Promise<void> {
+  await podmanOutput(['stop', '-t', '15', name]);
+  await podmanOutput(['rm', '-f', name]);
 }
 
 export { freePort };

@@ -126,7 +126,7 @@ describe('bench scenario choice: the side-by-side scenarios run when asked', () 
     expect(names(scenariosToRun(all, new Set(['messages', 'throughput']), true))).to.deep.equal(['messages', 'throughput']);
   });
 
-  it('marks room and throughput, and only those, as run when asked', () => {
-    expect(SCENARIOS.filter((s) => s.whenAsked).map((s) => s.name)).to.have.members(['room', 'throughput']);
+  it('marks room, throughput, reconnect (it kills a gateway) and search, and only those, as run when asked', () => {
+    expect(SCENARIOS.filter((s) => s.whenAsked).map((s) => s.name)).to.have.members(['room', 'throughput', 'reconnect', 'search']);
   });
 });

@@ -21,7 +21,7 @@ export class ChatAccess {
     if (cached) return check(action, cached, 'active');
     const row = await this.reader.membership(chatId, state.userId);
     if (row?.status === 'active' && !state.closed && !state.chats.has(chatId))
-      this.hub.follow(ws, chatId, { type: row.type, role: row.role });
+      this.hub.follow(ws, chatId, row.peer ? { type: row.type, role: row.role, peer: row.peer } : { type: row.type, role: row.role });
     return check(action, row ?? null, row?.status ?? 'left');
   }
 }

@@ -91,8 +91,10 @@ export class ChatHub implements LiveFeedSink {
   follow(ws: Socket, chatId: string, view: ChatMembershipView): void {
     const state = ws.getUserData();
     if (state.closed) return;
-    if (state.chats.has(chatId)) {
-      state.chats.set(chatId, view);
+    const known = state.chats.get(chatId);
+    if (known) {
+      // A membership event knows no 1:1 peer: keep the one read before (it never changes).
+      state.chats.set(chatId, view.peer === undefined && known.peer !== undefined ? { ...view, peer: known.peer } : view);
       return;
     }
     state.chats.set(chatId, view);

@@ -6,6 +6,7 @@ import type { ChatHub } from './chat-hub.js';
 import { userTopic } from './chat-topics.js';
 import { closeReason } from './close-reasons.js';
 import type { FrameRouter } from './frame-router.js';
+import type { KnownUsers } from './known-users.js';
 import type { MembershipReader } from './membership-reader.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
@@ -33,6 +34,8 @@ export interface ConnectionDeps {
   readonly hub: ChatHub;
   readonly sockets: SocketRegistry;
   readonly memberships: Pick<MembershipReader, 'activeChatsOf'>;
+  /** Users seen to exist lately: upgraded at once; anyone else's chats are read before the upgrade. */
+  readonly knownUsers: Pick<KnownUsers, 'has' | 'remember' | 'forget'>;
   readonly presence: Pick<PresenceReporter, 'connected' | 'disconnected'>;
   readonly router: Pick<FrameRouter, 'handle' | 'run' | 'releaseEarly'>;
   readonly outbound: Outbound;
@@ -75,14 +78,14 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
   }
 
   /**
-   * Authenticates before the socket exists; refusals are plain HTTP answers with a code. The
-   * upgrade is synchronous, within this call: uWS 20.30 can cut a socket upgraded after an
-   * `await` inside `res.cork` (it reads an HTTP state byte from the new WebSocket's memory and
-   * may take it for "connection: close"; fixed upstream in uWebSockets PR #1929). So what needs
-   * the database (the user's chats, and whether the user still exists) is read in `open`.
+   * Authenticates before the socket exists; refusals are plain HTTP answers with a code. A user
+   * this gateway knows (`KnownUsers`) is upgraded within this call, synchronously, and `open`
+   * reads the chats as before. Any other user's chats are read first (`upgradeAfterRead`), so a
+   * token naming nobody is refused with 401 before any socket exists; the chats read are handed
+   * to `open`, which does not read them again: one read per connect either way.
    */
   readonly upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
-    const { settings } = this.deps;
+    const { settings, metrics } = this.deps;
     const query = new URLSearchParams(req.getQuery() ?? '');
     const credentials = upgradeCredentials(query, req.getHeader('authorization'), req.getHeader('sec-websocket-protocol'));
     if (!this.acceptingSockets)
@@ -96,6 +99,12 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       // The token itself is never logged, only that it was refused.
       const code = isNeonError(err) ? err.code : 'unauthorized';
       return this.refuse(res, '401 Unauthorized', code, isNeonError(err) ? err.message : 'invalid token');
+    }
+    if (!isUpgradeConnection(req.getHeader('connection'))) {
+      // RFC 6455 §4.1 requires it. And uWS 20.30 marks a request with `Connection: close` "close
+      // after the answer": upgraded late and uncorked (upgradeAfterRead), it is closed right after
+      // its 101 and then handed to `open` anyway, which crashed the process (SIGSEGV) when tried.
+      return this.refuse(res, '400 Bad Request', 'validation_failed', 'connection: must include "upgrade"');
     }
     if (this.deps.sockets.socketsOfUser(claims.user_id) >= settings.maxSocketsPerUser) {
       return this.refuse(res, '429 Too Many Requests', 'rate_limited', 'too many open sockets for this user');
@@ -112,13 +121,75 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       ratePerSecond: settings.ratePerSecond,
       rateBurst: settings.rateBurst,
     });
-    res.upgrade(state, req.getHeader('sec-websocket-key'), credentials.protocol, req.getHeader('sec-websocket-extensions'), context);
+    const handshake: Handshake = {
+      key: req.getHeader('sec-websocket-key'),
+      protocol: credentials.protocol,
+      extensions: req.getHeader('sec-websocket-extensions'),
+    };
+    if (this.deps.knownUsers.has(claims.user_id)) {
+      metrics.upgradeUserChecks.inc({ outcome: 'known' });
+      res.upgrade(state, handshake.key, handshake.protocol, handshake.extensions, context);
+      return;
+    }
+    this.upgradeAfterRead(res, state, handshake, context);
   };
 
   /**
-   * The socket exists; its user's chats are read, then it is admitted. Until then it is on no
-   * topic and its frames wait (`ready` is still its first frame). An unknown user is closed with
-   * 4003, a database outage with 1013 (try again later).
+   * The upgrade of a user this gateway does not know yet: their chats are read, then the
+   * request is answered: 401 when no such user exists (never existed, or the row is gone), else
+   * the upgrade with the chats in the socket's state. A read that fails upgrades anyway and
+   * `open` closes with 1013, as for a known user. The late upgrade is deliberately not inside
+   * `res.cork`: uWS 20.30 may read the new WebSocket's memory as the HTTP response's state after
+   * a corked upgrade and cut the socket right after its 101 (uWebSockets PR #1929, not in an npm
+   * build for Node 20; docs/BENCHMARKS.md). Uncorked, uWS writes the 101 straight to the socket.
+   */
+  private upgradeAfterRead(res: HttpResponse, state: SocketState, handshake: Handshake, context: us_socket_context_t): void {
+    const { metrics, logger } = this.deps;
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    metrics.connectChatReads.inc({ at: 'upgrade' });
+    this.deps.memberships
+      .activeChatsOf(state.userId)
+      .then(
+        (chats) => {
+          if (aborted) return void metrics.upgradeUserChecks.inc({ outcome: 'aborted' });
+          if (!chats) {
+            metrics.upgradeUserChecks.inc({ outcome: 'unknown' });
+            return this.refuse(res, '401 Unauthorized', 'unauthorized', 'unknown user: log in again');
+          }
+          metrics.upgradeUserChecks.inc({ outcome: 'read' });
+          this.deps.knownUsers.remember(state.userId);
+          for (const [chatId, view] of chats) state.chats.set(chatId, view);
+          state.chatsAtUpgrade = 'read';
+          this.lateUpgrade(res, state, handshake, context);
+        },
+        (err: unknown) => {
+          if (aborted) return void metrics.upgradeUserChecks.inc({ outcome: 'aborted' });
+          metrics.upgradeUserChecks.inc({ outcome: 'unavailable' });
+          metrics.internalErrors.inc({ where: 'upgrade_memberships' });
+          logger.error({ err }, 'membership lookup failed for an upgrade');
+          state.chatsAtUpgrade = 'unavailable';
+          this.lateUpgrade(res, state, handshake, context);
+        },
+      )
+      .catch((err: unknown) => {
+        metrics.internalErrors.inc({ where: 'late_upgrade' });
+        logger.error({ err }, 'late upgrade failed');
+      });
+  }
+
+  private lateUpgrade(res: HttpResponse, state: SocketState, handshake: Handshake, context: us_socket_context_t): void {
+    if (!this.acceptingSockets)
+      return this.refuse(res, '503 Service Unavailable', 'unavailable', 'gateway is shutting down, reconnect shortly');
+    res.upgrade(state, handshake.key, handshake.protocol, handshake.extensions, context);
+  }
+
+  /**
+   * The socket exists; its user's chats are read (unless the upgrade did), then it is admitted.
+   * Until then it is on no topic and its frames wait (`ready` is still its first frame). A user
+   * that no longer exists is closed with 4003, a database outage with 1013 (try again later).
    */
   readonly open = (ws: Socket): void => {
     const { metrics, logger } = this.deps;
@@ -127,15 +198,24 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
       ws.end(CLOSE_CODES.goingAway, 'server restarting, reconnect shortly');
       return;
     }
+    if (state.chatsAtUpgrade === 'read') return this.admit(ws);
+    if (state.chatsAtUpgrade === 'unavailable') {
+      metrics.errors.inc({ code: 'unavailable' });
+      ws.end(CLOSE_CODES.tryAgainLater, 'unavailable: try again shortly');
+      return;
+    }
+    metrics.connectChatReads.inc({ at: 'open' });
     this.deps.memberships
       .activeChatsOf(state.userId)
       .then((chats) => {
+        if (!chats) this.deps.knownUsers.forget(state.userId);
         if (state.closed) return;
         if (!chats) {
           metrics.errors.inc({ code: 'unauthorized' });
           ws.end(CLOSE_CODES.unknownUser, 'unknown user: log in again');
           return;
         }
+        this.deps.knownUsers.remember(state.userId);
         for (const [chatId, view] of chats) state.chats.set(chatId, view);
         this.admit(ws);
       })
@@ -234,6 +314,18 @@ export class ConnectionLifecycle implements ConnectionCallbacks {
         .end(JSON.stringify({ error: { code, message } }));
     });
   }
+}
+
+/** What `res.upgrade` needs of the request, copied: uWS's request object is gone once the handler returns. */
+interface Handshake {
+  readonly key: string;
+  readonly protocol: string;
+  readonly extensions: string;
+}
+
+/** Whether a `Connection` header lists the `upgrade` token (RFC 6455 §4.1; tokens are case-insensitive). */
+export function isUpgradeConnection(header: string): boolean {
+  return header.split(',').some((token) => token.trim().toLowerCase() === 'upgrade');
 }
 
 async function flushWithin(flush: () => Promise<void>, timeoutMs: number): Promise<void> {

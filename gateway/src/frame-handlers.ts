@@ -1,4 +1,3 @@
-import { isoTimestamp, uuidv7 } from '@neonchat/common/runtime';
 import type { ChatEventStore } from './bus/chat-bus.js';
 import {
   NeonError,
@@ -7,17 +6,14 @@ import {
   messageSentFrameJson,
   messageFromCreatedEvent,
   reactionDedupId,
-  sendDedupId,
   type ClientFrameOf,
   type ClientFrameType,
-  type MessageCreatedEvent,
 } from '@neonchat/common/contracts';
-import type { AttachmentClaims } from './attachment-claims.js';
 import type { CatchUp } from './catch-up.js';
 import type { ChatAccess } from './chat-access.js';
 import type { DirectChatBlocks } from './direct-chat-blocks.js';
 import type { HistoryReader } from './history-reader.js';
-import type { MessageParts } from './message-parts.js';
+import type { MessageComposer } from './messages/message-composer.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { OverloadGuard } from './overload-guard.js';
@@ -33,10 +29,8 @@ export interface FrameHandlerDeps {
   readonly blocks: Pick<DirectChatBlocks, 'requireNotBlocked'>;
   readonly catchUp: CatchUp;
   readonly history: HistoryReader;
-  /** Claims a send's uploads before it is published (issue 29). */
-  readonly attachments: Pick<AttachmentClaims, 'claim'>;
-  /** Reply previews and mentions, resolved before the publish (issue 30). */
-  readonly parts: MessageParts;
+  /** A `message` frame's event: reply preview, mentions (issue 30) and claimed uploads (issue 29), resolved before the publish. */
+  readonly composer: Pick<MessageComposer, 'compose'>;
   readonly typing: TypingTracker;
   readonly presence: PresenceReporter;
   readonly registry: SocketRegistry;
@@ -61,34 +55,18 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
       if (!text && !frame.attachments)
         throw new NeonError('validation_failed', 'text: empty without attachments', { details: { field: 'text' } });
       const view = await deps.access.require(ws, frame.chat_id, 'post');
-      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId, view.peer);
       // Sending ends typing at once, on every socket of the user here.
       for (const mine of deps.registry.ofUser(state.userId)) deps.typing.stop(mine.getUserData().connectionId, frame.chat_id);
-      // Resolved before the publish (a message without either costs nothing more): what is acked is complete.
-      const [replyTo, mentions] =
-        frame.reply_to === undefined && !text.includes('@')
-          ? [undefined, undefined]
-          : await Promise.all([
-              frame.reply_to === undefined ? undefined : deps.parts.replyPreview(frame.chat_id, frame.reply_to),
-              deps.parts.mentions(frame.chat_id, state.userId, text),
-            ]);
-      const dedupId = sendDedupId(frame.chat_id, state.userId, frame.request_id);
-      deps.overload.admitPublish();
-      const attachments = frame.attachments ? await deps.attachments.claim(state.userId, dedupId, frame.attachments) : undefined;
-      const now = Date.now();
-      const event: MessageCreatedEvent = {
-        type: 'message.created',
-        id: uuidv7(now),
-        chat_id: frame.chat_id,
-        sender_id: state.userId,
+      // Reply preview, mentions, the overload check and the uploads' claims, all before the publish.
+      const { event, json, dedupId } = await deps.composer.compose({
+        chatId: frame.chat_id,
+        senderId: state.userId,
         text,
-        created_at: isoTimestamp(now),
-        ...(attachments ? { attachments } : {}),
-      };
-      if (replyTo) event.reply_to = replyTo;
-      if (mentions) event.mentions = mentions;
-      // Stringified once: the stream stores these bytes and `message_sent` is spliced from them.
-      const json = JSON.stringify(event);
+        requestId: frame.request_id,
+        replyTo: frame.reply_to,
+        attachments: frame.attachments,
+      });
       const started = performance.now();
       const ack = await deps.publisher.publish(event, dedupId, state.connectionId, json);
       deps.metrics.publishAck.observe((performance.now() - started) / 1000);
@@ -114,7 +92,7 @@ export function createFrameHandlers(deps: FrameHandlerDeps): FrameHandlers {
     async react(ws, frame) {
       const state = ws.getUserData();
       const view = await deps.access.require(ws, frame.chat_id, 'react');
-      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId);
+      if (view.type === 'direct') await deps.blocks.requireNotBlocked(frame.chat_id, state.userId, view.peer);
       // Only a stored, not deleted message takes reactions (as for edits over REST): a
       // message the persister has not written yet is `not_found` for the few ms until it has.
       if (!(await deps.history.isLive(frame.chat_id, frame.message_id))) {

@@ -11,6 +11,7 @@ import { MembershipReader } from './membership-reader.js';
 import { HistoryReader } from './history-reader.js';
 import { AttachmentClaims } from './attachment-claims.js';
 import { MessageParts } from './message-parts.js';
+import { MessageComposer } from './messages/message-composer.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import type { SocketState } from './socket-state.js';
 import { PresenceReporter, type LiveConnection } from './presence-reporter.js';
@@ -31,6 +32,7 @@ import type { ChatBus } from './bus/chat-bus.js';
 import { NatsChatBus } from './bus/nats-chat-bus.js';
 import { DirectChatBlocks } from './direct-chat-blocks.js';
 import { closeRevokedSockets } from './session-revocations.js';
+import { KnownUsers } from './known-users.js';
 
 export type GatewayConfig = Static<typeof GatewayEnv>;
 
@@ -65,6 +67,12 @@ const READY_FLUSH_TIMEOUT_MS = 2000;
 const STREAM_WAIT_MS = 60_000;
 /** Frames up to this many times the limit reach the router, which answers `payload_too_large`. */
 const UWS_PAYLOAD_FACTOR = 4;
+/**
+ * Users remembered as existing, upgraded without a read first (a UUID and an entry: ~200 bytes
+ * each, so at most ~10 MiB), and for how long: a reconnect within it is upgraded at once.
+ */
+const KNOWN_USERS_MAX = 50_000;
+const KNOWN_USERS_TTL_MS = 10 * 60_000;
 
 /**
  * Builds a gateway, wired but not listening until `listen()`; `main.ts` and the tests both
@@ -79,7 +87,8 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
   const metrics = createGatewayMetrics(registry);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   pool.on('error', (err) => logger.error({ err }, 'idle database connection failed'));
-  const memberships = new MembershipReader(pool);
+  const blocks = new DirectChatBlocks(pool);
+  const memberships = new MembershipReader(pool, blocks);
   const history = new HistoryReader(pool);
   const bus = await NatsChatBus.connect({
     url: config.NATS_URL,
@@ -100,7 +109,6 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     },
   });
   await revocations.start();
-  const blocks = new DirectChatBlocks(pool);
   blocks.follow(bus);
   const app: TemplatedApp = uws.App();
   const sockets = new SocketRegistry();
@@ -125,8 +133,11 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     createFrameHandlers({
       publisher: bus.events,
       history,
-      attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
-      parts: new MessageParts(pool, bus),
+      composer: new MessageComposer({
+        parts: new MessageParts(pool, bus),
+        attachments: new AttachmentClaims(pool, config.UPLOAD_MAX_BYTES),
+        admitPublish: () => overload.admitPublish(),
+      }),
       access: new ChatAccess(memberships, hub),
       blocks,
       catchUp,
@@ -142,6 +153,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     logger,
     config.GATEWAY_MAX_FRAME_BYTES,
   );
+  const knownUsers = knownUsersOf(revocations);
   const connections = new ConnectionLifecycle({
     settings: {
       gatewayId,
@@ -155,6 +167,7 @@ export async function createGateway(config: GatewayConfig, options: { logger?: L
     hub,
     sockets,
     memberships,
+    knownUsers,
     presence,
     router,
     outbound,
@@ -219,6 +232,15 @@ function presenceIndexOf(memberships: MembershipReader, metrics: GatewayMetrics,
       logger.error({ err }, 'could not load chat members for presence');
     },
   );
+}
+
+/** Users upgraded without a read first; a deleted account (refused by the list itself) is forgotten too. */
+function knownUsersOf(revocations: RevocationList): KnownUsers {
+  const knownUsers = new KnownUsers({ max: KNOWN_USERS_MAX, ttlMs: KNOWN_USERS_TTL_MS });
+  revocations.onRevoked((event) => {
+    if (event.user?.deleted) knownUsers.forget(event.userId);
+  });
+  return knownUsers;
 }
 
 /** Every open socket, as the presence heartbeat reports it. */

@@ -21,6 +21,8 @@ export interface GatewayMetrics {
   readonly bufferedBytes: Gauge;
   readonly socketLag: Histogram;
   readonly publishesInFlight: Gauge;
+  readonly upgradeUserChecks: Counter<'outcome'>;
+  readonly connectChatReads: Counter<'at'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -72,5 +74,15 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       help: 'Sends published and waiting for the stream ack (at the last overload check)',
       registers: [registry],
     }),
+    upgradeUserChecks: counter(
+      'upgrade_user_checks_total',
+      'Upgrades with a valid token, by how the user was found: known (remembered, upgraded at once), read (PostgreSQL read first), unknown (401), unavailable (read failed), aborted (client left during the read)',
+      ['outcome'],
+    ),
+    connectChatReads: counter(
+      'connect_chat_reads_total',
+      "PostgreSQL reads of a connecting user's chats, by where: upgrade or open (one per connect)",
+      ['at'],
+    ),
   };
 }

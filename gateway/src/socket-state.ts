@@ -5,6 +5,8 @@ import { TokenBucket } from './rate-limit.js';
 export interface ChatMembershipView {
   readonly type: ChatType;
   readonly role: MemberRole;
+  /** A 1:1 chat's other member, when the read that made the view knew it (the block check uses it). */
+  readonly peer?: string;
 }
 
 /** Live events held back for a socket while it catches up on a chat (open or resume). */
@@ -27,6 +29,12 @@ export interface SocketState {
   readonly sessionId: string | undefined;
   /** Membership cache: chats this socket follows (active memberships of its user). */
   readonly chats: Map<string, ChatMembershipView>;
+  /**
+   * Whether the upgrade already read the user's chats (a user this gateway did not know yet):
+   * `read` (they are in `chats`, `open` does not read them again) or `unavailable` (PostgreSQL
+   * did not answer: `open` closes with 1013). Undefined: `open` reads them.
+   */
+  chatsAtUpgrade: 'read' | 'unavailable' | undefined;
   /** Chat to open right after connecting (the `chat_id` query parameter). */
   readonly openChatId: string | undefined;
   readonly bucket: TokenBucket;
@@ -83,6 +91,7 @@ export function newSocketState(s: NewSocket): SocketState {
     tokenIat: s.tokenIat ?? 0,
     sessionId: s.sessionId,
     chats: s.chats,
+    chatsAtUpgrade: undefined,
     openChatId: s.openChatId,
     bucket: new TokenBucket(s.ratePerSecond, s.rateBurst),
     liveSince: new Map(),

@@ -1,13 +1,24 @@
 import { expect } from 'chai';
-import { CLOSE_CODES, SigningKeys } from '@neonchat/common';
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import { CLOSE_CODES, SigningKeys, signAccessToken } from '@neonchat/common';
 import { ChatHub } from '../src/chat-hub.js';
-import { ConnectionLifecycle } from '../src/connection-lifecycle.js';
+import { ConnectionLifecycle, isUpgradeConnection } from '../src/connection-lifecycle.js';
+import { KnownUsers } from '../src/known-users.js';
 import { Outbound } from '../src/outbound.js';
 import { PresenceIndex } from '../src/presence-index.js';
 import { SocketRegistry } from '../src/socket-registry.js';
 import { TypingTracker } from '../src/typing-tracker.js';
 import { userTopic } from '../src/chat-topics.js';
-import { FakeApp, FakeNats, FakeSocket, silentLogger, socketState, testMetrics } from './support/fakes.js';
+import {
+  FakeApp,
+  FakeNats,
+  FakeSocket,
+  FakeUpgradeRequest,
+  FakeUpgradeResponse,
+  silentLogger,
+  socketState,
+  testMetrics,
+} from './support/fakes.js';
 
 const chatId = '0190a7b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b';
 
@@ -18,6 +29,8 @@ function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new M
   const app = new FakeApp();
   const sockets = new SocketRegistry();
   const metrics = testMetrics();
+  const knownUsers = new KnownUsers({ max: 100, ttlMs: 60_000 });
+  const reads: string[] = [];
   const outbound = new Outbound(sockets, 1024 * 1024, metrics, silentLogger);
   const typing = new TypingTracker(() => undefined, 60_000);
   const hub = new ChatHub({
@@ -48,7 +61,13 @@ function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new M
     revocations: { revoked: () => undefined },
     hub,
     sockets,
-    memberships: { activeChatsOf },
+    memberships: {
+      activeChatsOf: (userId) => {
+        reads.push(userId);
+        return activeChatsOf(userId);
+      },
+    },
+    knownUsers,
     presence: {
       connected: (c, u) => reported.push(`connected ${u}`),
       disconnected: (c, u) => reported.push(`disconnected ${u}`),
@@ -66,7 +85,7 @@ function setup(maxSocketsPerUser = 5, activeChatsOf: ChatsOf = async () => new M
     lifecycle.closeAll();
     typing.close();
   };
-  return { nats, app, sockets, hub, lifecycle, reported, routed, stop };
+  return { nats, app, sockets, hub, lifecycle, reported, routed, stop, knownUsers, reads, metrics };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -170,6 +189,136 @@ describe('gateway connection lifecycle (no servers)', () => {
     expect(t.sockets.size).to.equal(0);
     expect(t.hub.feed.size).to.equal(0);
     expect(t.reported).to.deep.equal([]);
+    t.stop();
+  });
+});
+
+describe('gateway upgrade: unknown users refused before the socket exists (no servers)', () => {
+  const KEY = 'x'.repeat(32);
+  const alice = '0190a7b2-1c3d-7e4f-8a9b-00000000a11c';
+  const ghost = '0190a7b2-1c3d-7e4f-8a9b-0000000000f0';
+  const down = '0190a7b2-1c3d-7e4f-8a9b-0000000000d0';
+  const chats: ChatsOf = async (userId) => {
+    if (userId === ghost) return undefined;
+    if (userId === down) throw new Error('connection refused');
+    return new Map([[chatId, { type: 'group', role: 'member' }]]);
+  };
+  const token = (id: string) => signAccessToken({ id, username: 'someone' }, KEY, 3600);
+  const context = {} as us_socket_context_t;
+
+  function upgrade(t: ReturnType<typeof setup>, userId: string, headers: Record<string, string> = {}): FakeUpgradeResponse {
+    const res = new FakeUpgradeResponse();
+    const req = new FakeUpgradeRequest(`token=${token(userId)}`, headers);
+    t.lifecycle.upgrade(res as unknown as HttpResponse, req as unknown as HttpRequest, context);
+    return res;
+  }
+  const checks = async (t: ReturnType<typeof setup>) =>
+    Object.fromEntries((await t.metrics.upgradeUserChecks.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+
+  it('answers a token of a user that does not exist with 401 after one read, and never upgrades it', async () => {
+    const t = setup(5, chats);
+    const res = upgrade(t, ghost);
+    expect(res.answered, 'answered only once the read is back').to.equal(false);
+    await settle();
+    expect(res.status).to.equal('401 Unauthorized');
+    expect(JSON.parse(res.body ?? '{}')).to.deep.equal({ error: { code: 'unauthorized', message: 'unknown user: log in again' } });
+    expect(res.upgraded).to.equal(undefined);
+    expect(t.reads).to.deep.equal([ghost]);
+    expect(t.knownUsers.has(ghost)).to.equal(false);
+    expect(await checks(t)).to.deep.equal({ unknown: 1 });
+    t.stop();
+  });
+
+  it('upgrades a first-seen user after the read (not corked), hands the chats to open, which reads nothing more', async () => {
+    const t = setup(5, chats);
+    const res = upgrade(t, alice);
+    await settle();
+    expect(res.upgraded?.corked, 'uWS 20.30 may cut a socket upgraded late inside cork').to.equal(false);
+    const state = res.upgraded!.state;
+    expect(state.chatsAtUpgrade).to.equal('read');
+    expect([...state.chats.keys()]).to.deep.equal([chatId]);
+    const ws = new FakeSocket(state, t.app);
+    t.lifecycle.open(ws.socket);
+    await settle();
+    expect(t.sockets.size).to.equal(1);
+    expect(ws.sent[0]).to.deep.include({ type: 'ready', chat_ids: [chatId] });
+    expect(t.reads, 'one read for the whole connect').to.deep.equal([alice]);
+    expect(t.knownUsers.has(alice)).to.equal(true);
+    t.stop();
+  });
+
+  it('upgrades a known user at once, synchronously; open then reads the chats: still one read per connect', async () => {
+    const t = setup(5, chats);
+    t.knownUsers.remember(alice);
+    const res = upgrade(t, alice);
+    expect(res.upgraded, 'upgraded within the call').to.not.equal(undefined);
+    expect(res.upgraded!.state.chatsAtUpgrade).to.equal(undefined);
+    expect(t.reads).to.deep.equal([]);
+    const ws = new FakeSocket(res.upgraded!.state, t.app);
+    t.lifecycle.open(ws.socket);
+    await settle();
+    expect(t.reads).to.deep.equal([alice]);
+    expect(ws.sent[0]).to.deep.include({ type: 'ready' });
+    expect(await checks(t)).to.deep.equal({ known: 1 });
+    t.stop();
+  });
+
+  it('forgets a known user whose row is gone: closed 4003 at open, and the next upgrade answers 401', async () => {
+    const t = setup(5, chats);
+    t.knownUsers.remember(ghost);
+    const res = upgrade(t, ghost);
+    const ws = new FakeSocket(res.upgraded!.state, t.app);
+    t.lifecycle.open(ws.socket);
+    await settle();
+    expect(ws.ended?.code).to.equal(CLOSE_CODES.unknownUser);
+    expect(t.knownUsers.has(ghost)).to.equal(false);
+    const again = upgrade(t, ghost);
+    await settle();
+    expect(again.status).to.equal('401 Unauthorized');
+    t.stop();
+  });
+
+  it('upgrades when the read fails and open closes with 1013 without reading again', async () => {
+    const t = setup(5, chats);
+    const res = upgrade(t, down);
+    await settle();
+    expect(res.upgraded?.state.chatsAtUpgrade).to.equal('unavailable');
+    const ws = new FakeSocket(res.upgraded!.state, t.app);
+    t.lifecycle.open(ws.socket);
+    expect(ws.ended?.code).to.equal(CLOSE_CODES.tryAgainLater);
+    expect(t.reads).to.deep.equal([down]);
+    expect(t.sockets.size).to.equal(0);
+    t.stop();
+  });
+
+  it('leaves an aborted request alone, and answers 503 to one whose read ends after shutdown began', async () => {
+    let release: () => void = () => undefined;
+    const t = setup(5, (userId) => new Promise((resolve) => (release = () => resolve(chats(userId)))));
+    const gone = upgrade(t, alice);
+    gone.abort();
+    release();
+    await settle();
+    expect(gone.answered, 'nothing is written to an aborted response').to.equal(false);
+    const late = upgrade(t, alice);
+    t.lifecycle.stopAccepting();
+    release();
+    await settle();
+    expect(late.status).to.equal('503 Service Unavailable');
+    expect(await checks(t)).to.deep.include({ aborted: 1 });
+    t.stop();
+  });
+
+  it('refuses a request that does not ask for `Connection: Upgrade` with 400, known user or not, before any read', async () => {
+    const t = setup(5, chats);
+    const res = upgrade(t, alice, { connection: 'close' });
+    expect(res.status).to.equal('400 Bad Request');
+    t.knownUsers.remember(alice);
+    expect(upgrade(t, alice, { connection: 'keep-alive' }).status).to.equal('400 Bad Request');
+    expect(t.reads).to.deep.equal([]);
+    expect(isUpgradeConnection('keep-alive, Upgrade')).to.equal(true);
+    expect(isUpgradeConnection('upgrade')).to.equal(true);
+    expect(isUpgradeConnection('close')).to.equal(false);
+    expect(isUpgradeConnection('')).to.equal(false);
     t.stop();
   });
 });

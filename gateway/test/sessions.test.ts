@@ -128,6 +128,24 @@ describe('gateway: ended sessions, deleted users and blocks @integration', () =>
     expect(bySeq).to.deep.equal(Array.from({ length: 30 }, (_, i) => `m${i}`));
   });
 
+  it('refuses a user blocked before they connected from the first message, with no announcement (the connect read brings who blocked them), in a 1:1 chat created after they connected too', async () => {
+    const [alice, mallory, carol] = [await h.user(), await h.user(), await h.user()];
+    const direct = await h.chat('direct', [alice, mallory]);
+    await h.pool.query('insert into user_blocks (blocker_id, blocked_id) values ($1, $2), ($3, $2)', [alice.id, mallory.id, carol.id]);
+    const ws = await gw1.connect(mallory);
+    ws.send({ type: 'message', chat_id: direct, text: 'blocked', request_id: 'b-1' });
+    expect(await ws.next((f) => (f.type === 'error' || f.type === 'message_sent') && f.request_id === 'b-1')).to.include({
+      type: 'error',
+      code: 'forbidden',
+    });
+    const later = await h.chat('direct', [carol, mallory]);
+    ws.send({ type: 'message', chat_id: later, text: 'blocked too', request_id: 'b-2' });
+    expect(await ws.next((f) => (f.type === 'error' || f.type === 'message_sent') && f.request_id === 'b-2')).to.include({
+      type: 'error',
+      code: 'forbidden',
+    });
+  });
+
   it('the blocker still writes into the 1:1 chat', async () => {
     const [alice, mallory] = [await h.user(), await h.user()];
     const direct = await h.chat('direct', [alice, mallory]);

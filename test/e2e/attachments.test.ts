@@ -264,6 +264,25 @@ describe('attachments through the local store, end to end @integration', functio
     expect((await complete(alice, orphan.id)).status).to.equal(404);
   });
 
+  it('refuses a second completion of an upload while another one checks it', async () => {
+    const alice = await registerAndLogin(system.apiUrl);
+    const ticket = (await ask(alice, { name: 'race.txt', size: 4, content_type: 'text/plain' })).body;
+    expect((await put(ticket, 'race')).status).to.equal(200);
+    // Another completion holds the upload's row (as the api's own does while it checks the bytes).
+    const holder = await db.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from uploads where id = $1 for update', [ticket.upload_id]);
+      const busy = await complete(alice, ticket.upload_id);
+      expect(busy.status).to.equal(409);
+      expect(busy.body.error?.code).to.equal('conflict');
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+    expect((await complete(alice, ticket.upload_id)).status).to.equal(200);
+  });
+
   it('holds each user to the daily quota', async () => {
     const alice = await registerAndLogin(system.apiUrl);
     for (let i = 0; i < 3; i++)
@@ -330,7 +349,7 @@ describe('attachments through the local store, end to end @integration', functio
       expect((await put(short, Buffer.alloc(50))).status).to.equal(400);
       expect((await put(short, Buffer.alloc(101))).status).to.equal(413);
       expect((await complete(alice, short.upload_id)).status).to.equal(409);
-      expect(await fileExists(`u/${short.upload_id}`)).to.equal(false);
+      expect(await fileExists(`s/${short.upload_id}`)).to.equal(false);
 
       const tampered = short.upload_url.replace(/size=100/, 'size=1000');
       expect((await put(short, Buffer.alloc(1000), tampered)).status).to.equal(403);
@@ -341,6 +360,20 @@ describe('attachments through the local store, end to end @integration', functio
       expect((await complete(alice, short.upload_id)).status).to.equal(200);
       // Checked bytes are final: the URL, still valid, cannot replace them.
       expect((await put(short, Buffer.alloc(100, 1))).status).to.equal(409);
+      // The URL signs the staging key: not valid for the checked file's key nor the thumbnail's.
+      for (const area of ['u', 't']) {
+        expect((await put(short, Buffer.alloc(100), short.upload_url.replace('/blobs/s/', `/blobs/${area}/`))).status).to.equal(403);
+      }
+      // Hostile paths: an id in upper case is the same id (canonical), anything else a 400.
+      expect(
+        (await put(short, Buffer.alloc(100), short.upload_url.replace(short.upload_id, short.upload_id.toUpperCase()))).status,
+      ).to.equal(409);
+      for (const path of ['/blobs/S/', '/blobs/x/', '/blobs/%00/']) {
+        expect((await put(short, Buffer.alloc(100), short.upload_url.replace('/blobs/s/', path))).status, path).to.equal(400);
+      }
+      for (const id of ['%00', 'x'.repeat(10_000), '1e309', '-0']) {
+        expect((await put(short, Buffer.alloc(100), short.upload_url.replace(short.upload_id, id))).status, id.slice(0, 10)).to.equal(400);
+      }
     });
 
     it('answers hostile attachments fields in a message frame with error frames', async () => {

@@ -348,6 +348,30 @@ describe('replies, mentions, forwards and search, end to end @integration', () =
     }
   });
 
+  it('search ignores case in Russian: ПРИВЕТ finds привет and Привет, upper-case words are stemmed', async () => {
+    const [alice, bob] = [await registerAndLogin(system.apiUrl), await registerAndLogin(system.apiUrl)];
+    const chatId = await group(alice, [bob]);
+    const ws = await socketOf(alice);
+    const tag = `zq${randomUUID().slice(0, 6).replace(/\d/g, 'k')}`;
+    const lower = await send(ws, chatId, `привет ${tag}`);
+    const title = await send(ws, chatId, `Привет, ${tag}!`);
+    const upper = await send(ws, chatId, `${tag} НОВЫЕ СООБЩЕНИЯ`);
+    await persisted(chatId, bob.token, upper.id);
+    const ids = async (q: string) => (await search(bob.token, `q=${encodeURIComponent(q)}`)).hits.map((h) => h.message_id);
+    expect(await ids(`ПРИВЕТ ${tag}`)).to.have.members([lower.id, title.id]);
+    expect(await ids(`${tag} Привет`)).to.have.members([lower.id, title.id]);
+    expect(await ids(`сообщение ${tag}`)).to.deep.equal([upper.id]);
+    expect(await ids(`${tag} новые`)).to.deep.equal([upper.id]);
+    const hit = (await search(bob.token, `q=${encodeURIComponent(`привет ${tag}`)}`)).hits.find((h) => h.message_id === title.id)!;
+    expect(hit.snippet).to.include('<mark>Привет</mark>');
+    // Case mappings that change length or need context, ligatures, marks with no letter: never a 5xx.
+    for (const q of ['İSTANBUL', 'ΣΊΣΥΦΟΣ ς', 'ﬀ ẞ ǅ', '\u0301\u0301', '🙂 ПРИВЕТ', 'Ⅻ ①', `${'Я'.repeat(255)}`]) {
+      const res = await search(bob.token, `q=${encodeURIComponent(q)}`);
+      expect(res.status, q.slice(0, 20)).to.be.oneOf([200, 400]);
+      if (res.status === 400) expect((res.body.error as { code: string }).code).to.equal('validation_failed');
+    }
+  });
+
   it('history around a seq: centred, with true flags at the first and the last message; hostile around is 400', async () => {
     const [alice, bob] = [await registerAndLogin(system.apiUrl), await registerAndLogin(system.apiUrl)];
     const chatId = await group(alice, [bob]);

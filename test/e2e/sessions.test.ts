@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CLOSE_CODES, GatewayEnv, ApiEnv } from '@neonchat/common';
-import { TestSocket, testServiceConfig, waitFor } from '@neonchat/common/testing';
+import { TEST_RATE_LIMIT_PER_MINUTE, TestSocket, testServiceConfig, waitFor } from '@neonchat/common/testing';
 import { createGateway, type Gateway } from '@neonchat/gateway';
 import { createApiService, type ApiService } from '@neonchat/api';
 import type { AddressInfo } from 'node:net';
@@ -139,7 +139,7 @@ describe('signing key rotation end to end @integration', () => {
 
   async function api(env: Record<string, string>): Promise<{ service: ApiService; url: string }> {
     // The run's systems share one Redis and so the per-address request limit: high here too.
-    const service = await createApiService(testServiceConfig(ApiEnv, { RATE_LIMIT_PER_MINUTE: '1000000', ...env }));
+    const service = await createApiService(testServiceConfig(ApiEnv, { RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT_PER_MINUTE, ...env }));
     await service.app.listen({ host: '127.0.0.1', port: 0 });
     running.push(service);
     return { service, url: `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}/api/v1` };

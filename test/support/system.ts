@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv } from '@neonchat/common';
-import { testServiceConfig } from '@neonchat/common/testing';
+import { TEST_RATE_LIMIT_PER_MINUTE, testServiceConfig } from '@neonchat/common/testing';
 import { createApiService, type ApiService } from '@neonchat/api';
 import { createGateway, type Gateway } from '@neonchat/gateway';
 import { createPersister, type Persister } from '@neonchat/persister';
@@ -21,9 +21,8 @@ export interface RunningSystem {
 }
 
 export async function startSystem(given: Record<string, string | number> = {}): Promise<RunningSystem> {
-  // Every system of the run shares one Redis, and with it the api's per-address request limit
-  // (all tests come from 127.0.0.1): high unless a test asks for the limit itself.
-  const overrides = { RATE_LIMIT_PER_MINUTE: 1_000_000, ...given };
+  // High unless a test asks for the limit itself (see TEST_RATE_LIMIT_PER_MINUTE).
+  const overrides = { RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT_PER_MINUTE, ...given };
   const api = await createApiService(testServiceConfig(ApiEnv, overrides));
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const gateway = await createGateway(testServiceConfig(GatewayEnv, overrides));

@@ -1,7 +1,7 @@
 import { attachmentRefFromRow, NeonError, type AttachmentRef } from '@neonchat/common/contracts';
 import { uuidv7, type Logger } from '@neonchat/common/runtime';
 import type { Repositories, UploadRow } from '../repositories/mod.js';
-import { StorageError, thumbnailKey, uploadKey, type BlobStore, type PresignedRequest } from '../storage/blob-store.js';
+import { StorageError, stagingKey, thumbnailKey, uploadKey, type BlobStore, type PresignedRequest } from '../storage/blob-store.js';
 import type { AttachmentMetrics } from './attachment-metrics.js';
 import { SNIFF_BYTES, sniffContentType } from './content-sniffing.js';
 import { imageDimensions } from './thumbnails.js';
@@ -26,6 +26,11 @@ export interface UploadTicket {
   readonly parts?: Array<{ part_number: number; url: string }>;
   readonly part_size?: number;
 }
+
+/** How a completion ended, under the upload's lock. */
+type CompletionVerdict =
+  | { readonly ok: true; readonly ref: AttachmentRef; readonly size: number }
+  | { readonly ok: false; readonly code: 'validation_failed'; readonly message: string };
 
 export interface DownloadTicket {
   readonly url: string;
@@ -61,7 +66,7 @@ export class AttachmentService {
       throw new NeonError('payload_too_large', `size: at most ${settings.maxBytes} bytes`, { details: { field: 'size' } });
     }
     const id = uuidv7();
-    const key = uploadKey(id);
+    const key = stagingKey(id);
     const multipart = store.presignMultipart && file.size >= settings.partBytes;
     const presigned = multipart
       ? await this.storage('presign', () => store.presignMultipart!(key, file.size, settings.partBytes, settings.urlTtlSeconds))
@@ -95,8 +100,10 @@ export class AttachmentService {
 
   /**
    * Checks what was uploaded and marks it complete: the size as announced, the type sniffed
-   * from the bytes and matching the declared one, an image within the pixel limit. A refused
-   * upload's bytes are deleted at once and the upload cannot be completed again.
+   * from the bytes and matching the declared one, an image within the pixel limit. The bytes
+   * are first moved from where the client wrote them (`stagingKey`) to the final key no URL
+   * can write, and checked there: what was checked is what is served. A refused upload's bytes
+   * are deleted at once and the upload cannot be completed again.
    */
   async complete(
     repos: Repositories,
@@ -106,40 +113,55 @@ export class AttachmentService {
   ): Promise<AttachmentRef> {
     const upload = await this.ownUpload(repos, callerId, uploadId);
     if (upload.status === 'complete') return attachmentRef(upload);
+    if (upload.multipart_id) await this.assembleParts(upload, parts);
+    const verdict = await repos.uploads.whileCompleting(upload.id, (locked) => this.checkAndComplete(locked, upload));
+    // No longer pending: completed (or refused) meanwhile by another request.
+    if (!verdict) return attachmentRef(await this.ownUpload(repos, callerId, uploadId));
+    if (!verdict.ok) throw new NeonError(verdict.code, verdict.message);
+    this.deps.metrics.uploadBytes.inc(verdict.size);
+    this.deps.metrics.uploads.inc({ outcome: 'complete' });
+    if (verdict.ref.kind === 'image') this.deps.thumbnails.enqueue(upload.id);
+    return verdict.ref;
+  }
+
+  /** A multipart upload's parts, assembled at the staging key (S3). */
+  private async assembleParts(upload: UploadRow, parts?: ReadonlyArray<{ part_number: number; etag: string }>): Promise<void> {
+    if (!parts?.length)
+      throw new NeonError('validation_failed', 'parts: the ETag of every part is needed', { details: { field: 'parts' } });
+    const list = parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }));
+    await this.storage('multipart', () => this.deps.store.completeMultipart!(stagingKey(upload.id), upload.multipart_id!, list)).catch(
+      async (err: unknown) => {
+        throw err instanceof NeonError && err.code === 'unavailable'
+          ? new NeonError('validation_failed', 'parts: the store refused them')
+          : err;
+      },
+    );
+  }
+
+  /**
+   * Under the upload's row lock: moves the bytes to their final key, checks them there and
+   * marks the upload complete, or deletes them and marks it deleted. A refusal is returned, not
+   * thrown, so the transaction that marks the upload deleted commits.
+   */
+  private async checkAndComplete(locked: Repositories['uploads'], upload: UploadRow): Promise<CompletionVerdict> {
     const key = uploadKey(upload.id);
-    if (upload.multipart_id) {
-      if (!parts?.length)
-        throw new NeonError('validation_failed', 'parts: the ETag of every part is needed', { details: { field: 'parts' } });
-      const list = parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }));
-      await this.storage('multipart', () => this.deps.store.completeMultipart!(key, upload.multipart_id!, list)).catch(
-        async (err: unknown) => {
-          throw err instanceof NeonError && err.code === 'unavailable'
-            ? new NeonError('validation_failed', 'parts: the store refused them')
-            : err;
-        },
-      );
-    }
+    // Nothing at the staging key may still mean bytes at the final one (a completion that failed after moving them).
+    await this.storage('promote', () => this.deps.store.promote(stagingKey(upload.id), key));
     const size = await this.storage('head', () => this.deps.store.size(key));
     if (size === undefined) throw new NeonError('conflict', 'nothing has been uploaded yet');
     const declared = Number(upload.declared_size);
-    if (size !== declared) return this.refuse(repos, upload.id, 'size', 'validation_failed', `${size} bytes stored, ${declared} announced`);
+    if (size !== declared) return this.refuse(locked, upload.id, 'size', `${size} bytes stored, ${declared} announced`);
     const sniffed = await sniffContentType(
       await this.storage('read', () => this.deps.store.readStart(key, SNIFF_BYTES)),
       upload.declared_type,
     );
-    if (!sniffed.ok) return this.refuse(repos, upload.id, 'type', 'validation_failed', `content_type: ${sniffed.reason}`);
+    if (!sniffed.ok) return this.refuse(locked, upload.id, 'type', `content_type: ${sniffed.reason}`);
     let dims: { width: number; height: number } | undefined;
     if (sniffed.kind === 'image') {
       dims = await imageDimensions(await this.storage('read', () => this.deps.store.read(key)));
-      if (!dims) return this.refuse(repos, upload.id, 'type', 'validation_failed', 'content_type: not a readable image');
+      if (!dims) return this.refuse(locked, upload.id, 'type', 'content_type: not a readable image');
       if (dims.width * dims.height > this.deps.settings.maxPixels || dims.width > 65535 || dims.height > 65535) {
-        return this.refuse(
-          repos,
-          upload.id,
-          'pixels',
-          'validation_failed',
-          `the image has more than ${this.deps.settings.maxPixels} pixels`,
-        );
+        return this.refuse(locked, upload.id, 'pixels', `the image has more than ${this.deps.settings.maxPixels} pixels`);
       }
     }
     const done = {
@@ -148,11 +170,8 @@ export class AttachmentService {
       ...dims,
       thumbnail: sniffed.kind === 'image' ? 'pending' : 'none',
     } as const;
-    if (!(await repos.uploads.complete(upload.id, done))) return attachmentRef(await this.ownUpload(repos, callerId, uploadId));
-    this.deps.metrics.uploadBytes.inc(size);
-    this.deps.metrics.uploads.inc({ outcome: 'complete' });
-    if (sniffed.kind === 'image') this.deps.thumbnails.enqueue(upload.id);
-    return attachmentRef({
+    await locked.complete(upload.id, done);
+    const ref = attachmentRef({
       ...upload,
       status: 'complete',
       content_type: done.contentType,
@@ -161,6 +180,7 @@ export class AttachmentService {
       height: dims?.height ?? null,
       thumbnail: done.thumbnail,
     });
+    return { ok: true, ref, size };
   }
 
   /** A short-lived URL to the file (or its thumbnail) for its owner or a member of a chat showing it. */
@@ -196,11 +216,15 @@ export class AttachmentService {
     return upload;
   }
 
-  private async refuse(repos: Repositories, uploadId: string, outcome: string, code: 'validation_failed', message: string): Promise<never> {
+  private async refuse(locked: Repositories['uploads'], uploadId: string, outcome: string, message: string): Promise<CompletionVerdict> {
     this.deps.metrics.uploads.inc({ outcome: `refused_${outcome}` });
-    await this.storage('delete', () => this.deps.store.delete(uploadKey(uploadId)));
-    await repos.uploads.markDeleted([uploadId]);
-    throw new NeonError(code, message);
+    await this.storage('delete', async () => {
+      await this.deps.store.delete(uploadKey(uploadId));
+      // A PUT still valid may have written the staging key again since the bytes were moved.
+      await this.deps.store.delete(stagingKey(uploadId));
+    });
+    await locked.markDeleted([uploadId]);
+    return { ok: false, code: 'validation_failed', message };
   }
 
   /** A store call; its failure is counted and answered 503 (retry), never 500. */

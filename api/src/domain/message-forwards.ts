@@ -36,10 +36,11 @@ async function originOf(repos: Repositories, callerId: string, fromChatId: strin
 
 /**
  * Copies messages the caller can read into a chat the caller can post in, in their stream
- * order, each as a new message of the caller with `forwarded_from`. Over REST, not a frame: it
- * reads stored originals (a message not written yet is 404 for the few ms until it is) and
- * answers with several messages; each copy is published on the target chat's stream under its
- * own dedup id, so a retry with the same `request_id` stores nothing twice.
+ * order, each as a new message of the caller with `forwarded_from` and the original's files.
+ * Over REST, not a frame: it reads stored originals (a message not written yet is 404 for the
+ * few ms until it is) and answers with several messages; each copy is published on the target
+ * chat's stream under its own dedup id, so a retry with the same `request_id` stores nothing
+ * twice.
  */
 export async function forwardMessages(
   repos: Repositories,
@@ -63,6 +64,10 @@ export async function forwardMessages(
       text: row.text,
       created_at: new Date(now).toISOString(),
       forwarded_from: await originOf(repos, input.callerId, input.fromChatId, row),
+      // The same stored files, not copies: the persister gives the copy its own
+      // `message_attachments` rows in the target chat, which is what lets that chat's members
+      // download them and keeps the sweeper off them while the copy lives (docs/ATTACHMENTS.md).
+      ...(row.attachments?.length ? { attachments: row.attachments } : {}),
     });
   }
   const out: Message[] = [];

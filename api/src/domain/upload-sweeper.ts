@@ -1,6 +1,6 @@
 import type { Logger } from '@neonchat/common/runtime';
 import type { Repositories } from '../repositories/mod.js';
-import { thumbnailKey, uploadKey, type BlobStore } from '../storage/blob-store.js';
+import { stagingKey, thumbnailKey, uploadKey, type BlobStore } from '../storage/blob-store.js';
 import type { AttachmentMetrics } from './attachment-metrics.js';
 
 /** Uploads deleted per pass, at most: a backlog is worked off over several passes. */
@@ -63,6 +63,8 @@ export class UploadSweeper {
     for (const upload of expired) {
       try {
         await store.delete(uploadKey(upload.id));
+        // Bytes never completed, or PUT again through a URL still valid after completion.
+        await store.delete(stagingKey(upload.id));
         if (upload.thumbnail === 'ready') await store.delete(thumbnailKey(upload.id));
         gone.push(upload.id);
       } catch (err) {

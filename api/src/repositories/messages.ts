@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type {
+  AttachmentRef,
   ChatType,
   ForwardOrigin,
   MemberRole,
@@ -105,37 +106,46 @@ export interface ForwardSourceRow {
   readonly seq: string;
   readonly created_at: Date | string;
   readonly forwarded_from: ForwardOrigin | null;
+  /** The files it shows (`messages.attachments`), null when none. */
+  readonly attachments: AttachmentRef[] | null;
 }
 
-/** The indexed search vector (`messages_search_idx`): stemmed Russian/English plus unstemmed words. */
-const SEARCH_VECTOR = `(to_tsvector('russian', m.text) || to_tsvector('simple', m.text))`;
+/** The tsquery of a search: the whole words stemmed, and the last word as a prefix of a stem or of an unstemmed word. Placeholders: words, prefix, prefix. */
+const SEARCH_TSQUERY = `(to_tsquery('russian', ?) && (to_tsquery('russian', ?) || to_tsquery('simple', ?)))`;
 
 /**
  * Full-text search over the chats user `?` is an active member of now (left, removed and banned
- * chats are out), deleted messages never, edited ones by their current text. The match uses
- * `messages_search_idx` (the same expression); the query is the whole words stemmed, and the
- * last word as a prefix of a stem or of an unstemmed word; newest first by
- * id (UUIDv7: time-ordered across chats) so the cursor is the last hit's id. The snippet is
- * made for the page's rows only: `ts_headline` re-parses the text, the costly part. The text is
- * HTML-escaped before it (the parser keeps `&amp;` whole as an entity), so the snippet is safe as
- * HTML with only the `<mark>` tags it adds. Placeholders: words, prefix, prefix, caller, chat?,
+ * chats are out), deleted messages never, edited ones by their current text, newest first by id
+ * (UUIDv7: time-ordered across chats) so the cursor is the last hit's id.
+ * - The match is `neonchat_search_vector(text)`, the expression `messages_search_idx` indexes
+ *   (migration `…search_case_folding`: the text folded by ICU first, so case is ignored whatever
+ *   the cluster's LC_CTYPE).
+ * - The tsquery is written out, not a CTE: with bound values the planner folds it to a constant
+ *   and estimates it from the index expression's statistics (a CTE's value is unknown at plan
+ *   time). So it can choose per query: for a common word, walk the newest messages by id and
+ *   test the caller's chats first (the cheap test: the tsvector is computed only for rows of
+ *   those chats) until the page is full; for a rare one, the GIN index ANDed with the caller's
+ *   chats from `messages_chat_seq_key`. The chats are an array (`= any`), usable by both.
+ * - The snippet is made for the page's rows only: `ts_headline` re-parses the text, the costly
+ *   part. It marks `neonchat_search_display(text)` (the text, or its folded form where the
+ *   cluster's text search cannot fold), HTML-escaped first (the parser keeps `&amp;` whole as an
+ *   entity), so the snippet is safe as HTML with only the `<mark>` tags it adds.
+ * Placeholders: the tsquery's three (headline), the tsquery's three (match), caller, chat?,
  * chat?, sender?, sender?, before?, before?, limit.
  */
-const SEARCH_MESSAGES = `with sq as (select to_tsquery('russian', ?) && (to_tsquery('russian', ?) || to_tsquery('simple', ?)) as q)
-select h.id, h.chat_id, h.seq, h.sender_id, h.created_at, h.updated_at,
-       ts_headline('russian', replace(replace(replace(h.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), q,
-                   'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8') as snippet
+export const SEARCH_MESSAGES = `select h.id, h.chat_id, h.seq, h.sender_id, h.created_at, h.updated_at,
+       ts_headline('russian', replace(replace(replace(neonchat_search_display(h.text), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                   ${SEARCH_TSQUERY}, 'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8') as snippet
   from (select m.id, m.chat_id, m.seq, m.sender_id, m.created_at, m.updated_at, m.text
           from messages m
-         where ${SEARCH_VECTOR} @@ (select q from sq)
-           and m.chat_id in (select cm.chat_id from chat_members cm where cm.user_id = ? and cm.status = 'active')
+         where neonchat_search_vector(m.text) @@ ${SEARCH_TSQUERY}
+           and m.chat_id = any(array(select cm.chat_id from chat_members cm
+                                      where cm.user_id = ? and cm.status = 'active' and (?::uuid is null or cm.chat_id = ?::uuid)))
            and m.deleted_at is null
-           and (?::uuid is null or m.chat_id = ?::uuid)
            and (?::uuid is null or m.sender_id = ?::uuid)
            and (?::uuid is null or m.id < ?::uuid)
          order by m.id desc
-         limit ?) h,
-       (select q from sq) q
+         limit ?) h
  order by h.id desc`;
 
 /**
@@ -189,10 +199,10 @@ export class MessageRepository {
     const chat = filter.chatId ?? null;
     const sender = filter.senderId ?? null;
     const before = filter.beforeId ?? null;
+    const q = [tsquery.words, tsquery.prefix, tsquery.prefix];
     return this.em.execute<SearchHitRow[]>(SEARCH_MESSAGES, [
-      tsquery.words,
-      tsquery.prefix,
-      tsquery.prefix,
+      ...q,
+      ...q,
       callerId,
       chat,
       chat,
@@ -207,7 +217,7 @@ export class MessageRepository {
   /** The not-deleted messages among `ids` in the chat, in stream order. */
   async forwardSources(chatId: string, ids: readonly string[]): Promise<ForwardSourceRow[]> {
     return this.em.execute<ForwardSourceRow[]>(
-      `select id, sender_id, text, seq, created_at, forwarded_from from messages
+      `select id, sender_id, text, seq, created_at, forwarded_from, attachments from messages
         where chat_id = ? and id = any(?::uuid[]) and deleted_at is null order by seq`,
       [chatId, uuidArray(ids)],
     );

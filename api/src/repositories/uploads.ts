@@ -1,5 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { NeonError } from '@neonchat/common/contracts';
 import { uuidArray } from './sql-arrays.js';
+
+/** PostgreSQL's `lock_not_available` (a `nowait` lock held by another transaction). */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export type UploadStatus = 'pending' | 'complete' | 'deleted';
 export type ThumbnailState = 'none' | 'pending' | 'ready' | 'failed';
@@ -79,6 +83,28 @@ export class UploadRepository {
       [done.contentType, done.kind, done.width ?? null, done.height ?? null, done.thumbnail, id],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Runs `work` while holding upload `id`'s row lock, with a repository on the locking
+   * transaction (write the upload through it, or wait on yourself). Undefined, without running
+   * it, when the upload is no longer pending. A second completion of the same upload at once
+   * is refused (`conflict`), not queued: it would check the same bytes again.
+   */
+  async whileCompleting<T>(id: string, work: (locked: UploadRepository) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.em.transactional(async (tx) => {
+        const rows = await tx.execute<Array<{ id: string }>>(
+          `select id from uploads where id = ? and status = 'pending' for update nowait`,
+          [id],
+        );
+        return rows.length ? work(new UploadRepository(tx)) : undefined;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
+        throw new NeonError('conflict', 'this upload is being completed; retry shortly');
+      throw err;
+    }
   }
 
   async setThumbnail(id: string, state: ThumbnailState): Promise<void> {

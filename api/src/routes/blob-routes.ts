@@ -17,10 +17,10 @@ interface BlobRequest {
 }
 
 /**
- * The local store's signed URLs (`/api/v1/blobs/{u|t}/{id}?…&sig=`): no token, the signature
- * is the permission. A PUT writes an upload that is still pending, exactly the size signed;
- * a GET serves with the signed type and disposition, `nosniff` and a sandboxing CSP, so even
- * a file that is HTML cannot run as a page of this origin.
+ * The local store's signed URLs (`/api/v1/blobs/{s|u|t}/{id}?…&sig=`): no token, the signature
+ * is the permission. A PUT writes the staging file (`s/`) of an upload that is still pending,
+ * exactly the size signed; a GET serves with the signed type and disposition, `nosniff` and a
+ * sandboxing CSP, so even a file that is HTML cannot run as a page of this origin.
  */
 export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Promise<void> {
   // The body is the file: streamed to disk, never parsed or buffered (this scope only).
@@ -30,7 +30,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
   app.put<BlobRequest>('/blobs/:area/:id', { schema: putBlobSchema }, async (request, reply) => {
     const key = `${request.params.area}/${request.params.id}`;
     const grant = deps.store.verify(key, request.query);
-    if (grant.op !== 'put' || grant.size === undefined || !key.startsWith('u/')) throw new NeonError('forbidden', 'not an upload URL');
+    if (grant.op !== 'put' || grant.size === undefined || !key.startsWith('s/')) throw new NeonError('forbidden', 'not an upload URL');
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > grant.size) throw new NeonError('payload_too_large', `at most ${grant.size} bytes`);
     const upload = await request.repos.uploads.find(request.params.id);

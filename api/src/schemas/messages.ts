@@ -187,7 +187,7 @@ export const forwardSchema = {
   tags: ['messages'],
   summary: 'Forward messages into this chat (copies with `forwarded_from`; members get `new_message`)',
   description:
-    'The caller must be able to post here and read `from_chat_id`. `forwarded_from.chat_id` names the first origin only when the caller can read it. A message not stored yet (just sent) or deleted is 404.',
+    'The caller must be able to post here and read `from_chat_id`. `forwarded_from.chat_id` names the first origin only when the caller can read it. A message not stored yet (just sent) or deleted is 404. A message’s files (`attachments`) are forwarded with it: the same stored files (no copy), which the target chat’s members may then download and which stay while any message shows them.',
   security: bearerSecurity,
   params: ChatIdParams,
   body: ForwardBody,

@@ -96,9 +96,11 @@ export const downloadSchema = (what: string) => ({
   response: { 200: described(DownloadReply, 'Where to GET it'), ...errorResponses(...AUTHED, 'not_found') },
 });
 
-/** A local-store URL's path: the area (`u` upload, `t` thumbnail) and the upload id. */
+/** A local-store URL's path: the area (`s` upload in progress, `u` checked file, `t` thumbnail) and the upload id. */
 export const BlobParams = Type.Object({
-  area: Type.Union([Type.Literal('u'), Type.Literal('t')], { description: '`u`: the file; `t`: its thumbnail' }),
+  area: Type.Union([Type.Literal('s'), Type.Literal('u'), Type.Literal('t')], {
+    description: '`s`: where the bytes are PUT before completion; `u`: the checked file; `t`: its thumbnail',
+  }),
   id: IdOf('the upload'),
 });
 

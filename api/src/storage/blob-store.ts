@@ -1,8 +1,12 @@
 /**
  * Where attachment bytes live: the port both stores implement (the local directory served by
  * the api through signed URLs, the default; an S3 bucket through presigned URLs). Keys are
- * made by the api only (`uploadKey`, `thumbnailKey`): an upload id and a suffix, never a
- * name a client chose, so no key can name a path outside the store.
+ * made by the api only (`stagingKey`, `uploadKey`, `thumbnailKey`): an area letter and an
+ * upload id, never a name a client chose, so no key can name a path outside the store.
+ *
+ * A client only ever writes to the staging key (`s/…`). Completion moves the bytes to the
+ * final key (`u/…`, which no URL lets anyone write) and checks them there, so a presigned PUT
+ * still valid after completion cannot replace what was checked (docs/ATTACHMENTS.md).
  */
 export interface PresignedRequest {
   /** Absolute for S3; for the local store a path on the api (`/api/v1/blobs/…`). */
@@ -49,6 +53,11 @@ export interface BlobStore {
   /** The whole object; callers bound the size first. */
   read(key: string): Promise<Buffer>;
   write(key: string, body: Buffer, contentType: string): Promise<void>;
+  /**
+   * Moves the object at `from` to `to` (replacing it), as one copy the store makes; false when
+   * there is nothing at `from`. What a client uploads reaches its final key only this way.
+   */
+  promote(from: string, to: string): Promise<boolean>;
   /** Deletes the object; one that is not there is not an error. */
   delete(key: string): Promise<void>;
 }
@@ -66,7 +75,12 @@ export class StorageError extends Error {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The key of an upload's bytes. */
+/** Where a client PUTs an upload's bytes (the presigned URLs name this key only). */
+export function stagingKey(uploadId: string): string {
+  return `s/${canonicalId(uploadId)}`;
+}
+
+/** The key of an upload's bytes once completion moved them there: what is checked and served. */
 export function uploadKey(uploadId: string): string {
   return `u/${canonicalId(uploadId)}`;
 }
@@ -76,9 +90,9 @@ export function thumbnailKey(uploadId: string): string {
   return `t/${canonicalId(uploadId)}`;
 }
 
-/** Whether `key` is one `uploadKey`/`thumbnailKey` makes (the local store serves nothing else). */
+/** Whether `key` is one `stagingKey`/`uploadKey`/`thumbnailKey` makes (the local store serves nothing else). */
 export function isStoreKey(key: string): boolean {
-  return /^[ut]\/[0-9a-f-]{36}$/.test(key) && UUID.test(key.slice(2));
+  return /^[sut]\/[0-9a-f-]{36}$/.test(key) && UUID.test(key.slice(2));
 }
 
 function canonicalId(id: string): string {

@@ -163,6 +163,19 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async promote(from: string, to: string): Promise<boolean> {
+    const target = this.path(to);
+    await this.ensureDir(target);
+    try {
+      // A rename is atomic: the final file is whole, and a PUT finishing later lands at `from` again.
+      await rename(this.path(from), target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new StorageError('rename', { cause: err });
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true }).catch((err: unknown) => {
       throw new StorageError('delete', { cause: err });

@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { LightMyRequestResponse } from 'fastify';
 import { ApiEnv, signAccessToken, uuidv7 } from '@neonchat/common';
-import { TEST_JWT_SECRET, seedMessages, seedUser, testServiceConfig, type SeedDb } from '@neonchat/common/testing';
+import {
+  TEST_JWT_SECRET,
+  TEST_RATE_LIMIT_PER_MINUTE,
+  seedMessages,
+  seedUser,
+  testServiceConfig,
+  type SeedDb,
+} from '@neonchat/common/testing';
 import { createApiService, type ApiService } from '../../src/mod.js';
 
 export interface Harness {
@@ -42,7 +49,7 @@ export async function startHarness(
   overrides: Record<string, string | number> = {},
   options: { rateLimitNamespace?: string } = {},
 ): Promise<Harness> {
-  const api = await createApiService(testServiceConfig(ApiEnv, { RATE_LIMIT_PER_MINUTE: 1_000_000, ...overrides }), {
+  const api = await createApiService(testServiceConfig(ApiEnv, { RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT_PER_MINUTE, ...overrides }), {
     rateLimitNamespace: options.rateLimitNamespace ?? `test:${randomUUID()}:`,
   });
   return {

@@ -7,7 +7,17 @@ import { LatencyHistogram } from './latency-histogram.js';
 import { DeliveryReader, peekFrame } from './frame-peek.js';
 import { RateController } from './rate-controller.js';
 import { SecondRecorder } from './second-recorder.js';
-import { messageText, nowMs, parseMessageText, type ClientSpec, type CoordinatorMessage, type WorkerMessage } from './worker-protocol.js';
+import {
+  messageText,
+  nowMs,
+  parseMessageText,
+  type ClientSpec,
+  type CoordinatorMessage,
+  type ReconnectConfig,
+  type WorkerMessage,
+} from './worker-protocol.js';
+import { ReconnectTracker, type SocketTrack } from './reconnect-tracker.js';
+import { nextGateway, reconnectDelayMs, reconnectUrl } from './reconnect-math.js';
 
 const WORKER = Number(process.env.BENCH_WORKER_INDEX ?? 0);
 const SEND_TICK_MS = 5;
@@ -16,11 +26,14 @@ const OPEN_TIMEOUT_MS = 30000;
 const CLIENT_BUFFER_LIMIT = 1024 * 1024;
 
 interface Client {
-  readonly ws: RawWsClient;
+  /** The current connection (a reconnect replaces it). */
+  ws: RawWsClient;
   readonly spec: ClientSpec;
   ready: boolean;
   /** Called once the socket is gone (closeAll waits on it). */
   onClosed?: () => void;
+  /** Reconnect state, when the scenario reconnects closed sockets. */
+  readonly track?: SocketTrack;
 }
 
 const clients: Client[] = [];
@@ -34,6 +47,8 @@ let nextSender = 0;
 let counter = 0;
 let closing = false;
 const pendingAcks = new Map<string, number>();
+/** Set by an `open` that asks for reconnects (the `reconnect` scenario). */
+let reconnects: ReconnectTracker | undefined;
 
 function post(message: WorkerMessage): void {
   // Not after closeAll's disconnect: an open still in flight when the bench was interrupted would throw.
@@ -59,15 +74,25 @@ const deliveries = new DeliveryReader();
 function onFrame(client: Client, buf: Buffer, start: number, end: number): void {
   const at = nowMs();
   flushTick(false, at);
+  if (client.track && reconnects) {
+    // Reconnect tracking reads each frame in full (seqs, chats); the resumes a reconnect's `ready` calls for go out.
+    for (const resume of reconnects.onFrame(client.track, buf.toString('utf8', start, end), at)) client.ws.send(resume);
+  }
+  // The killed gateway's sockets stay out of the delivery timeline: it is everyone else's latency.
+  const timed = client.track?.victim !== true;
   // Only what is measured is read: the type, a delivery's send time and key, an ack's request id.
   // A delivery as the gateway writes it is read in place, with no object made for it.
-  if (deliveries.read(buf, start, end)) return recorder?.recordDelivery(deliveries.key, at - deliveries.sentAtMs);
+  if (deliveries.read(buf, start, end)) {
+    if (timed) recorder?.recordDelivery(deliveries.key, at - deliveries.sentAtMs);
+    return;
+  }
   const frame = peekFrame(buf.subarray(start, end));
   switch (frame.type) {
     case undefined:
       recorder?.error('bad_frame');
       return;
     case 'new_message': {
+      if (!timed) return;
       if (frame.sentAtMs !== undefined && frame.key !== undefined) return recorder?.recordDelivery(frame.key, at - frame.sentAtMs);
       const parsed = parseMessageText(frame.textHead ?? '');
       if (parsed) recorder?.recordDelivery(parsed.key, at - parsed.sentAtMs);
@@ -131,15 +156,54 @@ function openClient(spec: ClientSpec, connectHist: LatencyHistogram, errors: Rec
         },
         close: (code) => {
           if (!settled) settle(false, `closed_${code}`);
-          else if (opened && !closing) recorder?.error(`closed_${code}`);
+          else if (opened && !closing) {
+            recorder?.error(`closed_${code}`);
+            scheduleReconnect(client);
+          }
           client.onClosed?.();
         },
       },
       { localAddress: spec.localAddress, handshakeTimeoutMs: OPEN_TIMEOUT_MS },
     );
-    const client: Client = { ws, spec, ready: false };
+    const client: Client = { ws, spec, ready: false, ...(reconnects ? { track: reconnects.track(spec.url) } : {}) };
     const timer = setTimeout(() => settle(false, 'open_timeout'), OPEN_TIMEOUT_MS);
   });
+}
+
+/** A tracked socket closed by the server or the network: reconnect after a jitter (retries back off). */
+function scheduleReconnect(client: Client): void {
+  const track = client.track;
+  if (!track || !reconnects || closing) return;
+  client.ready = false;
+  reconnects.onClose(track, nowMs());
+  const delay = reconnectDelayMs(track.attempt, reconnects.config.spreadMs, Math.random());
+  track.timer = setTimeout(() => reconnect(client, track, reconnects!), delay);
+}
+
+/** One attempt: the next other gateway, the same token; `ready` then makes the tracker send the resumes. */
+function reconnect(client: Client, track: SocketTrack, tracker: ReconnectTracker): void {
+  track.timer = undefined;
+  if (closing) return;
+  tracker.onAttempt();
+  track.url = reconnectUrl(track.url, nextGateway(tracker.config.gatewayUrls, track.url, tracker.turn++));
+  let failed = false;
+  client.ws = new RawWsClient(
+    track.url,
+    {
+      message: (buf, start, end) => onFrame(client, buf, start, end),
+      unexpectedResponse: (status) => tracker.error(`reconnect_http_${status}`),
+      error: (err) => {
+        failed = true;
+        tracker.error(`reconnect_${err.code ?? 'socket_error'}`);
+      },
+      close: (code) => {
+        if (!failed && !client.ready) tracker.error(`reconnect_closed_${code}`);
+        scheduleReconnect(client);
+        client.onClosed?.();
+      },
+    },
+    { localAddress: client.spec.localAddress, handshakeTimeoutMs: OPEN_TIMEOUT_MS },
+  );
 }
 
 async function open(specs: ClientSpec[], concurrency: number): Promise<void> {
@@ -211,6 +275,7 @@ function stopSending(): void {
 async function closeAll(): Promise<void> {
   closing = true;
   if (sendTimer) clearInterval(sendTimer);
+  for (const c of clients) if (c.track?.timer) clearTimeout(c.track.timer);
   flushTick(true);
   if (tickTimer) clearInterval(tickTimer);
   await Promise.all(
@@ -239,6 +304,7 @@ process.on('message', (message: CoordinatorMessage) => {
     switch (message.type) {
       case 'open':
         recorder = new SecondRecorder(WORKER, message.epochMs, nowMs());
+        reconnects = message.reconnect ? new ReconnectTracker(message.reconnect satisfies ReconnectConfig, WORKER) : undefined;
         tickTimer = setInterval(() => flushTick(), 100);
         void open(message.clients, message.concurrency).catch((err: unknown) =>
           post({ type: 'fatal', worker: WORKER, message: `open failed: ${String(err)}` }),
@@ -253,6 +319,10 @@ process.on('message', (message: CoordinatorMessage) => {
         return stopSending();
       case 'track_messages':
         if (recorder) recorder.perMessage = message.enabled ? new Map() : undefined;
+        return;
+      case 'reconnect_report':
+        if (!reconnects) throw new Error('reconnect_report: reconnects are off');
+        post({ type: 'reconnect_report', worker: WORKER, ...reconnects.report(message.final) });
         return;
       case 'close':
         void closeAll();

@@ -10,6 +10,8 @@ export interface StackOptions {
   readonly databaseUrl: string;
   /** Extra environment for every gateway (e.g. rate limits). */
   readonly gatewayEnv?: Record<string, string>;
+  /** Extra environment for the api (e.g. the attachment store). */
+  readonly apiEnv?: Record<string, string>;
   /** Start the presence service too (default true). */
   readonly presence?: boolean;
   /** Write a V8 CPU profile of each gateway and the persister into this directory when it exits. */
@@ -92,7 +94,7 @@ export async function startServiceStack(env: BenchEnvironment, options: StackOpt
     const persisterPort = await freePort();
     const presencePort = await freePort();
     const starts: Array<Promise<ServiceProcess>> = [
-      env.spawnService('api', { ...common, API_PORT: String(apiPort) }, apiPort),
+      env.spawnService('api', { ...common, API_PORT: String(apiPort), ...options.apiEnv }, apiPort),
       env.spawnService(
         'persister',
         { ...common, PERSISTER_METRICS_PORT: String(persisterPort) },

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 import { Timeline } from './timeline.js';
-import { nowMs, type ClientSpec, type CoordinatorMessage, type WorkerMessage } from './worker-protocol.js';
+import { nowMs, type ClientSpec, type CoordinatorMessage, type ReconnectConfig, type WorkerMessage } from './worker-protocol.js';
+import { mergeCounts, type ReconnectCounts } from './reconnect-math.js';
 
 const WORKER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'bench-worker.js');
 
@@ -108,7 +109,7 @@ export class WorkerPool {
   async open(
     specs: ClientSpec[],
     concurrency: number,
-    options: { workerOf?: (index: number) => number; timeoutMs?: number } = {},
+    options: { workerOf?: (index: number) => number; timeoutMs?: number; reconnect?: ReconnectConfig } = {},
   ): Promise<OpenResult> {
     const shares: ClientSpec[][] = this.workers.map(() => []);
     const workerOf = options.workerOf ?? ((i: number) => i);
@@ -116,7 +117,8 @@ export class WorkerPool {
     this.senderCounts = shares.map((s) => s.filter((c) => c.sendChatId !== undefined).length);
     const started = nowMs();
     const opened = this.collect('opened', options.timeoutMs ?? 900_000);
-    shares.forEach((clients, i) => this.tell(i, { type: 'open', clients, concurrency, epochMs: this.timeline.epochMs }));
+    const reconnect = options.reconnect ? { reconnect: options.reconnect } : {};
+    shares.forEach((clients, i) => this.tell(i, { type: 'open', clients, concurrency, epochMs: this.timeline.epochMs, ...reconnect }));
     const results = await opened;
     const connect = new LatencyHistogram();
     const errors: Record<string, number> = {};
@@ -146,12 +148,32 @@ export class WorkerPool {
     return { unacked: results.reduce((a, r) => a + r.unacked, 0), skipped: results.reduce((a, r) => a + r.skipped, 0) };
   }
 
+  /** Ends a `send` before its duration (its promise resolves once the acks settled). */
+  stopSending(): void {
+    this.tellAll({ type: 'stop_sending' });
+  }
+
   setRate(totalRate: number): void {
     this.shareOf(totalRate).forEach((ratePerSecond, i) => this.tell(i, { type: 'set_rate', ratePerSecond }));
   }
 
   trackMessages(enabled: boolean): void {
     this.tellAll({ type: 'track_messages', enabled });
+  }
+
+  /**
+   * Every worker's reconnect counts, merged (workers opened with `reconnect`); `final`: with the
+   * missed-message check and every reconnect time (close → ready, close → resumed).
+   */
+  async reconnectReport(final: boolean): Promise<{ counts: ReconnectCounts; toReadyMs: number[]; toResumedMs: number[] }> {
+    const reports = this.collect('reconnect_report', 60_000);
+    this.tellAll({ type: 'reconnect_report', final });
+    const all = await reports;
+    return {
+      counts: mergeCounts(all.map((r) => r.counts)),
+      toReadyMs: all.flatMap((r) => r.times?.toReadyMs ?? []),
+      toResumedMs: all.flatMap((r) => r.times?.toResumedMs ?? []),
+    };
   }
 
   /** Closes every client and waits for the workers to exit. */

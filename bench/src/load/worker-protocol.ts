@@ -3,6 +3,19 @@
  * not worker_threads: the 20,000 open-file cap is per process, and every socket is a file).
  */
 import type { HistogramSnapshot } from './latency-histogram.js';
+import type { ReconnectCounts, ReconnectTimes } from './reconnect-math.js';
+
+/**
+ * Reconnecting after a close by the server or the network (the `reconnect` scenario): to another
+ * gateway, round-robin, after a jitter in [0, spreadMs), then `resume` of every chat followed.
+ */
+export interface ReconnectConfig {
+  /** ws://…/ws of every gateway of the session. */
+  readonly gatewayUrls: string[];
+  readonly spreadMs: number;
+  /** Origin (ws://host:port) of the gateway the scenario will kill: its sockets' deliveries stay out of the timeline. */
+  readonly victimOrigin?: string;
+}
 
 export interface ClientSpec {
   /** ws://…/ws?token=… of the gateway this client uses. */
@@ -14,7 +27,14 @@ export interface ClientSpec {
 }
 
 export type CoordinatorMessage =
-  | { readonly type: 'open'; readonly clients: ClientSpec[]; readonly concurrency: number; readonly epochMs: number }
+  | {
+      readonly type: 'open';
+      readonly clients: ClientSpec[];
+      readonly concurrency: number;
+      readonly epochMs: number;
+      /** Reconnect closed sockets and track every chat's seqs (off when absent). */
+      readonly reconnect?: ReconnectConfig;
+    }
   | {
       readonly type: 'send';
       /** This worker's share of the rate, messages per second over all its senders. */
@@ -26,6 +46,8 @@ export type CoordinatorMessage =
   | { readonly type: 'stop_sending' }
   /** Keep per-message delivery counts (fan-out: latency to the last receiver). */
   | { readonly type: 'track_messages'; readonly enabled: boolean }
+  /** The reconnect counts so far; `final`: with the missed-message check and the reconnect times. */
+  | { readonly type: 'reconnect_report'; readonly final: boolean }
   | { readonly type: 'close' };
 
 /** One second of one worker's activity, merged by the coordinator. */
@@ -57,6 +79,7 @@ export type WorkerMessage =
       readonly connect: HistogramSnapshot;
     }
   | { readonly type: 'send_done'; readonly worker: number; readonly unacked: number; readonly skipped: number }
+  | { readonly type: 'reconnect_report'; readonly worker: number; readonly counts: ReconnectCounts; readonly times?: ReconnectTimes }
   | { readonly type: 'closed'; readonly worker: number }
   | { readonly type: 'fatal'; readonly worker: number; readonly message: string };
 

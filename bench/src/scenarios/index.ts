@@ -9,10 +9,14 @@ import { presenceScenario } from './presence.js';
 import { persisterScenario } from './persister.js';
 import { roomScenario } from './room.js';
 import { throughputScenario } from './throughput.js';
+import { reconnectScenario } from './reconnect.js';
+import { searchScenario } from './search.js';
+import { attachmentsScenario } from './attachments.js';
 
 /** Every benchmark scenario, in the order `make bench` runs them. Add new ones here. */
 export const SCENARIOS: Scenario[] = [
   socketsScenario,
+  reconnectScenario,
   messagesScenario,
   throughputScenario,
   fanoutScenario,
@@ -22,6 +26,8 @@ export const SCENARIOS: Scenario[] = [
   presenceScenario,
   historyScenario,
   persisterScenario,
+  searchScenario,
+  attachmentsScenario,
 ];
 
 /**

@@ -28,7 +28,9 @@ const TARGET_PER_S = 20_000;
  * consumer's num_pending + num_ack_pending, sampled once a second.
  *
  * Parameters: persister_messages, persister_chats, persister_batch, persister_concurrency,
- * persister_pool, persister_cpu_prof=1 (writes a .cpuprofile to bench/out/prof).
+ * persister_pool, persister_cpu_prof=1 (writes a .cpuprofile to bench/out/prof),
+ * persister_search_index=off (the messages' full-text index dropped first; the `search`
+ * scenario compares both).
  */
 export const persisterScenario: Scenario = {
   name: 'persister',
@@ -48,6 +50,10 @@ export const persisterScenario: Scenario = {
     const jsm = await jetstreamManager(nc);
     await freshStream(nc, jsm);
     const databaseUrl = await ctx.env.freshDatabase();
+    // `off`: without the messages' full-text index, for the write path's cost of search (issue 30).
+    const searchIndex = ctx.params.persister_search_index ?? 'on';
+    if (searchIndex !== 'on' && searchIndex !== 'off') throw new Error(`persister_search_index: on or off, not ${searchIndex}`);
+    if (searchIndex === 'off') await dropSearchIndex(databaseUrl);
     const chats = await seedChats(databaseUrl, chatCount);
     ctx.log(`${chatCount} chats in a fresh database; publishing ${total} events`);
 
@@ -138,6 +144,7 @@ export const persisterScenario: Scenario = {
         concurrency,
         pool: poolMax,
         node_options: nodeOptions || 'none',
+        search_index: searchIndex,
         postgres: 'durable (fsync on)',
       },
       figures,
@@ -250,6 +257,16 @@ async function publishEvents(nc: Parameters<typeof jetstream>[0], chats: Readonl
   }
   await Promise.all(Array.from({ length: 1000 }, lane));
   return { seconds: (Date.now() - started) / 1000 };
+}
+
+async function dropSearchIndex(databaseUrl: string): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query('drop index messages_search_idx');
+  } finally {
+    await db.end();
+  }
 }
 
 async function countMessages(databaseUrl: string): Promise<number> {

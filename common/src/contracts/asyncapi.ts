@@ -132,9 +132,10 @@ const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CLOSE_CODES]: string } = {
   messageTooBig:
     'not sent by the gateway today (a frame over GATEWAY_MAX_FRAME_BYTES is answered `payload_too_large`, one far over it is cut without a close frame, 1006); clients should treat it like 1006',
   tryAgainLater:
-    'the database could not be read when the socket opened (its chats are read after the upgrade): reconnect after a short delay, then `resume`',
+    'the database could not be read when the socket opened (its chats are read at or right after the upgrade): reconnect after a short delay, then `resume`',
   tokenExpired: 'the token ran out while the socket was open: log in again, then reconnect',
-  unknownUser: 'the token is valid but names no user (deleted, or never existed): log in again',
+  unknownUser:
+    'the token is valid but its user was found gone when the socket opened (an account this gateway saw lately, removed without the api; any other user that does not exist is refused at the upgrade with HTTP 401): log in again',
   sessionEnded:
     'the session of the token was ended (logout, a `DELETE /me/sessions/{id}`, "log out everywhere else", a password change or the account\'s deletion), sent to its sockets on every gateway within a second: do not refresh or reconnect with it, log in again',
   slowConsumer:
@@ -153,6 +154,11 @@ subjects and JetStream events between the services. Contract ${CONTRACT_VERSION}
 ## Connecting
 \`ws://HOST:8082/ws?token=JWT\` (or \`Authorization: Bearer JWT\` on the upgrade). \`&chat_id=ID\` opens one chat
 at once. The first frame is always \`ready\`; nothing comes before it. \`presence\` frames tell when people you share a chat with come online, go offline or turn away.
+
+A refused upgrade gets an HTTP answer with a JSON body \`{"error": {"code", "message"}}\` and no socket: 401
+(\`unauthorized\` or \`token_expired\`: no token, a bad, expired or revoked one, an ended session, a deleted account, or
+a user that does not exist), 429 (\`rate_limited\`: GATEWAY_MAX_SOCKETS_PER_USER sockets open), 400
+(\`validation_failed\`: no \`Connection: Upgrade\`), 503 (\`unavailable\`: the gateway is shutting down).
 
 ## Heartbeats
 The gateway (uWebSockets.js, \`GATEWAY_IDLE_TIMEOUT_S\`, 60 by default, counted in 4 s ticks) sends a WebSocket

@@ -20,11 +20,17 @@ export function reactionsColumn(messageId: string): string {
                     group by emoji) r) as reactions`;
 }
 
+/** How many files message row `o` shows (its `attachments` JSON array; none is 0). */
+function attachmentsCount(o: string): string {
+  return `case when jsonb_typeof(${o}.attachments) = 'array' then jsonb_array_length(${o}.attachments) else 0 end`;
+}
+
 /**
  * A message's reply preview as readers see it now: the original's current text (first
- * REPLY_PREVIEW_CHARS code points, `left()` counts characters) or `deleted`, its author; the
- * snapshot the reply's event carried (`reply_preview`) stands in while the original row is not
- * written yet, and gives the attachments count (files never change after a send). Null when the
+ * REPLY_PREVIEW_CHARS code points, `left()` counts characters) or `deleted`, its author and how
+ * many files it carries, counted from the original's row (a send's snapshot may say 0: the
+ * gateway did not count them before issue 29's follow-up); the snapshot the reply's event
+ * carried (`reply_preview`) stands in while the original row is not written yet. Null when the
  * message answers none.
  */
 export function replyPreviewColumn(m: string): string {
@@ -32,7 +38,7 @@ export function replyPreviewColumn(m: string): string {
       (select jsonb_build_object('id', o.id, 'sender_id', o.sender_id,
                                  'text', case when o.deleted_at is null then left(o.text, 100) else '' end,
                                  'deleted', o.deleted_at is not null,
-                                 'attachments_count', coalesce((${m}.reply_preview->>'attachments_count')::int, 0))
+                                 'attachments_count', ${attachmentsCount('o')})
          from messages o where o.id = ${m}.reply_to_id),
       ${m}.reply_preview) end as reply_to`;
 }
@@ -66,9 +72,10 @@ export const MESSAGE_SEQ = 'select seq from messages where chat_id = $1 and id =
 /** One not-deleted message `$2` of chat `$1`. */
 export const LIVE_MESSAGE = `select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and id = $2 and deleted_at is null`;
 
-/** Message `$2` of chat `$1` as a reply's preview (`ReplyPreview` but attachments), deleted or not. */
+/** Message `$2` of chat `$1` as a reply's preview (`ReplyPreview`), deleted or not. */
 export const REPLY_ORIGINAL = `select id, sender_id, case when deleted_at is null then left(text, 100) else '' end as text,
-  deleted_at is not null as deleted from messages where chat_id = $1 and id = $2`;
+  deleted_at is not null as deleted, ${attachmentsCount('messages')}::int as attachments_count
+  from messages where chat_id = $1 and id = $2`;
 
 /** Active members of chat `$1` whose lower-cased username is in `$2` (text[]): who `@name` mentions. */
 export const MENTIONED_MEMBERS = `select u.id from chat_members m join users u on u.id = m.user_id

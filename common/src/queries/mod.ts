@@ -17,6 +17,7 @@ export {
   ACTIVE_CHATS_OF_USERS,
   MEMBERSHIP,
   ACTIVE_MEMBERS_OF_CHATS,
-  BLOCKED_IN_DIRECT_CHAT,
+  BLOCKERS_OF_USER,
+  DIRECT_CHAT_MEMBERS,
 } from './membership-queries.js';
 export { UPLOAD_REF_COLUMNS, CLAIM_UPLOADS, UPLOAD_CLAIM_STATE } from './attachment-queries.js';

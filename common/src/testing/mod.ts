@@ -14,7 +14,7 @@ export { processAlive, allPids, childrenOf, procStatFields } from './processes.j
 export { createDatabase, withDatabase } from './database.js';
 export { testEnvironment, type TestEnvironment } from './environment.js';
 export { waitFor, nextEvent } from './wait.js';
-export { testServiceConfig, TEST_JWT_SECRET } from './service-config.js';
+export { testServiceConfig, TEST_JWT_SECRET, TEST_RATE_LIMIT_PER_MINUTE } from './service-config.js';
 export { TestSocket } from './test-socket.js';
 export { seedUser, seedChat, seedGroupChats, seedMessages } from './seed.js';
 export type { SeedDb, SeedMember } from './seed.js';

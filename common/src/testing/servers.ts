@@ -217,9 +217,11 @@ export async function startPostgres(options: { port?: number; durable?: boolean 
   const dataDir = mkdtempSync(join(tmpdir(), 'neonchat-pg-'));
   const ids = unprivilegedIds();
   if (ids) chownSync(dataDir, ids.uid, ids.gid);
+  // Byte-order collation (C) as before, but a Unicode LC_CTYPE: text search lower-cases words by
+  // LC_CTYPE, and under C it folds ASCII only (a search for "привет" would miss "Привет").
   execFileSync(
     join(binDir, 'initdb'),
-    ['-D', join(dataDir, 'data'), '-U', TEST_DB_USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+    ['-D', join(dataDir, 'data'), '-U', TEST_DB_USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C', '--lc-ctype=C.UTF-8'],
     { stdio: 'pipe', ...(ids ?? {}) },
   );
   const start = () =>

@@ -7,6 +7,13 @@ import { testEnvironment } from './environment.js';
 export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdef0123456789';
 
 /**
+ * The api's per-address request limit (RATE_LIMIT_PER_MINUTE) for test systems: every system of
+ * a run shares one Redis, and so one count for 127.0.0.1, where all tests come from. High,
+ * unless a test is about the limit and sets its own.
+ */
+export const TEST_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+/**
  * A service's configuration for a test: the run's shared servers, random ports, quiet logs,
  * then `overrides`. Goes through the same loader as production, so it is validated the same.
  */

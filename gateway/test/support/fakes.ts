@@ -106,3 +106,66 @@ export function socketState(userId: string, chats: Array<[string, ChatType]> = [
   });
   return { ...state, ...extra };
 }
+
+/** An upgrade request as uWS hands it to the handler: headers (lower-case names) and the query. */
+export class FakeUpgradeRequest {
+  constructor(
+    private readonly query: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+  getQuery(): string {
+    return this.query;
+  }
+  getHeader(name: string): string {
+    return (
+      this.headers[name] ??
+      {
+        connection: 'Upgrade',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-extensions': '',
+        'sec-websocket-protocol': '',
+      }[name] ??
+      ''
+    );
+  }
+}
+
+/** uWS's HttpResponse of an upgrade: records the answer (status and body) or the upgrade, and whether it was corked. */
+export class FakeUpgradeResponse {
+  status: string | undefined;
+  body: string | undefined;
+  upgraded: { state: SocketState; protocol: string; corked: boolean } | undefined;
+  private corked = false;
+  private abortHandler: (() => void) | undefined;
+  onAborted(handler: () => void): this {
+    this.abortHandler = handler;
+    return this;
+  }
+  /** The client went away before the answer (uWS calls the handler; the response must not be used after). */
+  abort(): void {
+    this.abortHandler?.();
+  }
+  cork(fn: () => void): this {
+    this.corked = true;
+    fn();
+    this.corked = false;
+    return this;
+  }
+  writeStatus(status: string): this {
+    this.status = status;
+    return this;
+  }
+  writeHeader(): this {
+    return this;
+  }
+  end(body: string): this {
+    this.body = body;
+    return this;
+  }
+  upgrade(state: SocketState, _key: string, protocol: string): void {
+    this.upgraded = { state, protocol, corked: this.corked };
+  }
+  get answered(): boolean {
+    return this.upgraded !== undefined || this.status !== undefined;
+  }
+}

@@ -9,8 +9,12 @@ import { avatar } from '../views/avatar.js';
 import { ChatListView } from '../views/chat-list-view.js';
 import { ChatPaneView } from '../views/chat-pane-view.js';
 import { showCreateChatDialog } from '../views/create-chat-dialog.js';
+import { showForwardDialog } from '../views/forward-dialog.js';
 import { showMembersDialog } from '../views/members-dialog.js';
 import { PeopleSearch } from '../views/people-search.js';
+import { MessageSearchBox } from '../views/search-box.js';
+import { previewOf } from '../state/message-parts.js';
+import { MessageJump } from './message-jump.js';
 import { AccountController } from './account-controller.js';
 import { Outbox } from './outbox.js';
 import { ServerFrames } from './server-frames.js';
@@ -40,6 +44,8 @@ export class Messenger implements MessengerActions {
   private readonly chatList: ChatListView;
   private readonly pane: ChatPaneView;
   private readonly search: PeopleSearch;
+  private readonly messageSearch: MessageSearchBox;
+  private readonly jump: MessageJump;
   private readonly account: AccountController;
   private readonly dialog = h('dialog', { class: 'dialog' });
   private readonly connPill = h('span', { class: 'conn', attrs: { role: 'status', 'data-state': 'connecting' } }, 'Connecting…');
@@ -79,6 +85,15 @@ export class Messenger implements MessengerActions {
       redrawChat: () => this.redrawChat(),
       leave: (notice) => this.onLogout(notice),
     });
+    this.messageSearch = new MessageSearchBox(rest, this.state, this);
+    this.jump = new MessageJump({
+      state: this.state,
+      rest,
+      openChat: (chatId) => this.openChat(chatId),
+      render: (scroll) => this.pane.renderMessages(scroll),
+      loading: this.pane,
+      focus: (id) => this.pane.element.querySelector<HTMLElement>(`.msg[data-id="${CSS.escape(id)}"]`)?.focus({ preventScroll: true }),
+    });
     this.frames = new ServerFrames({
       state: this.state,
       conn: this.conn,
@@ -95,7 +110,10 @@ export class Messenger implements MessengerActions {
       markRead: () => this.markRead(),
       refreshChatsSoon: () => this.refreshChatsSoon(),
       reopen: (chatId) => this.openTimeline(chatId),
-      historyLoaded: (chatId) => void this.loadUnread(chatId),
+      historyLoaded: (chatId) => {
+        void this.loadUnread(chatId);
+        this.jump.historyLoaded(chatId);
+      },
       refreshDetails: (chatId) => void this.refreshDetails(chatId),
       closeDialogOf: (chatId) => this.dialog.dataset.chatId === chatId && this.dialog.close(),
     });
@@ -120,6 +138,7 @@ export class Messenger implements MessengerActions {
           h('button', { class: 'ghost', attrs: { type: 'button' }, on: { click: () => this.logout() } }, 'Log out'),
         ),
         this.search.element,
+        this.messageSearch.element,
         h(
           'div',
           { class: 'list-tools' },
@@ -220,7 +239,14 @@ export class Messenger implements MessengerActions {
   send(text: string, attachments?: string[]): void {
     const chatId = this.state.current;
     if (!chatId || (!text.trim() && !attachments?.length)) return;
-    this.outbox.send(chatId, text.trim() ? text : '', attachments);
+    // Held far back after a jump: the chat starts over from its newest, where the sent one goes.
+    if (this.state.timelines.get(chatId)?.hasNext) {
+      this.state.timelines.delete(chatId);
+      this.openTimeline(chatId);
+    }
+    const replyingTo = this.state.replyingTo?.chat_id === chatId ? this.state.replyingTo : null;
+    this.outbox.send(chatId, text.trim() ? text : '', attachments, replyingTo ? previewOf(replyingTo) : undefined);
+    if (replyingTo) this.cancelReply();
     this.typingSender.stop();
     this.pane.renderMessages('bottom');
   }
@@ -292,6 +318,35 @@ export class Messenger implements MessengerActions {
     this.pane.renderMessages();
   }
 
+  startReply(message: Message): void {
+    this.state.replyingTo = message;
+    this.state.actionsFor = null;
+    this.pane.renderMessages();
+    this.pane.renderReply(true);
+  }
+
+  cancelReply(): void {
+    this.state.replyingTo = null;
+    this.pane.renderReply(false);
+  }
+
+  forwardMessage(message: Message): void {
+    this.state.actionsFor = null;
+    this.pane.renderMessages();
+    showForwardDialog(
+      { dialog: this.dialog, rest: this.rest, state: this.state, forwarded: (chatId) => void this.openChat(chatId) },
+      message,
+    );
+  }
+
+  openMessage(chatId: string, messageId: string, seq?: number): void {
+    void this.jump.jump(chatId, messageId, seq);
+  }
+
+  loadNewer(): void {
+    void this.jump.loadNewer().then(() => this.markRead());
+  }
+
   loadOlder(): void {
     void this.loadOlderPage(PAGE_SIZE, 'keep');
   }
@@ -343,6 +398,7 @@ export class Messenger implements MessengerActions {
       state.unreadAtOpen = state.chat(chatId)?.unread_count ?? 0;
       state.dividerAt = null;
       state.actionsFor = null;
+      state.highlighted = null;
     }
     state.current = chatId;
     state.editing = null;
@@ -405,17 +461,20 @@ export class Messenger implements MessengerActions {
     } finally {
       this.pane.loadingOlder = false;
     }
-    if (this.state.current === chatId) this.pane.renderMessages(scroll);
+    // Not away from a message a jump just landed on.
+    if (this.state.current === chatId) this.pane.renderMessages(this.state.highlighted ? 'keep' : scroll);
   }
 
   private markRead(): void {
     const { state } = this;
     const chatId = state.current;
-    const newest = chatId ? state.timelines.get(chatId)?.newest : undefined;
-    if (!chatId || !newest || document.hidden) return;
+    const t = chatId ? state.timelines.get(chatId) : undefined;
+    const newest = t?.newest;
+    // Held far back after a jump, the newest here is not the chat's newest.
+    if (!chatId || !newest || t.hasNext || document.hidden) return;
     if ((state.markedRead.get(chatId) ?? 0) >= newest.seq) return;
     state.markedRead.set(chatId, newest.seq);
-    state.updateChat(chatId, (c) => (c.unread_count = 0));
+    state.updateChat(chatId, (c) => (c.unread_count = c.mention_count = 0));
     this.chatList.render();
     this.rest.markRead(chatId, newest.id, newest.seq).catch(() => state.markedRead.delete(chatId));
   }

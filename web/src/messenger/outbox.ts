@@ -1,3 +1,4 @@
+import type { ReplyPreview } from '@neonchat/common/contracts';
 import type { GatewayConnection } from '../net/gateway-connection.js';
 import type { ChatTimeline, PendingMessage } from '../state/chat-timeline.js';
 import type { MessengerState } from '../state/messenger-state.js';
@@ -31,7 +32,7 @@ export class Outbox {
     clearInterval(this.timer);
   }
 
-  send(chatId: string, text: string, attachments?: string[]): void {
+  send(chatId: string, text: string, attachments?: string[], replyTo?: ReplyPreview): void {
     const t = this.state.timeline(chatId);
     const p: PendingMessage = {
       requestId: crypto.randomUUID(),
@@ -39,6 +40,7 @@ export class Outbox {
       failed: false,
       sentAt: 0,
       ...(attachments?.length ? { attachments } : {}),
+      ...(replyTo ? { replyTo } : {}),
     };
     t.pending.set(p.requestId, p);
     this.sendPending(t, p);
@@ -79,6 +81,7 @@ export class Outbox {
       text: p.text,
       request_id: p.requestId,
       ...(p.attachments ? { attachments: p.attachments } : {}),
+      ...(p.replyTo ? { reply_to: p.replyTo.id } : {}),
     });
   }
 

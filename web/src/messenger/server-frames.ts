@@ -1,5 +1,6 @@
 import type { Message, ReadyFrame, ServerFrame } from '@neonchat/common/contracts';
 import type { GatewayConnection } from '../net/gateway-connection.js';
+import { mentionsUser } from '../state/message-parts.js';
 import type { MessengerState } from '../state/messenger-state.js';
 import { RETRYABLE, type Outbox } from './outbox.js';
 import type { Screen } from './screen.js';
@@ -106,7 +107,9 @@ export class ServerFrames {
     const { state, screen } = this.d;
     const t = state.timelines.get(m.chat_id);
     const isNew = t ? !t.has(m.id) : true;
-    if (t?.loaded) t.upsert([m]);
+    if (t?.loaded && isNew) t.countReply(m);
+    // After a jump far back the live end is not held: the newer pages bring this one.
+    if (t?.loaded && !t.hasNext) t.upsert([m]);
     if (!state.chat(m.chat_id)) this.d.refreshChatsSoon();
     else if (isNew) {
       state.updateChat(m.chat_id, (c) => {
@@ -114,6 +117,7 @@ export class ServerFrames {
         c.updated_at = m.created_at;
         const seen = m.chat_id === state.current && !document.hidden;
         if (m.sender_id !== state.me.id && !seen) c.unread_count += 1;
+        if (mentionsUser(m, state.me.id) && !seen) c.mention_count = (c.mention_count ?? 0) + 1;
       });
       state.sortChats();
       screen.list();
@@ -159,7 +163,7 @@ export class ServerFrames {
     const t = state.timelines.get(chatId);
     t?.seen(seq);
     if (userId === state.me.id) {
-      if (state.updateChat(chatId, (c) => (c.unread_count = 0))) screen.list();
+      if (state.updateChat(chatId, (c) => (c.unread_count = c.mention_count = 0))) screen.list();
       return;
     }
     // A read mark's seq is its own stream position; what was read is the message.

@@ -12,6 +12,8 @@ export interface ChatListItem {
   /** `id` is absent from older servers. */
   last_message: { id?: string; text: string; sender_id: string; created_at: string } | null;
   unread_count: number;
+  /** Unread messages that mention the caller; absent from older servers. */
+  mention_count?: number;
   /** Seq of the newest message another member has read (the partner, in a 1:1 chat); absent from older servers. */
   others_read_seq?: number;
   updated_at: string;
@@ -35,6 +37,16 @@ export interface HistoryPage {
   has_previous: boolean;
   has_next: boolean;
   others_read_seq?: number;
+}
+/** One hit of `GET /search/messages`: `snippet` is HTML-escaped with `<mark>` around the matches. */
+export interface SearchHit {
+  message_id: string;
+  chat_id: string;
+  seq: number;
+  sender_id: string;
+  created_at: string;
+  updated_at: string | null;
+  snippet: string;
 }
 export interface Session {
   token: string;
@@ -75,18 +87,19 @@ export class RestClient {
     this.token = token;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+  /** `signal` aborts the call (a search overtaken by the next keystroke). */
+  async request<T>(method: string, path: string, body?: unknown, retried = false, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     // The refresh call stands on its refresh token alone (the access token may have expired).
     if (this.token && path !== '/auth/refresh') headers.authorization = `Bearer ${this.token}`;
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     if (res.status === 204) return undefined as T;
     const data = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; field?: string } };
     if (!res.ok) {
       if (res.status === 401 && this.token && !path.startsWith('/auth/')) {
         const fresh = retried || !this.refreshToken ? null : await this.refreshToken();
-        if (fresh) return this.request(method, path, body, true);
+        if (fresh) return this.request(method, path, body, true, signal);
         // Not refreshed on the network alone: the refresher retries; otherwise the session is over.
         if (!this.refreshToken || retried) this.onUnauthorized();
       }
@@ -141,6 +154,20 @@ export class RestClient {
   }
   history(chatId: string, limit = 50): Promise<HistoryPage> {
     return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ limit: String(limit) })}`);
+  }
+  /** The page centred on the message at stream position `seq` (half before it, the rest from it on). */
+  aroundMessages(chatId: string, seq: number, limit = 50): Promise<HistoryPage> {
+    return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ around: String(seq), limit: String(limit) })}`);
+  }
+  newerMessages(chatId: string, afterId: string, limit = 50): Promise<HistoryPage> {
+    return this.request('GET', `/chats/${chatId}/messages?${new URLSearchParams({ after_id: afterId, limit: String(limit) })}`);
+  }
+  /** Copies messages of `fromChatId` into `chatId`; a retry with the same `requestId` stores nothing twice. */
+  forward(chatId: string, fromChatId: string, messageIds: string[], requestId: string): Promise<{ messages: Message[] }> {
+    return this.request('POST', `/chats/${chatId}/forward`, { from_chat_id: fromChatId, message_ids: messageIds, request_id: requestId });
+  }
+  searchMessages(q: string, signal?: AbortSignal, limit = 20): Promise<{ hits: SearchHit[]; next_before?: string }> {
+    return this.request('GET', `/search/messages?${new URLSearchParams({ q, limit: String(limit) })}`, undefined, false, signal);
   }
   /** With `seq`, a message the stream acked and PostgreSQL does not have yet can be marked too. */
   markRead(chatId: string, messageId: string, seq: number): Promise<unknown> {

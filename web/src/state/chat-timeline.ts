@@ -1,4 +1,4 @@
-import type { Message, MessageReaction } from '@neonchat/common/contracts';
+import type { Message, MessageReaction, ReplyPreview } from '@neonchat/common/contracts';
 
 export interface PendingMessage {
   requestId: string;
@@ -7,6 +7,8 @@ export interface PendingMessage {
   sentAt: number;
   /** Upload ids, all complete before the message was queued. */
   attachments?: string[];
+  /** The message this one answers (its preview, drawn in the pending bubble; its id goes in the frame). */
+  replyTo?: ReplyPreview;
 }
 
 /**
@@ -21,6 +23,11 @@ export class ChatTimeline {
   /** Highest seq of any event of this chat seen (messages, edits, deletes, reads). */
   lastSeq = 0;
   hasPrevious = false;
+  /**
+   * Newer messages exist than the newest held: a jump (`around`) left a gap up to the live end.
+   * Live messages are not kept then (they would stand after the gap); the newer pages fill it.
+   */
+  hasNext = false;
   /** Has the gateway answered `open` (history) for this chat yet. */
   loaded = false;
   /** Highest seq another member has read (from `read` frames). */
@@ -47,7 +54,14 @@ export class ChatTimeline {
     for (const m of messages) {
       this.seen(m.seq);
       const known = this.byId.get(m.id);
-      if (known && known.text === m.text && known.updated_at === m.updated_at && sameReactions(known, m)) continue;
+      if (
+        known &&
+        known.text === m.text &&
+        known.updated_at === m.updated_at &&
+        known.reply_count === m.reply_count &&
+        sameReactions(known, m)
+      )
+        continue;
       this.byId.set(m.id, m);
       changed = true;
     }
@@ -60,6 +74,7 @@ export class ChatTimeline {
     const m = this.byId.get(messageId);
     if (!m) return false;
     this.byId.set(messageId, { ...m, text, updated_at: updatedAt });
+    this.updateQuotes(messageId, { text: Array.from(text).slice(0, 100).join('') });
     this.ordered = null;
     return true;
   }
@@ -79,10 +94,33 @@ export class ChatTimeline {
     return true;
   }
 
+  /** Holds only `messages` from now on (a jump too far back to join the loaded ones). */
+  replaceAll(messages: readonly Message[]): void {
+    this.byId.clear();
+    this.ordered = null;
+    this.upsert(messages);
+  }
+
+  /** A new reply came live: its original, if here, counts one more. */
+  countReply(reply: Message): boolean {
+    const original = reply.reply_to ? this.byId.get(reply.reply_to.id) : undefined;
+    if (!original) return false;
+    this.byId.set(original.id, { ...original, reply_count: (original.reply_count ?? 0) + 1 });
+    this.ordered = null;
+    return true;
+  }
+
   remove(messageId: string, seq: number): boolean {
     this.seen(seq);
     this.ordered = null;
+    this.updateQuotes(messageId, { text: '', deleted: true, attachments_count: 0 });
     return this.byId.delete(messageId);
+  }
+
+  /** The replies here quoting `originalId` show it as it is now (edited, deleted), as history would. */
+  private updateQuotes(originalId: string, change: Partial<ReplyPreview>): void {
+    for (const m of this.byId.values())
+      if (m.reply_to?.id === originalId) this.byId.set(m.id, { ...m, reply_to: { ...m.reply_to, ...change } });
   }
 
   /** Another member read up to the message at `seq` (a `read` frame or REST's `others_read_seq`). */

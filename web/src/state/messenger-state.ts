@@ -31,6 +31,10 @@ export class MessengerState {
   editing: Message | null = null;
   /** The message whose actions (react, edit, delete) are open. */
   actionsFor: string | null = null;
+  /** The message the composer's next send answers (the reply bar above it). */
+  replyingTo: Message | null = null;
+  /** The message a jump (a quote, a search hit) landed on: drawn highlighted. */
+  highlighted: string | null = null;
 
   constructor(
     readonly me: Session['user'],
@@ -86,6 +90,18 @@ export class MessengerState {
 
   partnerOf(chatId: string): { id: string; username: string } | null {
     return this.details.get(chatId)?.partner ?? this.chat(chatId)?.partner ?? null;
+  }
+
+  /** A user's name from anything this client knows of them (members of any chat, partners); null if nothing. */
+  userName(userId: string, chatId?: string): string | null {
+    if (userId === this.me.id) return this.me.username;
+    const inChat = chatId ? this.memberNames(chatId).get(userId) : undefined;
+    if (inChat) return inChat;
+    for (const d of this.details.values()) {
+      const m = d.members.find((x) => x.user_id === userId);
+      if (m) return m.username;
+    }
+    return this.chats.find((c) => c.partner?.id === userId)?.partner?.username ?? null;
   }
 
   memberNames(chatId: string): Map<string, string> {

@@ -17,6 +17,15 @@ export interface MessengerActions {
   deleteMessage(message: Message): void;
   toggleReaction(message: Message, emoji: string): void;
   toggleMessageActions(messageId: string): void;
+  /** The reply bar above the composer: the next send answers `message`. */
+  startReply(message: Message): void;
+  cancelReply(): void;
+  /** Opens the chat picker that copies `message` into another chat. */
+  forwardMessage(message: Message): void;
+  /** Opens `chatId` at a message (the page `around` its `seq` when it is not on screen) and highlights it. */
+  openMessage(chatId: string, messageId: string, seq?: number): void;
+  /** After a jump far back: the next page of newer messages, towards the live end. */
+  loadNewer(): void;
   retrySend(chatId: string, requestId: string): void;
   loadOlder(): void;
   composerInput(): void;

@@ -69,6 +69,15 @@ export class ChatListView {
             'span',
             { class: 'chat-item-bottom' },
             h('span', { class: 'last' }, preview),
+            c.mention_count
+              ? h(
+                  'span',
+                  { class: 'mention-badge', attrs: { title: 'Mentions of you' } },
+                  '@',
+                  c.mention_count,
+                  h('span', { class: 'sr-only' }, c.mention_count === 1 ? ' mention' : ' mentions'),
+                )
+              : null,
             c.unread_count ? h('span', { class: 'badge' }, c.unread_count, h('span', { class: 'sr-only' }, ' unread')) : null,
           ),
         ),

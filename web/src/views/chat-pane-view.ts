@@ -4,6 +4,8 @@ import type { MessengerActions } from './actions.js';
 import { PRESENCE_TEXT } from './avatar.js';
 import { chatMenu, directChatNotice } from './block-menu.js';
 import { composer, showEditing } from './composer.js';
+import { attachMentionAutocomplete } from './mention-autocomplete.js';
+import { replyBar } from './reply-bar.js';
 import { renderMessageList, type ScrollIntent } from './message-list-view.js';
 
 /** The right-hand pane: the open chat's header (title, presence or typing), messages, composer. */
@@ -42,10 +44,14 @@ export class ChatPaneView {
     const type = d?.type ?? this.state.chat(chatId)?.type;
     const readOnly = type === 'channel' && d?.my_role !== 'admin';
     const list = h('ol', { class: 'messages', attrs: { 'aria-label': 'Messages', tabindex: '0' } });
+    const form = readOnly || (!d && type === 'channel') ? null : composer(this.state, this.actions);
+    if (form) this.withMentions(form);
     list.addEventListener('scroll', () => {
       // A list replaced by a redraw still gets the scroll event queued before it; detached, its
       // scrollTop reads 0, which is not the reader scrolling to the top.
-      if (list.isConnected && list.scrollTop < 80) this.actions.loadOlder();
+      if (!list.isConnected) return;
+      if (list.scrollTop < 80) this.actions.loadOlder();
+      else if (list.scrollHeight - list.scrollTop - list.clientHeight < 80) this.actions.loadNewer();
     });
     replaceChildren(
       this.element,
@@ -70,12 +76,10 @@ export class ChatPaneView {
       ),
       list,
       type === 'direct' ? directChatNotice(this.state, this.actions, chatId) : null,
-      readOnly
-        ? h('p', { class: 'read-only' }, 'Only admins can post in this channel.')
-        : d || type !== 'channel'
-          ? composer(this.state, this.actions)
-          : null,
+      form ? h('div', { class: 'reply-slot', attrs: { 'aria-live': 'polite' } }) : null,
+      readOnly ? h('p', { class: 'read-only' }, 'Only admins can post in this channel.') : form,
     );
+    this.renderReply(false);
     this.renderHeader();
     this.renderMessages(this.state.unreadAtOpen > 0 ? 'divider' : 'bottom');
     const box = this.element.querySelector<HTMLTextAreaElement>('.composer textarea');
@@ -112,6 +116,20 @@ export class ChatPaneView {
     if (!chatId || !list) return;
     const ctx = { state: this.state, actions: this.actions, connected: this.connected(), loadingOlder: this.loadingOlder };
     renderMessageList(list, this.state.timeline(chatId), ctx, scroll);
+  }
+
+  /** `state.replyingTo` changed: the reply bar above the composer (and the focus in the box to write the answer). */
+  renderReply(focus: boolean): void {
+    const slot = this.element.querySelector<HTMLElement>('.reply-slot');
+    if (!slot) return;
+    replaceChildren(slot, replyBar(this.state, this.actions));
+    if (focus) this.element.querySelector<HTMLTextAreaElement>('.composer textarea')?.focus();
+  }
+
+  private withMentions(form: HTMLFormElement): void {
+    const box = form.querySelector('textarea');
+    const chatId = this.state.current;
+    if (box && chatId) attachMentionAutocomplete(form, box, () => this.state.details.get(chatId)?.members ?? [], this.state.me.id);
   }
 
   /** `state.editing` changed: fill the composer with its text (or empty it). */

@@ -55,6 +55,8 @@ export function composer(state: MessengerState, actions: MessengerActions): HTML
       submit();
     } else if (e.key === 'Escape' && state.editing) {
       actions.cancelEdit();
+    } else if (e.key === 'Escape' && state.replyingTo) {
+      actions.cancelReply();
     } else if (e.key === 'ArrowUp' && !input.value && state.current) {
       const own = state.timelines
         .get(state.current)

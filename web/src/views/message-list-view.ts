@@ -3,13 +3,15 @@ import { attachmentsView } from '../attachments.js';
 import { h, replaceChildren, shortTime } from '../dom.js';
 import type { ChatTimeline, PendingMessage } from '../state/chat-timeline.js';
 import type { MessengerState } from '../state/messenger-state.js';
+import { mentionsUser } from '../state/message-parts.js';
 import type { MessengerActions } from './actions.js';
+import { forwardedView, messageTextView, quoteView, replyCountView } from './message-parts-view.js';
 
 /** The reactions a message's actions offer; any other emoji still shows when someone sends it. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
 
-/** `bottom`: scroll to the end; `follow`: only if already near it; `keep`: hold the view after older messages came in above; `divider`: to the "new messages" line. */
-export type ScrollIntent = 'bottom' | 'follow' | 'keep' | 'divider' | 'none';
+/** `bottom`: scroll to the end; `follow`: only if already near it; `keep`: hold the view after older messages came in above; `divider`: to the "new messages" line; `highlight`: to the message a jump landed on. */
+export type ScrollIntent = 'bottom' | 'follow' | 'keep' | 'divider' | 'highlight' | 'none';
 
 export interface MessageListContext {
   state: MessengerState;
@@ -32,17 +34,20 @@ export function renderMessageList(list: HTMLElement, t: ChatTimeline, ctx: Messa
   const firstUnread = ctx.state.dividerAt;
   for (const m of t.messages) {
     if (m.id === firstUnread)
-      // A list item that reads "New messages" (a `separator` role would make the list invalid: axe `list`).
+      // A plain list item: an `ol` may hold only `li`s that are list items (axe's "list" rule).
       rows.push(h('li', { class: 'divider' }, 'New messages'));
     rows.push(messageRow(m, t, ctx));
   }
-  for (const p of t.pending.values()) rows.push(pendingRow(t.chatId, p, ctx));
+  if (t.hasNext) rows.push(newerRow(ctx));
+  else for (const p of t.pending.values()) rows.push(pendingRow(t.chatId, p, ctx));
   // A redraw must not lose the keyboard user's place (a reaction, a read mark redraws the list).
   const focusKey = focusedKey(list);
   replaceChildren(list, ...rows);
   if (focusKey) list.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
   const divider = list.querySelector<HTMLElement>('.divider');
-  if (scroll === 'divider' && divider) list.scrollTop = divider.offsetTop - list.offsetTop - 8;
+  const target = scroll === 'highlight' ? list.querySelector<HTMLElement>('.msg.highlight') : null;
+  if (target) list.scrollTop = target.offsetTop - list.offsetTop - Math.max(0, (list.clientHeight - target.offsetHeight) / 2);
+  else if (scroll === 'divider' && divider) list.scrollTop = divider.offsetTop - list.offsetTop - 8;
   else if (scroll === 'bottom' || scroll === 'divider' || (scroll === 'follow' && nearBottom)) list.scrollTop = list.scrollHeight;
   else if (scroll === 'keep') list.scrollTop = list.scrollHeight - fromBottom;
 }
@@ -73,16 +78,29 @@ function messageRow(m: Message, t: ChatTimeline, ctx: MessageListContext): HTMLE
   const showAuthor = d !== undefined && d.type !== 'direct' && !mine;
   const read = mine && m.seq <= t.othersReadSeq;
   const open = state.actionsFor === m.id;
+  const extra = `${mentionsUser(m, state.me.id) ? ' mentioned' : ''}${state.highlighted === m.id ? ' highlight' : ''}`;
   return h(
     'li',
-    { class: `msg ${mine ? 'mine' : 'theirs'}${open ? ' open' : ''}`, attrs: { 'data-id': m.id, 'data-seq': String(m.seq) } },
+    {
+      class: `msg ${mine ? 'mine' : 'theirs'}${open ? ' open' : ''}${extra}`,
+      attrs: {
+        'data-id': m.id,
+        'data-seq': String(m.seq),
+        // The message a jump landed on takes the focus (and keeps it across redraws).
+        tabindex: state.highlighted === m.id ? '-1' : undefined,
+        'data-focus-key': state.highlighted === m.id ? `msg:${m.id}` : undefined,
+      },
+    },
     showAuthor ? h('div', { class: 'author' }, state.memberNames(m.chat_id).get(m.sender_id) ?? 'someone') : null,
-    m.text ? h('div', { class: 'text' }, m.text) : null,
+    forwardedView(m, state),
+    m.reply_to ? quoteView(m.chat_id, m.reply_to, state, actions) : null,
+    m.text ? messageTextView(m, state) : null,
     m.attachments?.length ? attachmentsView(ctx.actions.rest, m.attachments) : null,
     reactionRow(m, actions, state.me.id),
     h(
       'div',
       { class: 'meta' },
+      replyCountView(m),
       m.updated_at ? 'edited · ' : '',
       shortTime(m.created_at),
       mine
@@ -139,6 +157,8 @@ function actionRow(m: Message, mine: boolean, actions: MessengerActions): HTMLEl
     'div',
     { class: 'actions', attrs: { role: 'group', 'aria-label': 'Message actions' } },
     ...QUICK_REACTIONS.map((emoji) => button(`React ${emoji}`, emoji, `react-${emoji}`, () => actions.toggleReaction(m, emoji))),
+    button('Reply to message', 'Reply', 'reply', () => actions.startReply(m)),
+    button('Forward message', 'Forward', 'forward', () => actions.forwardMessage(m)),
     mine ? button('Edit message', 'Edit', 'edit', () => actions.startEdit(m)) : null,
     mine ? button('Delete message', 'Delete', 'delete', () => actions.deleteMessage(m)) : null,
   );
@@ -148,6 +168,7 @@ function pendingRow(chatId: string, p: PendingMessage, ctx: MessageListContext):
   return h(
     'li',
     { class: `msg mine pending${p.failed ? ' failed' : ''}`, attrs: { 'data-request-id': p.requestId } },
+    p.replyTo ? quoteView(chatId, p.replyTo, ctx.state, null) : null,
     h('div', { class: 'text' }, p.text || (p.attachments ? `📎 ${p.attachments.length} file(s)` : '')),
     h(
       'div',
@@ -162,5 +183,20 @@ function pendingRow(chatId: string, p: PendingMessage, ctx: MessageListContext):
           ? 'sending…'
           : 'waiting for connection…',
     ),
+  );
+}
+
+/** After a jump far back, the messages up to the live end are not here: a button (and scrolling down) brings them. */
+function newerRow(ctx: MessageListContext): HTMLElement {
+  return h(
+    'li',
+    { class: 'older muted newer' },
+    ctx.loadingOlder
+      ? 'Loading…'
+      : h(
+          'button',
+          { class: 'link', attrs: { type: 'button', 'data-focus-key': 'newer' }, on: { click: () => ctx.actions.loadNewer() } },
+          'Show newer messages',
+        ),
   );
 }

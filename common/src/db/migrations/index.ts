@@ -5,6 +5,7 @@ import { Migration20261201000000MessageReactions } from './Migration202612010000
 import { Migration20261207100000Sessions } from './Migration20261207100000_sessions.js';
 import { Migration20261207200000Attachments } from './Migration20261207200000_attachments.js';
 import { Migration20261207300000RepliesSearch } from './Migration20261207300000_replies_search.js';
+import { Migration20261208100000SearchCaseFolding } from './Migration20261208100000_search_case_folding.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same list
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207100000_sessions', class: Migration20261207100000Sessions },
   { name: 'Migration20261207200000_attachments', class: Migration20261207200000Attachments },
   { name: 'Migration20261207300000_replies_search', class: Migration20261207300000RepliesSearch },
+  { name: 'Migration20261208100000_search_case_folding', class: Migration20261208100000SearchCaseFolding },
 ];
