@@ -1,4 +1,5 @@
 import { authView } from './auth/auth-view.js';
+import { SESSION_ENDED_NOTICE } from './auth/session-notices.js';
 import { sessionStore } from './auth/session-store.js';
 import { TokenRefresher } from './auth/token-refresher.js';
 import { replaceChildren } from './dom.js';
@@ -25,7 +26,8 @@ async function boot(): Promise<void> {
   let messenger: Messenger | null = null;
   let refresher: TokenRefresher | null = null;
 
-  const showLogin = () => {
+  // `notice`: why the session ended, when it was not this tab's "Log out".
+  const showLogin = (notice?: string) => {
     messenger?.stop();
     messenger = null;
     refresher?.stop();
@@ -33,7 +35,7 @@ async function boot(): Promise<void> {
     sessionStore.clear();
     rest.setToken(null);
     rest.refreshToken = null;
-    replaceChildren(root, authView(rest, start));
+    replaceChildren(root, authView(rest, start, notice));
     root.querySelector<HTMLInputElement>('input')?.focus();
   };
   function start(fresh: Session): void {
@@ -41,8 +43,9 @@ async function boot(): Promise<void> {
     const session = fresh.expires_at || !fresh.expires_in ? fresh : { ...fresh, expires_at: Date.now() + fresh.expires_in * 1000 };
     sessionStore.save(session);
     rest.setToken(session.token);
-    rest.onUnauthorized = showLogin;
-    const tokens = new TokenRefresher(rest, session, (next) => sessionStore.save(next), showLogin);
+    const ended = () => showLogin(SESSION_ENDED_NOTICE);
+    rest.onUnauthorized = ended;
+    const tokens = new TokenRefresher(rest, session, (next) => sessionStore.save(next), ended);
     refresher = tokens;
     rest.refreshToken = () => tokens.refresh();
     tokens.start();

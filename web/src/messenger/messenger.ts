@@ -1,4 +1,5 @@
 import type { Message, ReadyFrame } from '@neonchat/common/contracts';
+import { ACCOUNT_GONE_NOTICE, SESSION_ENDED_NOTICE } from '../auth/session-notices.js';
 import { h } from '../dom.js';
 import { GatewayConnection, type ConnectionState } from '../net/gateway-connection.js';
 import { ApiError, type RestClient, type Session } from '../net/rest-client.js';
@@ -14,6 +15,7 @@ import { PeopleSearch } from '../views/people-search.js';
 import { MessageSearchBox } from '../views/search-box.js';
 import { previewOf } from '../state/message-parts.js';
 import { MessageJump } from './message-jump.js';
+import { AccountController } from './account-controller.js';
 import { Outbox } from './outbox.js';
 import { ServerFrames } from './server-frames.js';
 import { TypingSender } from './typing-sender.js';
@@ -44,6 +46,7 @@ export class Messenger implements MessengerActions {
   private readonly search: PeopleSearch;
   private readonly messageSearch: MessageSearchBox;
   private readonly jump: MessageJump;
+  private readonly account: AccountController;
   private readonly dialog = h('dialog', { class: 'dialog' });
   private readonly connPill = h('span', { class: 'conn', attrs: { role: 'status', 'data-state': 'connecting' } }, 'Connecting…');
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -54,7 +57,8 @@ export class Messenger implements MessengerActions {
     readonly rest: RestClient,
     session: Session,
     wsUrl: string,
-    private readonly onLogout: () => void,
+    /** To the login screen; `notice` says why when it was not "Log out". */
+    private readonly onLogout: (notice?: string) => void,
     auth: { readonly token: string; refresh(): Promise<string | null> } = { token: session.token, refresh: async () => null },
   ) {
     this.state = new MessengerState(session.user, (chatId) => chatId === this.state.current && this.pane.renderHeader());
@@ -62,7 +66,8 @@ export class Messenger implements MessengerActions {
       ready: (f) => this.onReady(f),
       frame: (f) => this.frames.handle(f),
       state: (s, detail) => this.onConnection(s, detail),
-      unauthorized: () => this.onLogout(),
+      // Our own deletion closes the socket too: the controller leaves with its own notice.
+      unauthorized: (code) => this.account.isDeleting || this.onLogout(code === 4003 ? ACCOUNT_GONE_NOTICE : SESSION_ENDED_NOTICE),
       tokenExpired: () => auth.refresh(),
       // Refused before the upgrade: a 401 from the API too means the session is over (the REST
       // client logs out), anything else is an outage and the connection keeps retrying.
@@ -73,6 +78,13 @@ export class Messenger implements MessengerActions {
     this.chatList = new ChatListView(this.state, this);
     this.pane = new ChatPaneView(this.state, this, () => this.conn.ready);
     this.search = new PeopleSearch(rest, session.user.id, this);
+    this.account = new AccountController({
+      rest,
+      state: this.state,
+      dialog: this.dialog,
+      redrawChat: () => this.redrawChat(),
+      leave: (notice) => this.onLogout(notice),
+    });
     this.messageSearch = new MessageSearchBox(rest, this.state, this);
     this.jump = new MessageJump({
       state: this.state,
@@ -122,6 +134,7 @@ export class Messenger implements MessengerActions {
           { class: 'me' },
           avatar(username),
           h('div', { class: 'me-name' }, h('strong', {}, username), this.connPill),
+          h('button', { class: 'ghost', attrs: { type: 'button' }, on: { click: () => this.showAccount() } }, 'Account'),
           h('button', { class: 'ghost', attrs: { type: 'button' }, on: { click: () => this.logout() } }, 'Log out'),
         ),
         this.search.element,
@@ -142,6 +155,7 @@ export class Messenger implements MessengerActions {
   start(): void {
     this.conn.start();
     void this.refreshChats();
+    void this.account.loadBlocks();
     this.outbox.start();
     document.addEventListener('visibilitychange', this.onVisibility);
     window.addEventListener('pagehide', this.onPageHide);
@@ -194,6 +208,8 @@ export class Messenger implements MessengerActions {
 
   /** Ends the session on the server first (so the token is refused from now on); a network error still logs out here. */
   logout(): void {
+    // Our own socket is closed first: the 4004 the logout sends it is no "ended elsewhere".
+    this.conn.stop();
     void this.rest
       .logout()
       .catch(() => undefined)
@@ -354,6 +370,23 @@ export class Messenger implements MessengerActions {
       await this.refreshChats();
       await this.openChat(chat.id);
     });
+  }
+
+  showAccount(): void {
+    this.account.show();
+  }
+
+  setBlocked(user: { id: string; username: string }, blocked: boolean): Promise<void> {
+    return this.account.setBlocked(user, blocked);
+  }
+
+  /** The open chat again (keeping the draft), and the keyboard's place in its menu or notice. */
+  private redrawChat(): void {
+    if (!this.state.current) return;
+    const active = document.activeElement;
+    const inMenu = active instanceof HTMLElement && this.pane.element.contains(active) && active.closest('.chat-menu-wrap, .chat-notice');
+    this.pane.render();
+    if (inMenu) this.pane.element.querySelector<HTMLElement>('.chat-menu-button')?.focus();
   }
 
   // ── chats ────────────────────────────────────────────────────────────────────────────────

@@ -47,6 +47,8 @@ export class ServerFrames {
         return this.onMessage(f.message);
       case 'message_sent':
         state.timeline(f.message.chat_id).pending.delete(f.request_id);
+        // Accepted: a refusal shown above this chat's composer is over (unblocked).
+        if (state.blocks.acceptedIn(f.message.chat_id) && f.message.chat_id === state.current) screen.pane();
         return this.onMessage(f.message);
       case 'message_updated': {
         const t = state.timelines.get(f.chat_id);
@@ -185,6 +187,16 @@ export class ServerFrames {
       }
       return;
     }
+    const chatId = this.chatOfSend(requestId);
     this.d.outbox.refused(requestId, code);
+    // In a 1:1 chat, `forbidden` on a send means the partner blocked us: the composer says so.
+    const { state } = this.d;
+    const blockedHere = code === 'forbidden' && chatId !== undefined && state.chat(chatId)?.type === 'direct';
+    if (blockedHere && state.blocks.refusedIn(chatId) && chatId === state.current) this.d.screen.pane();
+  }
+
+  private chatOfSend(requestId: string): string | undefined {
+    for (const t of this.d.state.timelines.values()) if (t.pending.has(requestId)) return t.chatId;
+    return undefined;
   }
 }

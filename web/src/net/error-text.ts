@@ -8,6 +8,8 @@ import { ApiError } from './rest-client.js';
 const FIELD_RULES: Record<string, string> = {
   username: 'A username is 3–50 characters: letters, digits, “_” and “.”.',
   password: 'A password is 6–72 characters.',
+  new_password: 'The new password is not right: a password is 6–72 characters.',
+  old_password: 'That is not your current password.',
   phone: 'A phone number is 5–20 digits, optionally starting with +, e.g. +4915112345678.',
   name: 'A name is 1–100 characters.',
   text: 'A message is 1–4096 characters.',
@@ -34,6 +36,8 @@ export function errorText(err: unknown, context: ErrorContext = 'other'): string
   if (!(err instanceof ApiError)) return 'The server could not be reached: check your connection and try again.';
   if (err.code === 'unauthorized' && context === 'login') return 'Wrong username, phone or password.';
   if (err.code === 'validation_failed' && err.field && FIELD_RULES[err.field]) return FIELD_RULES[err.field]!;
+  // A password change or account deletion with the wrong current password (issue 27).
+  if (err.code === 'forbidden' && (err.field === 'old_password' || err.field === 'password')) return 'That is not your current password.';
   if (err.code === 'conflict' && context === 'register')
     return err.field === 'phone' ? 'That phone number is taken already.' : 'That username is taken already: pick another.';
   // Refusals the server words for people (no schema text): "the chat must keep at least one admin…".

@@ -7,8 +7,8 @@ export interface ConnectionEvents {
   ready(frame: ReadyFrame): void;
   frame(frame: Exclude<ServerFrame, ReadyFrame>): void;
   state(state: ConnectionState, detail: string): void;
-  /** The token names no user any more (4003), or its session ended (4004). */
-  unauthorized(): void;
+  /** The token names no user any more (`code` 4003), or its session ended (4004). */
+  unauthorized(code: number): void;
   /** The token expired on an open socket (4001): a fresh one to reconnect with, or null. */
   tokenExpired(): Promise<string | null>;
   /** The socket closed before it opened: the upgrade was refused (a bad token, a full gateway) or nothing listens. */
@@ -95,7 +95,7 @@ export class GatewayConnection {
       // CLOSE_CODES.tokenExpired: reconnect at once with a fresh token (refreshed already, or now).
       if (event.code === 4001) return void this.reopenWithFreshToken(token);
       // 4004: the session was ended (logout elsewhere, password change, account deleted).
-      if (event.code === 4003 || event.code === 4004) return this.events.unauthorized();
+      if (event.code === 4003 || event.code === 4004) return this.events.unauthorized(event.code);
       if (!opened) this.events.refused();
       this.scheduleReconnect(event.code);
     };

@@ -108,7 +108,8 @@ export class RestClient {
     return data as T;
   }
 
-  register(username: string, password: string, phone?: string): Promise<{ id: string }> {
+  /** Registration opens a session too (tokens in the answer; absent from older servers). */
+  register(username: string, password: string, phone?: string): Promise<{ id: string; username: string } & Partial<Omit<Session, 'user'>>> {
     return this.request('POST', '/auth/register', phone ? { username, password, phone } : { username, password });
   }
   /** `login` is a username, or a phone number when it looks like one. */

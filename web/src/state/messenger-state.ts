@@ -1,6 +1,8 @@
 import type { Message } from '@neonchat/common/contracts';
 import type { ChatDetails, ChatListItem, Session } from '../net/rest-client.js';
+import { BlockBook } from './block-book.js';
 import { ChatTimeline } from './chat-timeline.js';
+import { shownName } from './display-name.js';
 import { PresenceBook } from './presence-book.js';
 import { TypingBook } from './typing-book.js';
 
@@ -21,6 +23,8 @@ export class MessengerState {
   readonly details = new Map<string, ChatDetails>();
   readonly presence = new PresenceBook();
   readonly typing: TypingBook;
+  /** Whom I blocked, and the 1:1 chats that refused my messages. */
+  readonly blocks = new BlockBook();
   /** Per chat, the highest seq this client has marked read. */
   readonly markedRead = new Map<string, number>();
   /** The message being edited in the composer. */
@@ -80,7 +84,8 @@ export class MessengerState {
   chatTitle(chatId: string): string {
     const c = this.chat(chatId);
     const d = this.details.get(chatId);
-    return c?.partner?.username ?? c?.name ?? d?.partner?.username ?? d?.name ?? 'Chat';
+    const partner = c?.partner?.username ?? d?.partner?.username;
+    return partner !== undefined ? shownName(partner) : (c?.name ?? d?.name ?? 'Chat');
   }
 
   partnerOf(chatId: string): { id: string; username: string } | null {
@@ -100,6 +105,6 @@ export class MessengerState {
   }
 
   memberNames(chatId: string): Map<string, string> {
-    return new Map(this.details.get(chatId)?.members.map((m) => [m.user_id, m.username]) ?? []);
+    return new Map(this.details.get(chatId)?.members.map((m) => [m.user_id, shownName(m.username)]) ?? []);
   }
 }

@@ -32,4 +32,8 @@ export interface MessengerActions {
   showMembers(chatId: string): void;
   showCreateChat(): void;
   logout(): void;
+  /** The account dialog: sessions, password, blocked people, deletion (issue 27). */
+  showAccount(): void;
+  /** Blocks or unblocks someone (a 1:1 chat's partner, or one in the blocked list); rejects with the server's refusal. */
+  setBlocked(user: { id: string; username: string }, blocked: boolean): Promise<void>;
 }

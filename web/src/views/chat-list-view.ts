@@ -1,4 +1,5 @@
 import { h, replaceChildren, shortTime } from '../dom.js';
+import { shownName } from '../state/display-name.js';
 import type { MessengerState } from '../state/messenger-state.js';
 import type { ChatListItem } from '../net/rest-client.js';
 import type { MessengerActions } from './actions.js';
@@ -31,7 +32,7 @@ export class ChatListView {
 
   private item(c: ChatListItem): HTMLElement {
     const { me, current, presence } = this.state;
-    const title = c.partner?.username ?? c.name ?? 'Chat';
+    const title = c.partner ? shownName(c.partner.username) : (c.name ?? 'Chat');
     const status = c.partner ? presence.of(c.partner.id) : undefined;
     const last = c.last_message;
     const preview = last ? `${last.sender_id === me.id ? 'You: ' : ''}${last.text}` : 'No messages yet';

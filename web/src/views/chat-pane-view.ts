@@ -2,6 +2,7 @@ import { h, replaceChildren } from '../dom.js';
 import type { MessengerState } from '../state/messenger-state.js';
 import type { MessengerActions } from './actions.js';
 import { PRESENCE_TEXT } from './avatar.js';
+import { chatMenu, directChatNotice } from './block-menu.js';
 import { composer, showEditing } from './composer.js';
 import { attachMentionAutocomplete } from './mention-autocomplete.js';
 import { replyBar } from './reply-bar.js';
@@ -71,8 +72,10 @@ export class ChatPaneView {
         type && type !== 'direct'
           ? h('button', { class: 'ghost', attrs: { type: 'button' }, on: { click: () => this.actions.showMembers(chatId) } }, 'Members')
           : null,
+        type === 'direct' ? chatMenu(this.state, this.actions, chatId) : null,
       ),
       list,
+      type === 'direct' ? directChatNotice(this.state, this.actions, chatId) : null,
       form ? h('div', { class: 'reply-slot', attrs: { 'aria-live': 'polite' } }) : null,
       readOnly ? h('p', { class: 'read-only' }, 'Only admins can post in this channel.') : form,
     );

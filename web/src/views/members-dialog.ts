@@ -1,6 +1,7 @@
 import { h, replaceChildren } from '../dom.js';
 import { errorText } from '../net/error-text.js';
 import type { ChatDetails, PublicUser, RestClient } from '../net/rest-client.js';
+import { shownName } from '../state/display-name.js';
 import type { MessengerState } from '../state/messenger-state.js';
 import { avatar } from './avatar.js';
 import { openDialog } from './dialog-frame.js';
@@ -37,8 +38,8 @@ export function showMembersDialog(deps: MembersDialogDeps, chatId: string): void
     h(
       'li',
       { class: 'member', attrs: { 'data-user': m.username } },
-      avatar(m.username, state.presence.of(m.user_id)),
-      h('span', { class: 'grow' }, m.username, m.user_id === state.me.id ? ' (you)' : ''),
+      avatar(shownName(m.username), state.presence.of(m.user_id)),
+      h('span', { class: 'grow' }, shownName(m.username), m.user_id === state.me.id ? ' (you)' : ''),
       h('span', { class: 'role' }, m.role),
       admin && m.user_id !== state.me.id
         ? h(
