@@ -52,5 +52,5 @@ export async function deleteAccount(deps: AccountChangeDeps, repos: Repositories
     await tx.sessions.endAllAndForget(claims.user_id);
     return tx.blocks.removeAllOf(claims.user_id);
   });
-  for (const b of unblocked) deps.blocks.announce({ blocker_id: b.blocker_id, blocked_id: b.blocked_id, blocked: false });
+  await Promise.all(unblocked.map((b) => deps.blocks.announce({ blocker_id: b.blocker_id, blocked_id: b.blocked_id, blocked: false })));
 }

@@ -32,13 +32,13 @@ export class UserBlocks {
     if (!(await repos.blocks.exists(blockerId, blockedId)) && (await repos.blocks.count(blockerId)) >= MAX_BLOCKS)
       throw new NeonError('validation_failed', `user_id: at most ${MAX_BLOCKS} blocked users`, { details: { field: 'user_id' } });
     await repos.blocks.add(blockerId, blockedId);
-    this.announce({ blocker_id: blockerId, blocked_id: blockedId, blocked: true });
+    await this.announce({ blocker_id: blockerId, blocked_id: blockedId, blocked: true });
   }
 
   /** Idempotent: unblocking someone not blocked answers the same. */
   async unblock(repos: Repositories, blockerId: string, blockedId: string): Promise<void> {
     await repos.blocks.remove(blockerId, blockedId);
-    this.announce({ blocker_id: blockerId, blocked_id: blockedId, blocked: false });
+    await this.announce({ blocker_id: blockerId, blocked_id: blockedId, blocked: false });
   }
 
   async list(repos: Repositories, blockerId: string): Promise<BlockedUserView[]> {
@@ -46,9 +46,19 @@ export class UserBlocks {
     return rows.map((r) => ({ id: r.id, username: r.username, blocked_at: toIsoTimestamp(r.created_at) }));
   }
 
-  announce(event: BlocksChangedEvent): void {
+  /**
+   * Published and flushed before the answer: once the NATS server has the announcement it has
+   * routed it to every gateway, which apply blocks from memory (no query per send), so the
+   * blocked user's next post after the 204 is refused. Bounded: a NATS outage delays the answer
+   * by at most a second (the gateways then re-read blocks after their reconnect).
+   */
+  async announce(event: BlocksChangedEvent): Promise<void> {
     try {
       this.nc.publish(ACCOUNT_SUBJECTS.blocksChanged, JSON.stringify(event));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.nc.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]).finally(() =>
+        clearTimeout(timer),
+      );
     } catch (err) {
       this.logger.error({ err }, 'block change announcement failed');
     }
