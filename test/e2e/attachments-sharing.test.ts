@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { expect } from 'chai';
 import pg from 'pg';
 import { TestSocket, testEnvironment, waitFor } from '@neonchat/common/testing';
-import { startSystem, http, registerAndLogin, type RunningSystem } from '../support/system.js';
+import { startSystem, http, registerAndLogin, type RunningSystem, createGroup } from '../support/system.js';
 import { AttachmentClient, type AttachmentRef, type User } from '../support/attachment-client.js';
 import { pngImage } from '../support/files.js';
 
@@ -69,16 +69,7 @@ describe('attachments in replies and forwards, end to end @integration', functio
     return found!;
   }
 
-  async function group(owner: User, members: User[]): Promise<string> {
-    const res = await http<{ id: string }>(
-      'POST',
-      `${system.apiUrl}/chats`,
-      { type: 'group', name: `g-${randomUUID().slice(0, 8)}`, member_ids: members.map((m) => m.id) },
-      owner.token,
-    );
-    expect(res.status).to.equal(201);
-    return res.body.id;
-  }
+  const group = (owner: User, members: User[]): Promise<string> => createGroup(system.apiUrl, owner, members);
 
   async function deleteMessage(chatId: string, messageId: string, user: User): Promise<void> {
     const res = await fetch(`${system.apiUrl}/chats/${chatId}/messages/${messageId}`, {

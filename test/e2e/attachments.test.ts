@@ -7,19 +7,7 @@ import pg from 'pg';
 import { TestSocket, testEnvironment, waitFor } from '@neonchat/common/testing';
 import { startSystem, http, registerAndLogin, type RunningSystem } from '../support/system.js';
 import { pngBomb, pngImage } from '../support/files.js';
-
-type User = { id: string; username: string; token: string };
-type Ticket = { upload_id: string; upload_url: string; method: string; headers: Record<string, string>; expires_at: string };
-type Ref = {
-  id: string;
-  name: string;
-  size: number;
-  content_type: string;
-  kind: string;
-  width?: number;
-  height?: number;
-  has_thumbnail: boolean;
-};
+import type { AttachmentRef, Ticket, User } from '../support/attachment-client.js';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 const QUOTA = 6 * 1024 * 1024;
@@ -57,7 +45,7 @@ describe('attachments through the local store, end to end @integration', functio
   }
 
   async function complete(user: User, uploadId: string) {
-    return http<Ref & { error?: { code: string; message: string } }>(
+    return http<AttachmentRef & { error?: { code: string; message: string } }>(
       'POST',
       `${system.apiUrl}/uploads/${uploadId}/complete`,
       {},
@@ -66,7 +54,7 @@ describe('attachments through the local store, end to end @integration', functio
   }
 
   /** Ask, PUT, complete: the upload's reference. */
-  async function upload(user: User, name: string, bytes: Buffer, contentType: string): Promise<Ref> {
+  async function upload(user: User, name: string, bytes: Buffer, contentType: string): Promise<AttachmentRef> {
     const ticket = await ask(user, { name, size: bytes.length, content_type: contentType });
     expect(ticket.status, JSON.stringify(ticket.body)).to.equal(201);
     expect((await put(ticket.body, bytes)).status).to.equal(200);
@@ -123,16 +111,16 @@ describe('attachments through the local store, end to end @integration', functio
 
     aliceWs.send({ type: 'message', chat_id: chatId, text: '', request_id: 'att-1', attachments: [photo.id.toUpperCase(), notes.id] });
     const sent = await aliceWs.next((f) => f.type === 'message_sent' && f.request_id === 'att-1');
-    const message = sent.message as { id: string; text: string; attachments: Ref[] };
+    const message = sent.message as { id: string; text: string; attachments: AttachmentRef[] };
     expect(message.text).to.equal('');
     expect(message.attachments.map((a) => a.id)).to.deep.equal([photo.id, notes.id]);
     const atBob = await bobWs.next((f) => f.type === 'new_message');
-    expect((atBob.message as { attachments: Ref[] }).attachments).to.deep.equal(message.attachments);
+    expect((atBob.message as { attachments: AttachmentRef[] }).attachments).to.deep.equal(message.attachments);
 
     // Stored by the persister with the message: history, the rows, the chat list preview.
     const history = async () =>
       (
-        await http<{ messages: Array<{ id: string; attachments?: Ref[] }> }>(
+        await http<{ messages: Array<{ id: string; attachments?: AttachmentRef[] }> }>(
           'GET',
           `${system.apiUrl}/chats/${chatId}/messages`,
           undefined,
@@ -156,7 +144,7 @@ describe('attachments through the local store, end to end @integration', functio
     // Opening the chat shows them too.
     bobWs.send({ type: 'open', chat_id: chatId, request_id: 'open-1' });
     const opened = await bobWs.next((f) => f.type === 'history');
-    const shown = (opened.messages as Array<{ id: string; attachments?: Ref[] }>).find((m) => m.id === message.id);
+    const shown = (opened.messages as Array<{ id: string; attachments?: AttachmentRef[] }>).find((m) => m.id === message.id);
     expect(shown?.attachments).to.deep.equal(message.attachments);
 
     // Bob downloads both: the image inline, the file as an attachment with its name; nosniff on both.

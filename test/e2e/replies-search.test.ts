@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { PersisterEnv } from '@neonchat/common';
 import { TestSocket, testServiceConfig, waitFor } from '@neonchat/common/testing';
 import { createPersister } from '@neonchat/persister';
-import { startSystem, http, registerAndLogin, type RunningSystem } from '../support/system.js';
+import { startSystem, http, registerAndLogin, type RunningSystem, createGroup } from '../support/system.js';
 
 type User = { id: string; username: string; token: string };
 type Preview = { id: string; sender_id: string; text: string; deleted: boolean; attachments_count: number };
@@ -39,16 +39,7 @@ describe('replies, mentions, forwards and search, end to end @integration', () =
     return ws;
   }
 
-  async function group(owner: User, members: User[]): Promise<string> {
-    const res = await http<{ id: string }>(
-      'POST',
-      `${system.apiUrl}/chats`,
-      { type: 'group', name: `g-${randomUUID().slice(0, 8)}`, member_ids: members.map((m) => m.id) },
-      owner.token,
-    );
-    expect(res.status).to.equal(201);
-    return res.body.id;
-  }
+  const group = (owner: User, members: User[]): Promise<string> => createGroup(system.apiUrl, owner, members);
 
   async function history(
     chatId: string,

@@ -79,3 +79,15 @@ export async function registerAndLogin(apiUrl: string, name = uniqueName()): Pro
   if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
   return { id: reg.body.id, username: name, token: login.body.token };
 }
+
+/** A new group chat of `owner` with `members` (a unique name); throws unless the api answers 201. */
+export async function createGroup(apiUrl: string, owner: { token: string }, members: ReadonlyArray<{ id: string }>): Promise<string> {
+  const res = await http<{ id: string }>(
+    'POST',
+    `${apiUrl}/chats`,
+    { type: 'group', name: uniqueName('g'), member_ids: members.map((m) => m.id) },
+    owner.token,
+  );
+  if (res.status !== 201) throw new Error(`create group failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}

@@ -1,19 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TestSocket, waitFor } from '@neonchat/common/testing';
 import { http, registerAndLogin, uniqueName } from '../../test/support/system.js';
-import { WebSystem } from './support/web-system.js';
-import {
-  PHONE,
-  expectMessage,
-  launchChromium,
-  logIn,
-  newUserPage,
-  openChat,
-  pageErrors,
-  screenshot,
-  sendMessage,
-} from './support/browser.js';
+import { browserSuite } from './support/browser-suite.js';
+import { PHONE, expectMessage, logIn, openChat, screenshot, sendMessage } from './support/browser.js';
 import { focusRingShown, seriousViolations, tabTo } from './support/accessibility.js';
 
 const name = (prefix: string) => uniqueName(prefix).slice(0, 50);
@@ -21,45 +10,21 @@ const name = (prefix: string) => uniqueName(prefix).slice(0, 50);
 /** Issue 28: phone width, readable errors, the "new messages" divider, the favicon, keyboard-only use and axe. */
 describe('web client usability in Chromium @integration', function () {
   this.timeout(60_000);
-  let system: WebSystem;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pages: Page[] = [];
-
-  const userPage = async (viewport?: { width: number; height: number }) => {
-    const { context, page } = await newUserPage(browser, system.baseUrl, viewport);
-    contexts.push(context);
-    pages.push(page);
-    return page;
-  };
-
-  before(async () => {
-    [system, browser] = await Promise.all([WebSystem.start(), launchChromium()]);
-  });
-
-  afterEach(async () => {
-    for (const page of pages.splice(0)) expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').to.deep.equal([]);
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
+  const suite = browserSuite();
+  const userPage = (viewport?: { width: number; height: number }) => suite.userPage(viewport);
 
   it('has a favicon: no request of the page or its icon fails', async () => {
-    const { context, page } = await newUserPage(browser, 'about:blank');
-    contexts.push(context);
+    const page = await suite.userPage(undefined, 'about:blank');
     const failed: string[] = [];
     page.on('response', (res) => {
       if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
     });
-    await page.goto(system.baseUrl);
-    const user = await registerAndLogin(system.apiUrl, name('fav'));
+    await page.goto(suite.system.baseUrl);
+    const user = await registerAndLogin(suite.system.apiUrl, name('fav'));
     await logIn(page, user.username);
     await page.waitForTimeout(300);
     expect(failed).to.deep.equal([]);
-    const icon = await fetch(`${system.baseUrl}/favicon.ico`);
+    const icon = await fetch(`${suite.system.baseUrl}/favicon.ico`);
     expect(icon.status).to.equal(200);
     expect(icon.headers.get('content-type')).to.match(/^image\/svg\+xml/);
   });
@@ -84,11 +49,11 @@ describe('web client usability in Chromium @integration', function () {
   });
 
   it('fits a 390 px phone: members dialog whole, message actions only where asked for', async () => {
-    const owner = await registerAndLogin(system.apiUrl, name('phone_owner_with_a_long_name'));
-    const other = await registerAndLogin(system.apiUrl, name('phone_member_with_a_long_name'));
+    const owner = await registerAndLogin(suite.system.apiUrl, name('phone_owner_with_a_long_name'));
+    const other = await registerAndLogin(suite.system.apiUrl, name('phone_member_with_a_long_name'));
     const group = await http<{ id: string }>(
       'POST',
-      `${system.apiUrl}/chats`,
+      `${suite.system.apiUrl}/chats`,
       { type: 'group', name: `Phone group ${Date.now()}`, member_ids: [other.id] },
       owner.token,
     );
@@ -125,10 +90,10 @@ describe('web client usability in Chromium @integration', function () {
   });
 
   it('opens a chat with 120 unread at a "new messages" divider before the first unread', async () => {
-    const carol = await registerAndLogin(system.apiUrl, name('carol'));
-    const dave = await registerAndLogin(system.apiUrl, name('dave'));
-    const chat = await http<{ id: string }>('POST', `${system.apiUrl}/chats`, { partner_id: dave.id }, carol.token);
-    const ws = await TestSocket.open(`${system.wsUrl}?token=${carol.token}`);
+    const carol = await registerAndLogin(suite.system.apiUrl, name('carol'));
+    const dave = await registerAndLogin(suite.system.apiUrl, name('dave'));
+    const chat = await http<{ id: string }>('POST', `${suite.system.apiUrl}/chats`, { partner_id: dave.id }, carol.token);
+    const ws = await TestSocket.open(`${suite.system.wsUrl}?token=${carol.token}`);
     await ws.next((f) => f.type === 'ready');
     const send = async (text: string) => {
       ws.send({ type: 'message', chat_id: chat.body.id, text, request_id: text.replace(/ /g, '-') });
@@ -137,7 +102,7 @@ describe('web client usability in Chromium @integration', function () {
     let lastRead = '';
     for (let i = 1; i <= 10; i++) lastRead = ((await send(`read ${i}`)) as unknown as { message: { id: string } }).message.id;
     await waitFor(async () => {
-      const res = await http('POST', `${system.apiUrl}/chats/${chat.body.id}/read`, { message_id: lastRead }, dave.token);
+      const res = await http('POST', `${suite.system.apiUrl}/chats/${chat.body.id}/read`, { message_id: lastRead }, dave.token);
       return res.status === 200 || undefined;
     });
     for (let i = 1; i <= 120; i++) ws.send({ type: 'message', chat_id: chat.body.id, text: `unread ${i}`, request_id: `u-${i}` });
@@ -148,7 +113,7 @@ describe('web client usability in Chromium @integration', function () {
       async () => {
         const page = await http<{ messages: unknown[] }>(
           'GET',
-          `${system.apiUrl}/chats/${chat.body.id}/messages?limit=200`,
+          `${suite.system.apiUrl}/chats/${chat.body.id}/messages?limit=200`,
           undefined,
           carol.token,
         );
@@ -178,8 +143,8 @@ describe('web client usability in Chromium @integration', function () {
   });
 
   it('works from the keyboard alone, with a visible focus, and axe finds nothing serious', async () => {
-    const ann = await registerAndLogin(system.apiUrl, name('kb_ann'));
-    const ben = await registerAndLogin(system.apiUrl, name('kb_ben'));
+    const ann = await registerAndLogin(suite.system.apiUrl, name('kb_ann'));
+    const ben = await registerAndLogin(suite.system.apiUrl, name('kb_ben'));
     const page = await userPage();
     expect(await seriousViolations(page), 'login page').to.deep.equal([]);
     await logIn(page, ann.username);

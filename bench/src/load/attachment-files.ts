@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from '@neonchat/common/testing';
 
 /**
  * The files the attachments scenario uploads, made here so the bench needs no image library:
@@ -8,15 +9,6 @@ import { crc32, deflateSync } from 'node:zlib';
  */
 export function randomFile(bytes: number): Buffer {
   return randomBytes(bytes);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
-  return Buffer.concat([length, body, crc]);
 }
 
 /** An 8-bit RGB PNG of `width` × `height` random pixels (filter 0 on every row). */

@@ -1,5 +1,5 @@
-import { openOrm, signAccessToken } from '@neonchat/common';
-import { freePort } from '../bench-environment.js';
+import { openOrm } from '@neonchat/common';
+import { startReaderApi } from '../load/reader-api.js';
 import type { Figure, Scenario, ScenarioResult } from '../scenario.js';
 import { closedLoop, fixedRate, percentile, type LoadResult } from './history-load.js';
 
@@ -117,24 +117,10 @@ export const historyScenario: Scenario = {
     const seeded = await seed(databaseUrl, messages, chats);
     log(`seeded in ${seeded.seconds.toFixed(1)} s`);
 
-    const port = await freePort();
-    const api = await env.spawnService(
-      'api',
-      {
-        API_PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        NATS_URL: env.natsUrl,
-        REDIS_URL: env.redisUrl,
-        // The limiter stays on (its Redis round trip is part of every request) but out of the way.
-        RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
-        DATABASE_POOL_MAX: String(params.pool ?? 10),
-      },
-      port,
-    );
+    const reader = await startReaderApi(env, databaseUrl, { id: seeded.readerId, username: seeded.readerName }, params.pool);
+    const { api, headers } = reader;
     try {
-      const token = signAccessToken({ id: seeded.readerId, username: seeded.readerName }, env.jwtSecret, 3600);
-      const headers = { authorization: `Bearer ${token}` };
-      const base = `http://127.0.0.1:${port}/api/v1/chats`;
+      const base = `${reader.base}/chats`;
       // Half the requests open a chat (newest page; the three large chats get a third of those),
       // half scroll back from a random message.
       const nextUrl = () => {

@@ -1,5 +1,4 @@
-import { signAccessToken } from '@neonchat/common';
-import { freePort } from '../bench-environment.js';
+import { startReaderApi } from '../load/reader-api.js';
 import type { Figure, Scenario, ScenarioContext, ScenarioResult } from '../scenario.js';
 import { closedLoop, percentile, type LoadResult } from './history-load.js';
 import { persisterScenario } from './persister.js';
@@ -38,23 +37,8 @@ async function readLoad(ctx: ScenarioContext, databaseUrl: string, seeded: Searc
   const seconds = Number(params.search_seconds ?? (quick ? 10 : 30));
   const limit = Number(params.search_limit ?? 20);
   const aroundLimit = Number(params.around_limit ?? 50);
-  const port = await freePort();
-  const api = await env.spawnService(
-    'api',
-    {
-      API_PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      NATS_URL: env.natsUrl,
-      REDIS_URL: env.redisUrl,
-      RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
-      DATABASE_POOL_MAX: String(params.pool ?? 10),
-    },
-    port,
-  );
+  const { api, base, headers } = await startReaderApi(env, databaseUrl, { id: seeded.readerId, username: seeded.readerName }, params.pool);
   try {
-    const token = signAccessToken({ id: seeded.readerId, username: seeded.readerName }, env.jwtSecret, 3600);
-    const headers = { authorization: `Bearer ${token}` };
-    const base = `http://127.0.0.1:${port}/api/v1`;
     const searchUrl = (kind: SearchKind) => `${base}/search/messages?limit=${limit}&q=${encodeURIComponent(searchText(kind))}`;
     const mixed = () => searchUrl(SEARCH_KINDS[Math.floor(Math.random() * SEARCH_KINDS.length)]!);
     const aroundUrl = () => {

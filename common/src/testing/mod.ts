@@ -18,3 +18,4 @@ export { testServiceConfig, TEST_JWT_SECRET, TEST_RATE_LIMIT_PER_MINUTE } from '
 export { TestSocket } from './test-socket.js';
 export { seedUser, seedChat, seedGroupChats, seedMessages } from './seed.js';
 export type { SeedDb, SeedMember } from './seed.js';
+export { pngChunk } from './png.js';

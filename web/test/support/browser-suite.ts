@@ -6,8 +6,8 @@ import { WebSystem } from './web-system.js';
 export interface BrowserSuite {
   /** The services of this describe block (started in its `before`). */
   readonly system: WebSystem;
-  /** A new person: a browser context of their own with one page on the client. */
-  userPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A new person: a browser context of their own with one page on the client (or at `url`, e.g. `about:blank`). */
+  userPage(viewport?: { width: number; height: number }, url?: string): Promise<Page>;
 }
 
 /**
@@ -43,8 +43,8 @@ export function browserSuite(settings: Parameters<typeof WebSystem.start>[0] = {
     get system(): WebSystem {
       return started();
     },
-    async userPage(viewport) {
-      const { context, page } = await newUserPage(browser!, started().baseUrl, viewport);
+    async userPage(viewport, url) {
+      const { context, page } = await newUserPage(browser!, url ?? started().baseUrl, viewport);
       contexts.push(context);
       pages.push(page);
       return page;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { ApiEnv, GatewayEnv, PersisterEnv, PresenceEnv } from '@neonchat/common';
-import { freePort, testServiceConfig } from '@neonchat/common/testing';
+import { TEST_RATE_LIMIT_PER_MINUTE, freePort, testServiceConfig } from '@neonchat/common/testing';
 import { createApiService, type ApiService } from '@neonchat/api';
 import { createGateway, type Gateway } from '@neonchat/gateway';
 import { createPersister, type Persister } from '@neonchat/persister';
@@ -22,7 +22,7 @@ const OVERRIDES = {
   // The tests seed hundreds of messages through one socket and page through them.
   GATEWAY_RATE_PER_SECOND: 100_000,
   GATEWAY_RATE_BURST: 100_000,
-  RATE_LIMIT_PER_MINUTE: 1_000_000,
+  RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT_PER_MINUTE,
   // A closed tab shows offline quickly.
   PRESENCE_OFFLINE_GRACE_MS: 200,
   PRESENCE_SWEEP_INTERVAL_MS: 100,
